@@ -1,0 +1,66 @@
+"""The `accord` command line: one typer app; each feature registers its commands from its module.
+
+Exit codes: 0 success, 2 bad input (one line per problem, never a traceback), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from accord.cli import (
+    analyze,
+    forecast,
+    negotiate,
+    report,
+    serve,
+    solve,
+    uncertainty,
+)
+from accord.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, err_console
+
+app = typer.Typer(
+    name="accord",
+    help=(
+        "Analyse, draft and stress-test multi-issue settlements.\n\n"
+        "Examples:\n\n"
+        "  accord list\n\n"
+        "  accord analyze ukraine-2025\n\n"
+        "  accord analyze ukraine-2025 --plan us-draft-2025-11-20 --format json\n\n"
+        "Exit codes: 0 fine, 2 bad input, 1 internal error."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+for module in (analyze, solve, negotiate, uncertainty, report, forecast, serve):
+    module.register(app)
+
+
+def main() -> None:
+    """Entry point: user mistakes exit 2 with a message; anything else exits 1 with one line."""
+    try:
+        rv = app(standalone_mode=False)
+        sys.exit(rv if isinstance(rv, int) else 0)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("aborted", markup=False)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors are user mistakes
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            err_console.print(f"error: {exc.format_message()}", markup=False)
+            if exc.ctx is not None:
+                err_console.print(f"see: {exc.ctx.command_path} --help", markup=False)
+            sys.exit(EXIT_BAD_INPUT)
+        if isinstance(exc, click.exceptions.ClickException):
+            err_console.print(f"error: {exc.format_message()}", markup=False)
+            sys.exit(exc.exit_code if exc.exit_code else EXIT_BAD_INPUT)
+        err_console.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
+        err_console.print("please report this with the command you ran", markup=False)
+        sys.exit(EXIT_INTERNAL)

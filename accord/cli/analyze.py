@@ -1,0 +1,188 @@
+"""Core commands: list, validate, analyze, schema."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from accord.cli.common import Format, console, emit_json, err_console, fail, load
+from accord.evaluate import Analysis, PlanScore, analyze
+from accord.io import bundled_names, load_scenario
+from accord.model import Scenario
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_scenarios)
+    app.command("validate")(validate)
+    app.command("analyze")(analyze_cmd)
+    app.command("schema")(schema)
+
+
+def list_scenarios(
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+) -> None:
+    """List the bundled scenarios.
+
+    Example: accord list
+    """
+    rows = []
+    for name in bundled_names():
+        s = load_scenario(name)
+        rows.append({"name": name, "title": s.title, "issues": len(s.issues),
+                     "parties": len(s.parties), "plans": len(s.plans)})
+    if fmt == Format.json:
+        emit_json(rows)
+        return
+    table = Table("name", "title", "issues", "parties", "plans", title="Bundled scenarios")
+    for r in rows:
+        table.add_row(r["name"], r["title"], str(r["issues"]), str(r["parties"]), str(r["plans"]))
+    console.print(table)
+
+
+def validate(
+    scenarios: Annotated[list[str], typer.Argument(help="Scenario files or bundled names.")],
+) -> None:
+    """Check scenario files: every problem, one line each, with file, line and field.
+
+    Exit code 2 when any file has an error; warnings alone exit 0.
+
+    Example: accord validate my-scenario.yaml
+    """
+    bad = False
+    for ref in scenarios:
+        try:
+            load(ref)
+        except typer.Exit:
+            bad = True
+            continue
+        err_console.print(f"{ref}: ok", markup=False)
+    if bad:
+        raise typer.Exit(2)
+
+
+def analyze_cmd(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
+    plan: Annotated[list[str] | None, typer.Option("--plan", "-p",
+                                                   help="Plan id (repeatable); all by default.")
+                    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown")
+                   ] = Format.text,
+    no_improvement: Annotated[bool, typer.Option(
+        "--no-improvement", help="Skip the exact search for a better package.")] = False,
+) -> None:
+    """Score every plan for every party: utility, walk-away, red lines, concessions, and the
+    package that would leave everyone better off.
+
+    Examples:
+
+      accord analyze ukraine-2025
+
+      accord analyze ukraine-2025 --plan us-draft-2025-11-20 --format json
+    """
+    s = load(scenario)
+    known = [p.id for p in s.plans]
+    for pid in plan or []:
+        if pid not in known:
+            fail(f"--plan: no plan {pid!r} in {s.scenario}", f"use one of: {', '.join(known)}")
+    if not s.preferences:
+        fail(f"{scenario}: no party has preferences, so there is nothing to score",
+             "add a `preferences:` block for at least one party")
+    result = analyze(s, plan or None, find_improvement=not no_improvement)
+    _extend(result)
+    if fmt == Format.json:
+        emit_json(result.to_dict())
+    elif fmt == Format.markdown:
+        console.print(render_markdown(result), markup=False, highlight=False, soft_wrap=True)
+    else:
+        render_text(result)
+
+
+def _extend(result: Analysis) -> None:
+    """Later features (solvers' distances, ...) add keys here through their own hook."""
+    try:
+        from accord.solve import analysis_extras
+    except ImportError:
+        return
+    analysis_extras(result)
+
+
+def schema() -> None:
+    """Print the scenario format as JSON Schema, for editors.
+
+    Example: accord schema > scenario.schema.json
+    """
+    doc = Scenario.model_json_schema()
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "accord scenario"
+    print(json.dumps(doc, indent=2))
+
+
+def _fmt_option(v: object) -> str:
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def render_text(result: Analysis) -> None:
+    s = result.scenario
+    console.print(f"[bold]{s.title}[/bold] ({s.scenario})")
+    if s.note:
+        console.print(f"[dim]{s.note}[/dim]")
+    for score in result.plans:
+        _render_plan(score, result)
+
+
+def _render_plan(score: PlanScore, result: Analysis) -> None:
+    verdict = "[green]all parties accept[/green]" if score.all_accept else \
+        "[red]not every party accepts[/red]"
+    console.print()
+    console.rule(f"[bold]{score.plan_id}[/bold]: {score.title}")
+    console.print(verdict)
+    table = Table("party", "utility", "walk-away", "margin", "verdict", "reasons")
+    for v in score.parties:
+        table.add_row(v.name, f"{v.utility:.3f}", f"{v.reservation:.3f}", f"{v.margin:+.3f}",
+                      "[green]accepts[/green]" if v.accepts else "[red]rejects[/red]",
+                      "; ".join(v.reasons))
+    console.print(table)
+    conc = Table("issue", "option", *[p for p in score.concessions],
+                 title="Concessions (weighted value given up against each party's best option)")
+    for iid, opt in score.choices.items():
+        conc.add_row(iid, _fmt_option(opt),
+                     *[f"{score.concessions[p][iid]:.3f}" for p in score.concessions])
+    console.print(conc)
+    if score.pareto_efficient:
+        console.print("Pareto-efficient: no package within everyone's red lines is at least as "
+                      "good for all and better for one.")
+    elif score.improvement is not None:
+        imp = score.improvement
+        gains = ", ".join(f"{p} {g:+.3f}" for p, g in imp.gains.items())
+        changes = "; ".join(f"{i}: {_fmt_option(a)} -> {_fmt_option(b)}"
+                            for i, (a, b) in imp.changes.items())
+        console.print(f"[yellow]Not Pareto-efficient.[/yellow] Changing {changes} leaves every "
+                      f"party at least as well off ({gains}).", markup=True)
+    for line in score.extras.get("notes", []):
+        console.print(line)
+
+
+def render_markdown(result: Analysis) -> str:
+    s = result.scenario
+    out = [f"# {s.title}", ""]
+    if s.note:
+        out += [f"> {s.note}", ""]
+    for score in result.plans:
+        out += [f"## {score.plan_id}: {score.title}", "",
+                "All parties accept." if score.all_accept else "Not every party accepts.", "",
+                "| party | utility | walk-away | margin | verdict | reasons |",
+                "|---|---:|---:|---:|---|---|"]
+        for v in score.parties:
+            out.append(f"| {v.name} | {v.utility:.3f} | {v.reservation:.3f} | {v.margin:+.3f} | "
+                       f"{'accepts' if v.accepts else 'rejects'} | {'; '.join(v.reasons)} |")
+        out.append("")
+        if score.improvement is not None:
+            ch = "; ".join(f"{i}: {_fmt_option(a)} -> {_fmt_option(b)}"
+                           for i, (a, b) in score.improvement.changes.items())
+            out += [f"Not Pareto-efficient; improvement: {ch}.", ""]
+        else:
+            out += ["Pareto-efficient among packages within every party's red lines.", ""]
+    return "\n".join(out)

@@ -1,0 +1,87 @@
+"""What every command shares: loading a scenario or exiting with one-line errors, JSON output.
+
+Exit codes: 0 fine, 2 bad input (a user mistake, reported without a traceback), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from accord.io import load_with_warnings
+from accord.model import Scenario, ScenarioError
+
+console = Console()
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def fail(message: str, hint: str | None = None) -> NoReturn:
+    """A user mistake: one line on stderr, exit 2."""
+    line = f"error: {message}" + (f"; fix: {hint}" if hint else "")
+    err_console.print(line, markup=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def report_scenario_error(exc: ScenarioError) -> NoReturn:
+    for p in exc.problems:
+        err_console.print(f"error: {p}", markup=False)
+    for p in exc.warnings:
+        err_console.print(str(p), markup=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def load(ref: str, *, quiet: bool = False) -> Scenario:
+    """Load a scenario by path or bundled name, or exit 2 listing every problem."""
+    try:
+        scenario, warnings = load_with_warnings(ref)
+    except ScenarioError as exc:
+        report_scenario_error(exc)
+    if not quiet:
+        for w in warnings:
+            err_console.print(str(w), markup=False)
+    return scenario
+
+
+def parse_parties(scenario_parties: list[str], given: str | None) -> list[str]:
+    """`--parties ua,ru` checked against the scored parties; all of them when not given."""
+    if not given:
+        return list(scenario_parties)
+    out = [p.strip() for p in given.split(",") if p.strip()]
+    unknown = [p for p in out if p not in scenario_parties]
+    if unknown:
+        fail(f"--parties: {', '.join(unknown)} has no preferences in this scenario",
+             f"use some of: {', '.join(scenario_parties)}")
+    if len(set(out)) != len(out):
+        fail("--parties lists a party twice", "name each party once")
+    return out
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=_default) + "\n")
+
+
+def _default(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

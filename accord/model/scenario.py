@@ -1,0 +1,209 @@
+"""The scenario: issues, options, parties, preferences, plans and their sources.
+
+These pydantic models are the scenario format's single source of truth; `accord schema`
+publishes them as JSON Schema. They hold what the file says. Semantic checks (unknown ids,
+ranges, completeness) live in `accord.model.validate`, because they need the whole file at
+once and must report every problem together, with the place it was found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+OptionValue = str | int | float
+"""An option as written in the file: a string, or a number on a numeric grid."""
+
+Role = Literal["party", "mediator", "stakeholder"]
+PlanStatus = Literal["reported", "proposed", "agreed", "rejected", "draft"]
+
+
+def option_key(option: OptionValue) -> str:
+    """The key that matches an option wherever it is written (choices, values, red lines).
+
+    Options are matched as written: `600000` and `"600000"` are the same option, `0.5` and
+    `0.50` too, but `"none"` and `"None"` are not.
+    """
+    if isinstance(option, bool):
+        return "true" if option else "false"
+    if isinstance(option, float) and option.is_integer():
+        return str(int(option))
+    return str(option)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """Where a fact comes from: an outlet, whom it cites, when, and how far we trust it."""
+
+    id: str
+    outlet: str
+    citing: str | None = None
+    date: dt.date | None = None
+    url: str | None = None
+    title: str | None = None
+    reliability: str | None = Field(
+        default=None,
+        description="Admiralty grade: source reliability A-F and information credibility 1-6, "
+        "e.g. 'B2'.",
+    )
+    kind: Literal["report", "official", "analysis", "document"] = "report"
+    note: str | None = None
+
+
+class Party(_Strict):
+    id: str
+    name: str
+    role: Role = "party"
+    reservation: float | None = Field(
+        default=None,
+        description="Utility of walking away (BATNA), in [0, 1]. A party accepts a package "
+        "only if its utility is at least this.",
+    )
+    capability: float | None = Field(
+        default=None, description="Relative power in [0, 1], used by stakeholder forecasting."
+    )
+    basis: list[str] = Field(default_factory=list, description="Source ids the numbers rest on.")
+    note: str | None = None
+
+
+class Issue(_Strict):
+    id: str
+    name: str
+    description: str | None = None
+    kind: Literal["categorical", "numeric"] = "categorical"
+    options: list[OptionValue]
+    labels: dict[str, str] = Field(default_factory=dict, description="Longer option labels.")
+
+
+class RedLine(_Strict):
+    issue: str
+    forbid: list[OptionValue]
+    basis: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
+class DirichletSpec(_Strict):
+    dirichlet: float = Field(description="Concentration around the stated weights; larger is surer.")
+
+
+class ValueSpread(_Strict):
+    sd: float = Field(description="Standard deviation of a Beta around each stated option value.")
+    issues: dict[str, float] = Field(
+        default_factory=dict, description="Per-issue standard deviations overriding `sd`."
+    )
+
+
+class Interval(_Strict):
+    low: float
+    high: float
+
+
+class Uncertainty(_Strict):
+    weights: DirichletSpec | None = None
+    values: ValueSpread | None = None
+    reservation: Interval | None = None
+
+
+class Preferences(_Strict):
+    """One party's position: analyst assumptions, never facts."""
+
+    weights: dict[str, float] = Field(description="Relative salience by issue id; normalised.")
+    values: dict[str, dict[str, float]] = Field(
+        description="Per issue, per option (as written): 0 = worst, 1 = best for this party."
+    )
+    red_lines: list[RedLine] = Field(default_factory=list)
+    uncertainty: Uncertainty | None = None
+    basis: list[str] = Field(default_factory=list)
+    rationale: str | None = None
+    notes: dict[str, str] = Field(default_factory=dict)
+
+
+class Provision(_Strict):
+    point: int | str | None = None
+    issue: str | None = None
+    text: str
+    sources: list[str] = Field(default_factory=list)
+
+
+class Plan(_Strict):
+    id: str
+    title: str
+    date: dt.date | None = None
+    status: PlanStatus = "proposed"
+    based_on: str | None = None
+    author: str | None = None
+    choices: dict[str, OptionValue]
+    provisions: list[Provision] = Field(default_factory=list)
+    note: str | None = None
+
+
+class Statement(_Strict):
+    """An official reaction, denial or red line, recorded as a first-class fact."""
+
+    id: str
+    by: str
+    date: dt.date | None = None
+    kind: Literal["denial", "non-confirmation", "confirmation", "reaction", "red-line"]
+    about: str | None = None
+    points: list[int | str] = Field(default_factory=list)
+    text: str
+    sources: list[str] = Field(default_factory=list)
+
+
+class Scenario(_Strict):
+    """A whole negotiation: who, over what, which plans, and on what evidence."""
+
+    scenario: str = Field(description="Identifier of the scenario.")
+    title: str
+    note: str | None = None
+    description: str | None = None
+    parties: list[Party]
+    issues: list[Issue]
+    preferences: dict[str, Preferences] = Field(default_factory=dict)
+    plans: list[Plan] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    statements: list[Statement] = Field(default_factory=list)
+
+    # Look-ups used everywhere; cheap enough to compute on demand.
+    def party(self, party_id: str) -> Party:
+        for p in self.parties:
+            if p.id == party_id:
+                return p
+        raise KeyError(f"unknown party {party_id!r}; known: {', '.join(self.party_ids)}")
+
+    def issue(self, issue_id: str) -> Issue:
+        for i in self.issues:
+            if i.id == issue_id:
+                return i
+        raise KeyError(f"unknown issue {issue_id!r}")
+
+    def plan(self, plan_id: str) -> Plan:
+        for p in self.plans:
+            if p.id == plan_id:
+                return p
+        known = ", ".join(p.id for p in self.plans) or "none"
+        raise KeyError(f"unknown plan {plan_id!r}; known plans: {known}")
+
+    def source(self, source_id: str) -> Source:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        raise KeyError(f"unknown source {source_id!r}")
+
+    @property
+    def party_ids(self) -> list[str]:
+        return [p.id for p in self.parties]
+
+    @property
+    def issue_ids(self) -> list[str]:
+        return [i.id for i in self.issues]
+
+    @property
+    def scored_party_ids(self) -> list[str]:
+        """Parties with preferences, in the order of `parties`: the ones every analysis scores."""
+        return [p.id for p in self.parties if p.id in self.preferences]
