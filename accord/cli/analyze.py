@@ -38,7 +38,7 @@ def list_scenarios(
         return
     table = Table("name", "title", "issues", "parties", "plans", title="Bundled scenarios")
     for r in rows:
-        table.add_row(r["name"], r["title"], str(r["issues"]), str(r["parties"]), str(r["plans"]))
+        table.add_row(*(str(r[k]) for k in ("name", "title", "issues", "parties", "plans")))
     console.print(table)
 
 
@@ -103,7 +103,7 @@ def analyze_cmd(
 def _extend(result: Analysis) -> None:
     """Later features (solvers' distances, ...) add keys here through their own hook."""
     try:
-        from accord.solve import analysis_extras
+        from accord.solve import analysis_extras  # type: ignore[attr-defined]
     except ImportError:
         return
     analysis_extras(result)

@@ -7,6 +7,7 @@ leaves a half-written scenario behind.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -59,20 +60,16 @@ def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
         for key, value in node.items():
             k = key if isinstance(key, str | int | float | bool) else str(key)
             sub = (*path, k if isinstance(k, str) else str(k))
-            try:
+            with contextlib.suppress(KeyError, TypeError, AttributeError):
                 lines[sub] = node.lc.key(key)[0] + 1
-            except (KeyError, TypeError, AttributeError):
-                pass
             out[k] = _plain(value, sub, lines)
         return out
     if isinstance(node, CommentedSeq):
         out_l = []
         for i, value in enumerate(node):
             sub = (*path, i)
-            try:
+            with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError):
                 lines[sub] = node.lc.item(i)[0] + 1
-            except (KeyError, TypeError, AttributeError, IndexError):
-                pass
             out_l.append(_plain(value, sub, lines))
         return out_l
     if hasattr(node, "isoformat") or node is None or isinstance(node, bool | int | float):
@@ -113,7 +110,8 @@ def read_data(text: str, name: str) -> tuple[Any, dict[FieldPath, int]]:
         line = mark.line + 1 if mark is not None else None
         what = (exc.problem or exc.context or "syntax error").strip()
         raise ScenarioError([Problem(
-            f"invalid YAML: {what}", "fix the YAML syntax at that line (indentation, quotes, colons)",
+            f"invalid YAML: {what}",
+            "fix the YAML syntax at that line (indentation, quotes, colons)",
             file=name, line=line)]) from None
     except (YAMLError, ValueError, TypeError, RecursionError) as exc:
         if name.endswith(".json"):
@@ -167,7 +165,7 @@ def dump_text(scenario: Scenario | dict[str, Any], fmt: str = "yaml") -> str:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     buf = io.StringIO()
     yaml.dump(data, buf)
     return buf.getvalue()

@@ -122,7 +122,7 @@ class CompiledModel:
 
     def within_red_lines(self, packages: ArrayLike) -> BoolArray:
         """(N, P): True where the package crosses none of party p's red lines."""
-        return ~self.violations(packages).any(axis=2)
+        return np.asarray(~self.violations(packages).any(axis=2))
 
     def accepts(self, packages: ArrayLike) -> BoolArray:
         """(N, P): within red lines and at least the reservation utility."""

@@ -88,7 +88,9 @@ class RedLine(_Strict):
 
 
 class DirichletSpec(_Strict):
-    dirichlet: float = Field(description="Concentration around the stated weights; larger is surer.")
+    dirichlet: float = Field(
+        description="Concentration around the stated weights; larger is surer."
+    )
 
 
 class ValueSpread(_Strict):

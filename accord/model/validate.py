@@ -111,7 +111,9 @@ def _canonical_option_keys(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(pref, dict) and isinstance(pref.get("values"), dict):
             values = {
                 issue: (
-                    {option_key(o): v for o, v in table.items()} if isinstance(table, dict) else table
+                    {option_key(o): v for o, v in table.items()}
+                    if isinstance(table, dict)
+                    else table
                 )
                 for issue, table in pref["values"].items()
             }
@@ -213,12 +215,12 @@ def _semantic(s: Scenario) -> list[Problem]:
         for iid, w in pref.weights.items():
             if iid not in options or w <= 0:
                 continue
-            table = pref.values.get(iid)
-            if table is None:
+            given = pref.values.get(iid)
+            if given is None:
                 add(Problem(f"issue {iid!r} has a weight but no values",
                             f"add values for {', '.join(options[iid])}", (*base, "values")))
                 continue
-            missing = [o for o in options[iid] if o not in table]
+            missing = [o for o in options[iid] if o not in given]
             if missing:
                 add(Problem(f"no value for option(s) {', '.join(map(repr, missing))}",
                             "give every option of a weighted issue a value in [0, 1]",
@@ -226,13 +228,14 @@ def _semantic(s: Scenario) -> list[Problem]:
         for ri, rl in enumerate(pref.red_lines):
             rpath: Path = (*base, "red_lines", ri)
             if known_issue(rl.issue, (*rpath, "issue")):
-                for fi, opt in enumerate(rl.forbid):
-                    known_option(rl.issue, opt, (*rpath, "forbid", fi))
+                for fi, forbidden in enumerate(rl.forbid):
+                    known_option(rl.issue, forbidden, (*rpath, "forbid", fi))
                 if rl.issue in options and {option_key(o) for o in rl.forbid} >= set(
                     options[rl.issue]
                 ):
                     add(Problem(f"red line forbids every option of {rl.issue!r}",
-                                "leave at least one option the party can accept", (*rpath, "forbid")))
+                                "leave at least one option the party can accept",
+                                (*rpath, "forbid")))
             known_sources(rl.basis, (*rpath, "basis"))
         known_sources(pref.basis, (*base, "basis"))
         for iid in pref.notes:
@@ -247,7 +250,8 @@ def _semantic(s: Scenario) -> list[Problem]:
                 for key, sd in [("sd", u.values.sd), *u.values.issues.items()]:
                     if not 0 <= sd < 0.5:
                         add(Problem(f"spread {sd} is outside [0, 0.5)",
-                                    "use a standard deviation such as 0.1", (*upath, "values", key)))
+                                    "use a standard deviation such as 0.1",
+                                    (*upath, "values", key)))
                 for iid in u.values.issues:
                     known_issue(iid, (*upath, "values", "issues", iid))
             if u.reservation is not None:
@@ -264,13 +268,13 @@ def _semantic(s: Scenario) -> list[Problem]:
 
     for pi, plan in enumerate(s.plans):
         ppath: Path = ("plans", pi)
-        for iid, opt in plan.choices.items():
+        for iid, chosen in plan.choices.items():
             if known_issue(iid, (*ppath, "choices", iid)):
-                known_option(iid, opt, (*ppath, "choices", iid))
+                known_option(iid, chosen, (*ppath, "choices", iid))
         unset = [i for i in options if i not in plan.choices]
         if unset:
             add(Problem(f"leaves issue(s) {', '.join(unset)} unset",
-                        "choose an option for every issue (the status quo where the plan is silent)",
+                        "choose an option for every issue (the status quo where it is silent)",
                         (*ppath, "choices")))
         if plan.based_on is not None and plan.based_on not in plans:
             add(Problem(f"unknown plan {plan.based_on!r}", "name an earlier plan's id",

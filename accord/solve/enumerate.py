@@ -57,5 +57,5 @@ def allowed_options(model: CompiledModel, respect_red_lines: bool = True) -> lis
     """Per issue, the option indices no scored party forbids (all options if not respecting)."""
     if not respect_red_lines:
         return [np.arange(n) for n in model.n_options]
-    ok = ~model.forbidden.any(axis=0)
+    ok = np.asarray(~model.forbidden.any(axis=0))
     return [np.flatnonzero(ok[i, : model.n_options[i]]) for i in range(model.n_issues)]
