@@ -139,12 +139,14 @@ def _render_plan(score: PlanScore, result: Analysis) -> None:
     console.print()
     console.rule(f"[bold]{score.plan_id}[/bold]: {score.title}")
     console.print(verdict)
-    table = Table("party", "utility", "walk-away", "margin", "verdict", "reasons")
+    table = Table("party", "utility", "walk-away", "margin", "verdict")
     for v in score.parties:
         table.add_row(v.name, f"{v.utility:.3f}", f"{v.reservation:.3f}", f"{v.margin:+.3f}",
-                      "[green]accepts[/green]" if v.accepts else "[red]rejects[/red]",
-                      "; ".join(v.reasons))
+                      "[green]accepts[/green]" if v.accepts else "[red]rejects[/red]")
     console.print(table)
+    for v in score.parties:
+        word = "accepts" if v.accepts else "rejects"
+        console.print(f"  {v.name} {word}: " + "; ".join(v.reasons), markup=False)
     conc = Table("issue", "option", *[p for p in score.concessions],
                  title="Concessions (weighted value given up against each party's best option)")
     for iid, opt in score.choices.items():
@@ -152,8 +154,8 @@ def _render_plan(score: PlanScore, result: Analysis) -> None:
                      *[f"{score.concessions[p][iid]:.3f}" for p in score.concessions])
     console.print(conc)
     if score.pareto_efficient:
-        console.print("Pareto-efficient: no package within everyone's red lines is at least as "
-                      "good for all and better for one.")
+        console.print("Pareto-efficient: no package that crosses no further red line is at least "
+                      "as good for all and better for one.", markup=False)
     elif score.improvement is not None:
         imp = score.improvement
         gains = ", ".join(f"{p} {g:+.3f}" for p, g in imp.gains.items())
@@ -184,5 +186,6 @@ def render_markdown(result: Analysis) -> str:
                            for i, (a, b) in score.improvement.changes.items())
             out += [f"Not Pareto-efficient; improvement: {ch}.", ""]
         else:
-            out += ["Pareto-efficient among packages within every party's red lines.", ""]
+            out += ["Pareto-efficient: no package is at least as good for all and better for "
+                    "one.", ""]
     return "\n".join(out)

@@ -3,8 +3,11 @@
 A party accepts a package when it crosses none of its red lines and its additive utility is at
 least its reservation (BATNA; Fisher and Ury 1981). Concessions are measured per issue as the
 weighted value a party gives up against its own best option (Raiffa 1982). Efficiency is
-checked exactly among packages that cross no party's red line, and where the plan is not
-efficient the max-min-gain improvement (`accord.solve.maxmin_gain`) says what to change.
+checked exactly among packages that cross no party's red line, except that the plan's own
+choices stay allowed: a plan that already breaks a red line is compared with packages that
+break no other (otherwise, where red lines conflict as in ukraine-2025, no package would be
+eligible and every verdict would be vacuous). Where the plan is not efficient, the
+max-min-gain improvement (`accord.solve.maxmin_gain`) says what to change.
 """
 
 from __future__ import annotations
@@ -160,7 +163,9 @@ def score_package(
     improvement: Improvement | None = None
     efficient = True
     if find_improvement and model.n_parties:
-        res = maxmin_gain(model, x)
+        # Candidates cross no red line the plan does not already cross, so the plan itself is
+        # always a candidate and a red line the plan breaks is never made worse elsewhere.
+        res = maxmin_gain(model, x, exempt=x)
         if res.improves and res.package is not None and res.utilities is not None:
             assert res.gains is not None
             efficient = False
