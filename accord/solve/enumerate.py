@@ -6,11 +6,12 @@ mixed-radix index (issue 0 most significant), evaluated with the compiled model 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from accord.model.compiled import CompiledModel, IntArray
+from accord.model.compiled import CompiledModel, FloatArray, IntArray
+from accord.solve.base import Problem
 
 ENUMERATION_LIMIT = 10_000_000
 DEFAULT_CHUNK = 1 << 18
@@ -59,3 +60,89 @@ def allowed_options(model: CompiledModel, respect_red_lines: bool = True) -> lis
         return [np.arange(n) for n in model.n_options]
     ok = np.asarray(~model.forbidden.any(axis=0))
     return [np.flatnonzero(ok[i, : model.n_options[i]]) for i in range(model.n_issues)]
+
+
+# --- the enumeration engine over the sub-space the red lines leave ------------------------------
+
+
+def iter_subspace(allowed: list[IntArray], chunk: int = DEFAULT_CHUNK) -> Iterator[IntArray]:
+    """Yield (n, I) packages over the product of the allowed options per issue."""
+    radices = np.array([len(a) for a in allowed], dtype=np.int64)
+    size = 1
+    for r in radices.tolist():
+        size *= int(r)
+    if size == 0:
+        return
+    if size > np.iinfo(np.int64).max:
+        raise ValueError(f"{size:.3g} packages cannot be enumerated; use the MILP engine")
+    n_issues = len(allowed)
+    for start in range(0, size, chunk):
+        rest = np.arange(start, min(size, start + chunk), dtype=np.int64)
+        out = np.empty((rest.shape[0], n_issues), dtype=np.int64)
+        for i in range(n_issues - 1, -1, -1):
+            out[:, i] = allowed[i][rest % radices[i]]
+            rest //= radices[i]
+        yield out
+
+
+def _order(primary: FloatArray, secondary: FloatArray) -> IntArray:
+    """Indices best first: primary (to 1e-9) descending, then secondary descending."""
+    p = np.round(np.where(np.isfinite(primary), primary, -1e300), 9)
+    return np.lexsort((-secondary, -p))
+
+
+def top_k(problem: Problem, score: Callable[[FloatArray], tuple[FloatArray, FloatArray]],
+          k: int, chunk: int = DEFAULT_CHUNK) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The k best feasible packages by (primary, secondary) = score(utilities): exact."""
+    m = problem.model
+    best_x = np.empty((0, m.n_issues), dtype=np.int64)
+    best_p = np.empty(0)
+    best_s = np.empty(0)
+    for x in iter_subspace(problem.allowed, chunk):
+        u = m.utilities(x)
+        ok = problem.feasible_mask(u)
+        if not ok.any():
+            continue
+        x, u = x[ok], u[ok]
+        prim, sec = score(u)
+        # Keep the chunk's own k best, then merge (the earlier, lower-numbered first on ties).
+        if x.shape[0] > k:
+            part = _order(prim, sec)[:k]
+            x, prim, sec = x[part], prim[part], sec[part]
+        cx = np.concatenate([best_x, x])
+        cp = np.concatenate([best_p, prim])
+        cs = np.concatenate([best_s, sec])
+        keep = _order(cp, cs)[:k]
+        best_x, best_p, best_s = cx[keep], cp[keep], cs[keep]
+    return best_x, best_p, best_s
+
+
+def max_utilities(problem: Problem, chunk: int = DEFAULT_CHUNK) -> FloatArray | None:
+    """(P,) each party's best utility over the feasible set; None if the set is empty."""
+    m = problem.model
+    best = np.full(m.n_parties, -np.inf)
+    for x in iter_subspace(problem.allowed, chunk):
+        u = m.utilities(x)
+        ok = problem.feasible_mask(u)
+        if ok.any():
+            best = np.maximum(best, u[ok].max(axis=0))
+    return best if np.isfinite(best).all() else None
+
+
+def best_min_slack(problem: Problem, chunk: int = DEFAULT_CHUNK
+                   ) -> Callable[[list[int]], float | None]:
+    """For the infeasibility report: max over packages of min_{p in group}(u_p - floor_p)."""
+    m = problem.model
+    cache: dict[tuple[int, ...], float | None] = {}
+
+    def slack(group: list[int]) -> float | None:
+        key = tuple(group)
+        if key not in cache:
+            val = -np.inf
+            for x in iter_subspace(problem.allowed, chunk):
+                u = m.utilities(x)[:, group]
+                val = max(val, float((u - problem.floor[group]).min(axis=1).max()))
+            cache[key] = None if not np.isfinite(val) else val
+        return cache[key]
+
+    return slack

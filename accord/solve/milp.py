@@ -15,6 +15,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, hstack, vstack
 
 from accord.model.compiled import CompiledModel, FloatArray, IntArray
+from accord.solve.base import Problem
 
 
 @dataclass
@@ -24,6 +25,8 @@ class MILPResult:
     objective: float | None
     gap: float
     package: IntArray | None
+    bound: float | None = None
+    """The solver's proven bound on the objective (an upper bound when maximising)."""
 
 
 @dataclass
@@ -32,6 +35,8 @@ class PackageProgram:
 
     model: CompiledModel
     respect_red_lines: bool = True
+    exempt: IntArray | None = None
+    """A package whose options stay allowed even where a red line forbids them."""
     n_aux: int = 0
     aux_bounds: list[tuple[float, float]] = field(default_factory=list)
     rows: list[csr_matrix] = field(default_factory=list)
@@ -50,6 +55,8 @@ class PackageProgram:
         self.upper = np.ones(self.n_bin)
         if self.respect_red_lines and m.n_parties:
             self.upper[m.flat_forbidden.any(axis=0)] = 0.0
+            if self.exempt is not None:
+                self.upper[m.offsets[:-1] + np.asarray(self.exempt)] = 1.0
 
     def add_aux(self, low: float = -np.inf, high: float = np.inf) -> int:
         """A continuous auxiliary variable; returns its column index."""
@@ -104,7 +111,9 @@ class PackageProgram:
         obj = float(-res.fun if maximize else res.fun)
         gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
         status = "optimal" if res.status == 0 else "time_limit"
-        return MILPResult(status, x, obj, gap, package)
+        dual = getattr(res, "mip_dual_bound", None)
+        bound = None if dual is None else float(-dual if maximize else dual)
+        return MILPResult(status, x, obj, gap, package, bound)
 
     def decode(self, x: FloatArray) -> IntArray:
         m = self.model
@@ -113,3 +122,84 @@ class PackageProgram:
             seg = x[m.offsets[i]: m.offsets[i + 1]]
             out[i] = int(np.argmax(seg))
         return out
+
+
+# --- building blocks shared by the solution concepts ---------------------------------------------
+
+LEX_TOL = 1e-7
+"""Second stage of a lexicographic solve keeps the first objective within this of its optimum."""
+
+
+@dataclass
+class Outcome:
+    """One MILP answer: package (or None), objective values, and whether it is proven."""
+
+    package: IntArray | None
+    primary: float | None
+    status: str
+    gap: float
+
+
+def base_program(problem: Problem, no_goods: list[IntArray] | None = None) -> PackageProgram:
+    """Binaries within the red lines, floors on utilities, and no-good cuts for top-K."""
+    prog = PackageProgram(problem.model, respect_red_lines=problem.respect_red_lines)
+    rows = prog.utility_rows()
+    fin = np.isfinite(problem.floor)
+    if fin.any():
+        prog.add_rows(rows[fin], problem.floor[fin], np.inf)
+    for x in no_goods or []:
+        prog.add_rows(no_good_row(problem.model, x), -np.inf, problem.model.n_issues - 1)
+    return prog
+
+
+def no_good_row(model: CompiledModel, package: IntArray) -> FloatArray:
+    """Coefficients that sum the binaries of `package`: <= I - 1 excludes exactly it."""
+    row = np.zeros(int(model.offsets[-1]))
+    row[model.offsets[:-1] + np.asarray(package, dtype=np.int64)] = 1.0
+    return row
+
+
+def maximize_linear(problem: Problem, weights: FloatArray, *,
+                    no_goods: list[IntArray] | None = None,
+                    time_limit: float | None = None) -> Outcome:
+    """max sum_p weights_p u_p over the feasible set."""
+    prog = base_program(problem, no_goods)
+    obj = weights @ prog.utility_rows()
+    res = prog.solve(obj, time_limit=time_limit)
+    return Outcome(res.package, res.objective, res.status, res.gap)
+
+
+def lex_maxmin(problem: Problem, scale: FloatArray, shift: FloatArray, *,
+               no_goods: list[IntArray] | None = None, time_limit: float | None = None,
+               active: np.ndarray | None = None) -> Outcome:
+    """max t s.t. u_p >= shift_p + scale_p t (active parties), then max sum_p u_p at that t.
+
+    Egalitarian (scale 1, shift 0), max-min gain (shift = baseline) and Kalai-Smorodinsky
+    (scale = ideal - d, shift = d) are all this program.
+    """
+    m = problem.model
+    act = np.ones(m.n_parties, dtype=bool) if active is None else active
+    prog = base_program(problem, no_goods)
+    t = prog.add_aux(-10.0, 10.0)
+    rows = prog.utility_rows()
+    coef = np.zeros((int(act.sum()), prog.n_bin + 1))
+    coef[:, : prog.n_bin] = rows[act]
+    coef[:, t] = -scale[act]
+    if coef.shape[0]:
+        prog.add_rows(coef, shift[act], np.inf)
+    obj = np.zeros(prog.n_bin + 1)
+    if coef.shape[0]:
+        obj[t] = 1.0
+    first = prog.solve(obj, time_limit=time_limit)
+    if first.package is None or first.objective is None:
+        return Outcome(None, None, first.status, first.gap)
+    t_star = first.objective
+    second = base_program(problem, no_goods)
+    if coef.shape[0]:
+        second.add_rows(rows[act] - 0.0, shift[act] + scale[act] * t_star - LEX_TOL, np.inf)
+    res = second.solve(rows.sum(axis=0), time_limit=time_limit)
+    pkg = res.package if res.package is not None else first.package
+    status = "optimal" if first.status == "optimal" and res.status == "optimal" else \
+        (first.status if first.status != "optimal" else res.status)
+    return Outcome(pkg, t_star, status, max(first.gap, res.gap if res.package is not None
+                                            else 0.0))

@@ -1,0 +1,245 @@
+"""Bargaining solutions, exact at any size: one facade over two engines.
+
+`solve(model, method=...)` finds the Nash (1950), Kalai-Smorodinsky (1975), egalitarian,
+utilitarian or max-min-gain package(s); `frontier(model)` the Pareto frontier. The engine is
+vectorised enumeration when the packages left by the red lines number at most `AUTO_LIMIT`,
+and mixed-integer programming (HiGHS) above; both are exact, and every result states whether it
+is proven optimal and its gap. When no package satisfies everyone the message names the
+constraints that conflict.
+"""
+
+from __future__ import annotations
+
+import builtins  # the submodule `enumerate` shadows the builtin in this namespace
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from accord.model.compiled import CompiledModel, IntArray
+from accord.solve import (
+    egalitarian,
+    kalai_smorodinsky,
+    nash,
+    utilitarian,
+)
+from accord.solve import (
+    maxmin_gain as _mmg,
+)
+from accord.solve.base import (
+    ENGINES,
+    EPS,
+    METHODS,
+    Found,
+    Frontier,
+    Problem,
+    SolvedPackage,
+    SolveResult,
+    explain_infeasible,
+    make_problem,
+    solved,
+)
+from accord.solve.enumerate import best_min_slack
+from accord.solve.milp import lex_maxmin
+from accord.solve.pareto import pareto_frontier
+
+AUTO_LIMIT = 1_000_000
+"""auto picks enumeration up to this many packages (within the red lines), MILP above."""
+
+NAMES = {
+    "nash": "Nash bargaining solution (max product of gains over the disagreement point)",
+    "ks": "Kalai-Smorodinsky solution (max equal share of each party's ideal gain)",
+    "egalitarian": "egalitarian solution (max the smallest utility)",
+    "utilitarian": "utilitarian solution (max the sum of utilities)",
+    "maxmin-gain": "max-min gain over the baseline (largest smallest gain)",
+}
+
+
+def _engine(problem: Problem, engine: str) -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        return "enumeration" if problem.space_size <= AUTO_LIMIT else "milp"
+    return engine
+
+
+def _milp_slack(problem: Problem):  # type: ignore[no-untyped-def]
+    def slack(group: list[int]) -> float | None:
+        m = problem.model
+        free = Problem(m, problem.respect_red_lines, False, problem.disagreement,
+                       np.full(m.n_parties, -np.inf))
+        active = np.zeros(m.n_parties, dtype=bool)
+        active[group] = True
+        shift = np.where(np.isfinite(problem.floor), problem.floor, 0.0)
+        res = lex_maxmin(free, np.ones(m.n_parties), shift, active=active)
+        return None if res.primary is None else float(res.primary)
+
+    return slack
+
+
+def solve(
+    model: CompiledModel,
+    method: str = "nash",
+    parties: Sequence[str] | None = None,
+    top: int = 1,
+    respect_red_lines: bool = True,
+    individual_rationality: bool = True,
+    disagreement: Sequence[float] | dict[str, float] | None = None,
+    baseline: IntArray | Sequence[int] | None = None,
+    engine: str = "auto",
+    time_limit: float | None = None,
+) -> SolveResult:
+    """The `top` best distinct packages by `method`, best first.
+
+    Disagreement point: the reservations unless given (0 when individual rationality is off).
+    `baseline` (a package of option indices) is required by "maxmin-gain".
+    """
+    t0 = time.perf_counter()
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+    if top < 1:
+        raise ValueError("top must be at least 1")
+    problem = make_problem(model, parties, respect_red_lines=respect_red_lines,
+                           individual_rationality=individual_rationality,
+                           disagreement=disagreement,
+                           floor_at_disagreement=method in ("nash", "ks"))
+    m = problem.model
+    eng = _engine(problem, engine)
+    base: IntArray | None = None
+    if method == "maxmin-gain":
+        if baseline is None:
+            raise ValueError("maxmin-gain needs a baseline package (a plan)")
+        base = np.asarray(baseline, dtype=np.int64)
+    found = _run(problem, method, eng, top, base, time_limit)
+    seconds = time.perf_counter() - t0
+    result = SolveResult(
+        method=method, engine=eng, optimal=found.optimal, gap=float(found.gap),
+        seconds=seconds, feasible=bool(found.packages), message="",
+        packages=[solved(m, x, o) for x, o in zip(found.packages, found.objectives,
+                                                    strict=True)],
+        parties=m.party_ids,
+        disagreement=dict(zip(m.party_ids, map(float, problem.disagreement), strict=True)),
+        tolerance=found.tolerance, details=dict(found.details),
+    )
+    if not found.packages:
+        slack = best_min_slack(problem) if eng == "enumeration" else _milp_slack(problem)
+        result.message = explain_infeasible(problem, slack) if found.optimal else \
+            "no package found within the time limit; nothing is proven"
+        result.optimal = found.optimal
+    else:
+        result.message = _describe(result, found)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _run(problem: Problem, method: str, eng: str, top: int, base: IntArray | None,
+         time_limit: float | None) -> Found:
+    if method == "maxmin-gain":
+        assert base is not None
+        if eng == "enumeration":
+            return _mmg.by_enumeration(problem, top, base)
+        return _mmg.by_milp(problem, top, base, time_limit)
+    mod: Any = {"nash": nash, "ks": kalai_smorodinsky, "egalitarian": egalitarian,
+                "utilitarian": utilitarian}[method]
+    if eng == "enumeration":
+        return mod.by_enumeration(problem, top)  # type: ignore[no-any-return]
+    return mod.by_milp(problem, top, time_limit=time_limit)  # type: ignore[no-any-return]
+
+
+def _describe(result: SolveResult, found: Found) -> str:
+    how = "proven optimal" if result.optimal else \
+        f"NOT proven optimal (gap {result.gap:.3g}; a time limit was hit)"
+    tol = f" to within {result.tolerance:g} on the log of the Nash product" \
+        if result.tolerance and result.optimal else ""
+    n = len(result.packages)
+    what = f"the {n} best distinct packages" if n > 1 else "the best package"
+    text = f"{NAMES[result.method]}: {what} by {result.engine}, {how}{tol}."
+    if found.message:
+        text += f" Note: {found.message}."
+    return text
+
+
+def frontier(
+    model: CompiledModel,
+    parties: Sequence[str] | None = None,
+    respect_red_lines: bool = True,
+    individual_rationality: bool = False,
+    time_limit: float | None = None,
+) -> Frontier:
+    """The Pareto frontier of the parties (all scored parties by default)."""
+    problem = make_problem(model, parties, respect_red_lines=respect_red_lines,
+                           individual_rationality=individual_rationality)
+    return pareto_frontier(problem, time_limit=time_limit)
+
+
+def analysis_extras(result: Any) -> None:
+    """For `accord analyze`: each plan's distance from the Nash and KS packages, and the
+    issues (and the plan's provisions on them) that would move."""
+    model: CompiledModel = result.model
+    scenario = result.scenario
+    if model.n_parties == 0:
+        return
+    refs: dict[str, SolveResult] = {}
+    for method in ("nash", "ks"):
+        try:
+            refs[method] = solve(model, method, time_limit=20.0)
+        except ValueError:
+            continue
+    for score in result.plans:
+        notes: list[str] = score.extras.setdefault("notes", [])
+        try:
+            plan = scenario.plan(score.plan_id)
+            x = model.encode(plan.choices)
+        except (KeyError, ValueError):
+            continue
+        u_plan = model.utilities(x)
+        for method, res in refs.items():
+            label = "Nash" if method == "nash" else "Kalai-Smorodinsky"
+            if not res.packages:
+                score.extras[method] = {"feasible": False, "message": res.message}
+                notes.append(f"{label}: {res.message}")
+                continue
+            best = res.packages[0]
+            dist = {p: float(best.utilities[p] - u_plan[k])
+                    for k, p in builtins.enumerate(model.party_ids)}
+            moves = []
+            for i in np.flatnonzero(best.package != x):
+                iid = model.issue_ids[int(i)]
+                points = [pv.point for pv in plan.provisions if pv.issue == iid]
+                moves.append({"issue": iid, "from": model.raw_options[int(i)][int(x[i])],
+                              "to": model.raw_options[int(i)][int(best.package[i])],
+                              "provisions": points})
+            score.extras[method] = {
+                "choices": best.choices, "utilities": best.utilities,
+                "distance": dist,
+                "euclidean": float(np.sqrt(sum(v * v for v in dist.values()))),
+                "moves": moves, "engine": res.engine, "optimal": res.optimal,
+            }
+            if not moves:
+                notes.append(f"{label}: this plan is the {label} package.")
+                continue
+            d_txt = ", ".join(f"{p} {v:+.3f}" for p, v in dist.items())
+            mv = "; ".join(_move_text(mv) for mv in moves)
+            notes.append(f"{label} package ({res.engine}, "
+                         f"{'proven optimal' if res.optimal else 'not proven'}) differs by "
+                         f"{d_txt}; it would move {mv}.")
+
+
+def _move_text(move: dict[str, Any]) -> str:
+    points = [str(q) for q in move["provisions"]]
+    where = f" (point {', '.join(points)})" if points else ""
+    return f"{move['issue']}: {move['from']} -> {move['to']}{where}"
+
+
+__all__ = [
+    "AUTO_LIMIT",
+    "EPS",
+    "Frontier",
+    "METHODS",
+    "SolveResult",
+    "SolvedPackage",
+    "analysis_extras",
+    "frontier",
+    "solve",
+]

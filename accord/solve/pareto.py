@@ -1,0 +1,199 @@
+"""The Pareto frontier: packages no other package beats for one party without hurting another.
+
+Exact by multi-objective dynamic programming over issues (Nemhauser and Ullmann 1969,
+"Discrete dynamic programming and capital allocation", Management Science 15(9)): utilities are
+additive, so the frontier of issues 1..i+1 lies within the frontier of issues 1..i plus each
+option of issue i+1. We filter after every issue, keep back-pointers to rebuild one package per
+point, and add the utilities in the compiled model's order, so points equal the model's
+utilities bit for bit. Dominance is weak (>= for all), so equal utility points collapse to one,
+as in the ANL 2023 reference values. Walk-away floors are applied at the end (they are
+upward-closed, so the frontier of the restricted set is the restricted frontier) and prune
+partial packages that can no longer reach them.
+
+When the intermediate frontier grows past a cap: two parties fall back to the
+epsilon-constraint method (Haimes, Lasdon and Wismer 1971) with one lexicographic MILP per
+point, exact; three or more to a sweep of weighted-sum MILPs, an inner approximation (supported
+points only), labelled `exact=False`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from accord.model.compiled import FloatArray, IntArray
+from accord.solve.base import EPS, Frontier, Problem
+from accord.solve.milp import base_program
+
+DP_CAP_2 = 2_000_000
+DP_CAP_N = 100_000
+
+
+def nondominated(u: FloatArray) -> IntArray:
+    """Indices of the weakly non-dominated rows of u (N, P), duplicates kept once."""
+    n, p = u.shape
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    if p == 1:
+        return np.array([int(np.argmax(u[:, 0]))])
+    if p == 2:
+        order = np.lexsort((-u[:, 1], -u[:, 0]))
+        u1 = u[order, 1]
+        prev = np.concatenate([[-np.inf], np.maximum.accumulate(u1)[:-1]])
+        return np.sort(order[u1 > prev])
+    # P >= 3: by decreasing sum, each point can only be dominated by earlier ones.
+    order = np.lexsort((*(-u[:, k] for k in range(p - 1, -1, -1)), -u.sum(axis=1)))
+    kept: list[int] = []
+    front = np.empty((0, p))
+    block = 512
+    for s in range(0, n, block):
+        idx = order[s: s + block]
+        b = u[idx]
+        dom: np.ndarray = np.zeros(len(idx), dtype=bool)
+        if len(front):
+            ge = np.asarray(front[None, :, :] >= b[:, None, :])
+            dom = np.asarray(np.any(np.all(ge, axis=2), axis=1))
+        # Within the block, in order.
+        for j in np.flatnonzero(~dom):
+            if j and kept_block_dominates(b, int(j), dom):
+                dom[j] = True
+        new = idx[~dom]
+        kept.extend(new.tolist())
+        front = np.concatenate([front, u[new]])
+    return np.sort(np.array(kept, dtype=np.int64))
+
+
+def kept_block_dominates(b: FloatArray, j: int, dom: np.ndarray) -> bool:
+    earlier = b[:j][~dom[:j]]
+    return bool(len(earlier) and (earlier >= b[j]).all(axis=1).any())
+
+
+def by_dp(problem: Problem, cap: int | None = None) -> tuple[FloatArray, IntArray] | None:
+    """(K, P) frontier utilities and (K, I) packages, or None when the frontier outgrows cap."""
+    m = problem.model
+    allowed = problem.allowed
+    if any(len(a) == 0 for a in allowed):
+        return np.empty((0, m.n_parties)), np.empty((0, m.n_issues), dtype=np.int64)
+    cap = cap if cap is not None else (DP_CAP_2 if m.n_parties <= 2 else DP_CAP_N)
+    table = m.table  # (P, I, O)
+    # Best each party can still add from issues i.. (for pruning against the floors).
+    best_rest = np.zeros((m.n_issues + 1, m.n_parties))
+    for i in range(m.n_issues - 1, -1, -1):
+        best_rest[i] = best_rest[i + 1] + table[:, i, allowed[i]].max(axis=1)
+    floor = np.where(np.isfinite(problem.floor), problem.floor, -np.inf)
+    vals = table[:, 0, allowed[0]].T.copy()  # (n, P)
+    parents: list[IntArray] = [np.full(len(allowed[0]), -1)]
+    opts: list[IntArray] = [allowed[0].astype(np.int64)]
+    keep = nondominated(vals)
+    vals, parents[0], opts[0] = vals[keep], parents[0][keep], opts[0][keep]
+    for i in range(1, m.n_issues):
+        a = allowed[i]
+        add = table[:, i, a].T  # (k, P)
+        cand = (vals[:, None, :] + add[None, :, :]).reshape(-1, m.n_parties)
+        par = np.repeat(np.arange(vals.shape[0]), len(a))
+        opt = np.tile(a, vals.shape[0]).astype(np.int64)
+        reach = (cand + best_rest[i + 1] >= floor - 1e-12).all(axis=1)
+        cand, par, opt = cand[reach], par[reach], opt[reach]
+        keep = nondominated(cand)
+        if len(keep) > cap:
+            return None
+        vals = cand[keep]
+        parents.append(par[keep])
+        opts.append(opt[keep])
+    ok = (vals >= floor - 1e-12).all(axis=1)
+    rows = np.flatnonzero(ok)
+    packages = np.empty((len(rows), m.n_issues), dtype=np.int64)
+    cur = rows
+    for i in range(m.n_issues - 1, -1, -1):
+        packages[:, i] = opts[i][cur]
+        cur = parents[i][cur]
+    u = m.utilities(packages).reshape(-1, m.n_parties)
+    order = np.lexsort((-u[:, 1] if m.n_parties > 1 else np.zeros(len(u)), u[:, 0]))
+    return u[order], packages[order]
+
+
+def by_epsilon_constraint(problem: Problem, time_limit: float | None = None,
+                          max_points: int = 100_000) -> tuple[FloatArray, IntArray, bool]:
+    """Two parties: walk the frontier by increasing u_0, each point by two MILPs (exact up to
+    EPS: points closer than EPS in u_0 are merged)."""
+    m = problem.model
+    rows = base_program(problem).utility_rows()
+    us: list[FloatArray] = []
+    xs: list[IntArray] = []
+    level = -np.inf
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    exact = True
+    while len(xs) < max_points:
+        left = None if deadline is None else max(0.01, deadline - time.perf_counter())
+        prog = base_program(problem)
+        if np.isfinite(level):
+            prog.add_rows(rows[0], level, np.inf)
+        r1 = prog.solve(rows[1], time_limit=left)
+        if r1.package is None:
+            exact &= r1.status == "infeasible"
+            break
+        u1 = m.utilities(r1.package)[1]
+        prog2 = base_program(problem)
+        prog2.add_rows(rows[1], u1 - 1e-9, np.inf)
+        if np.isfinite(level):
+            prog2.add_rows(rows[0], level, np.inf)
+        r2 = prog2.solve(rows[0], time_limit=left)
+        x = r2.package if r2.package is not None else r1.package
+        exact &= r1.status == "optimal" and r2.status == "optimal"
+        u = m.utilities(x)
+        us.append(u)
+        xs.append(x)
+        level = float(u[0]) + EPS
+    else:
+        exact = False
+    if not xs:
+        return np.empty((0, m.n_parties)), np.empty((0, m.n_issues), dtype=np.int64), exact
+    return np.array(us), np.array(xs), exact
+
+
+def by_weighted_sums(problem: Problem, n_weights: int = 64, seed: int = 0,
+                     time_limit: float | None = None) -> tuple[FloatArray, IntArray]:
+    """Supported frontier points from weighted-sum MILPs over random simplex weights (an inner
+    approximation: unsupported points are missed)."""
+    m = problem.model
+    rng = np.random.default_rng(seed)
+    weights = np.vstack([np.eye(m.n_parties), np.full((1, m.n_parties), 1.0 / m.n_parties),
+                         rng.dirichlet(np.ones(m.n_parties), size=n_weights)])
+    rows = base_program(problem).utility_rows()
+    xs = []
+    for w in weights:
+        prog = base_program(problem)
+        # A tiny equal weight breaks ties toward non-dominated points.
+        res = prog.solve((w + 1e-6) @ rows, time_limit=time_limit)
+        if res.package is not None:
+            xs.append(res.package)
+    if not xs:
+        return np.empty((0, m.n_parties)), np.empty((0, m.n_issues), dtype=np.int64)
+    x = np.unique(np.array(xs), axis=0)
+    u = m.utilities(x).reshape(-1, m.n_parties)
+    keep = nondominated(u)
+    order = np.argsort(u[keep, 0], kind="stable")
+    return u[keep][order], x[keep][order]
+
+
+def pareto_frontier(problem: Problem, *, time_limit: float | None = None) -> Frontier:
+    """The frontier for the problem's parties, exact when it can be, and labelled."""
+    t0 = time.perf_counter()
+    m = problem.model
+    parties = m.party_ids
+    dp = by_dp(problem)
+    if dp is not None:
+        u, x = dp
+        return Frontier(u, x, parties, True, "dynamic programming over issues (exact)",
+                        seconds=time.perf_counter() - t0)
+    if m.n_parties == 2:
+        u, x, exact = by_epsilon_constraint(problem, time_limit)
+        return Frontier(u, x, parties, exact, "epsilon-constraint MILP" +
+                        (" (exact to 1e-6)" if exact else " (incomplete: limit reached)"),
+                        seconds=time.perf_counter() - t0)
+    u, x = by_weighted_sums(problem, time_limit=time_limit)
+    return Frontier(u, x, parties, False,
+                    "weighted-sum MILP sweep (inner approximation: supported points only)",
+                    "the frontier is too large to list exactly; these points are on it but "
+                    "others are missing", seconds=time.perf_counter() - t0)
