@@ -1,0 +1,114 @@
+"""Alternating offers with a deadline (Rubinstein 1982) and its multilateral stacked form,
+SAOP (Aydogan, Festen, Hindriks and Jonker 2017, "Alternating offers protocols for multilateral
+negotiation", in Modern Approaches to Agent-based Complex Automated Negotiation).
+
+In each round every party, in turn order, either accepts the offer on the table or replaces
+it with its own; an offer is agreed once every other party has accepted it in a row. The
+negotiation breaks down when the last round ends without agreement. Relative time in round r
+of R is t = r / (R - 1), so a time-dependent agent opens at its best and reaches its walk-away
+in the last round. With a discount factor d, a package agreed at time t is worth d**t of its
+utility (the Genius convention), and a party may only accept while that is still at least its
+walk-away.
+
+The protocol, not the strategy, guards the outcome: an "accept" of a package that crosses the
+party's red lines or falls below its walk-away counts as a rejection. So no agreement is ever
+below anyone's walk-away or across anyone's red lines, whatever a user's strategy does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from accord.model.compiled import CompiledModel
+from accord.negotiate.result import NegotiationResult, finish
+from accord.negotiate.space import BidSpace
+from accord.negotiate.strategies import Context, Strategy
+
+
+def stacked_offers(
+    model: CompiledModel,
+    strategies: Sequence[Strategy],
+    *,
+    rounds: int = 100,
+    seed: int = 0,
+    discount: float = 1.0,
+    space: BidSpace | None = None,
+    record: bool = False,
+    protocol: str = "stacked",
+) -> NegotiationResult:
+    """Run one negotiation among all parties of `model` (use `model.restrict` to choose them;
+    their order is the turn order). `space` may be shared between runs on the same model."""
+    n = model.n_parties
+    if len(strategies) != n:
+        raise ValueError(f"{n} parties need {n} strategies, got {len(strategies)}")
+    if n < 2:
+        raise ValueError("a negotiation needs at least two parties")
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    if not 0.0 < discount <= 1.0:
+        raise ValueError("discount must lie in (0, 1]")
+    sp = space if space is not None else BidSpace(model)
+    if sp.model is not model:
+        raise ValueError("the bid space belongs to another model")
+    children = np.random.SeedSequence(seed).spawn(n)
+    parties = tuple(range(n))
+    for p, s in enumerate(strategies):
+        s.start(Context(sp, p, parties, rounds, np.random.default_rng(children[p]), discount))
+    names = tuple(getattr(s, "name", type(s).__name__) for s in strategies)
+    trace: list[dict[str, Any]] = []
+    current = -1
+    accepted = 0
+    offers = 0
+    span = max(rounds - 1, 1)
+    for r in range(rounds):
+        t = r / span
+        factor = discount**t if discount < 1.0 else 1.0
+        for p in parties:
+            s = strategies[p]
+            bid = int(s.offer(t))
+            if current >= 0 and s.accepts(t, current, bid) and sp.acceptable(current, p, factor):
+                accepted += 1
+                if record:
+                    trace.append(_event(sp, r, t, p, "accept", current))
+                if accepted == n - 1:
+                    return finish(model, protocol=protocol, strategies=names, seed=seed,
+                                  package=sp.package(current), rounds=r + 1,
+                                  max_rounds=rounds, offers=offers, reason="agreement",
+                                  factor=factor, trace=trace)
+                continue
+            if not sp.own_ok[bid, p]:
+                bid = sp.best(p)  # a party never proposes across its own red lines
+            current, accepted = bid, 0
+            offers += 1
+            if record:
+                trace.append(_event(sp, r, t, p, "offer", bid))
+            for q in parties:
+                if q != p:
+                    strategies[q].observe(p, bid, t)
+    return finish(model, protocol=protocol, strategies=names, seed=seed, package=None,
+                  rounds=rounds, max_rounds=rounds, offers=offers, reason="deadline",
+                  factor=1.0, trace=trace)
+
+
+def alternating_offers(model: CompiledModel, strategies: Sequence[Strategy],
+                       **kwargs: Any) -> NegotiationResult:
+    """The bilateral protocol: exactly two parties."""
+    if model.n_parties != 2:
+        raise ValueError(
+            f"alternating offers is bilateral; {model.n_parties} parties need the stacked "
+            "protocol"
+        )
+    return stacked_offers(model, strategies, protocol="alternating", **kwargs)
+
+
+def _event(sp: BidSpace, r: int, t: float, p: int, action: str, bid: int) -> dict[str, Any]:
+    m = sp.model
+    return {
+        "round": r + 1, "t": round(t, 6), "party": m.party_ids[p], "action": action,
+        "choices": m.decode(sp.package(bid)),
+        "utilities": {q: round(float(v), 9) for q, v in zip(m.party_ids, sp.utils[bid],
+                                                            strict=True)},
+    }

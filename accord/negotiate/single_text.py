@@ -1,0 +1,294 @@
+"""The single negotiating text (Raiffa 1982, The Art and Science of Negotiation, ch. 14; the
+one-text procedure the US used at Camp David in 1978), with the mediator searching the draft as
+in Klein, Faratin, Sayama and Bar-Yam 2003 ("Negotiating complex contracts", Group Decision
+and Negotiation 12).
+
+The mediator holds one draft. Each round every party critiques it: it vetoes the draft when
+the draft crosses one of its red lines (naming the issues), asks for changes when it falls
+below its walk-away, or accepts; in every case it names the issues it most wants changed and
+the option it would prefer (its wishes). The mediator, who never sees utilities, builds
+candidate revisions (fixes of vetoed issues, each wish, pairs of wishes of different parties
+as trades, random one- and two-issue mutations) and puts them to a vote: each party says
+better, same, worse, or veto (the candidate crosses its red line). A vetoed draft must change:
+the mediator adopts the fix with the fewest objections; if every option of a vetoed issue has
+been vetoed by somebody, the red lines are irreconcilable and the talks stop. Otherwise the
+hill-climbing mediator adopts only a candidate nobody finds worse and somebody finds better,
+and stops when no candidate improves the draft (a local Pareto optimum). The annealing
+mediator first also adopts candidates some parties find worse, with probability
+exp(-objections / T) on a falling temperature, then climbs. Finally each party says yes or no
+once: yes when the text is within its red lines and at least its walk-away (discounted by
+d**(round / max_rounds) if a discount factor is given).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from accord.model.compiled import CompiledModel, FloatArray, IntArray
+from accord.model.scenario import OptionValue
+from accord.negotiate.result import NegotiationResult, finish
+
+WISHES = 3
+"""How many issues a party names in its critique."""
+
+
+@dataclass
+class Critique:
+    """One party's reaction to a draft: accept, change (below walk-away) or veto."""
+
+    party: str
+    verdict: str
+    objections: list[str]
+    """Issues vetoed (red lines) or, for `change`, the issues it most wants changed."""
+    wishes: dict[int, int]
+    """{issue index: preferred option index} for the issues it most wants changed."""
+
+
+def critique(model: CompiledModel, p: int, draft: IntArray, k: int = WISHES) -> Critique:
+    """Party p's critique: wishes are its k largest possible gains, one issue at a time."""
+    cols = np.arange(model.n_issues)
+    own = np.where(model.forbidden[p], -np.inf, model.table[p])
+    gain = own.max(axis=1) - model.table[p][cols, draft]
+    order = [int(i) for i in np.argsort(-gain, kind="stable") if gain[i] > 1e-12][:k]
+    wishes = {i: int(np.argmax(own[i])) for i in order}
+    crossed = [int(i) for i in np.flatnonzero(model.forbidden[p][cols, draft])]
+    if crossed:
+        for i in crossed:
+            wishes.setdefault(i, int(np.argmax(own[i])))
+        return Critique(model.party_ids[p], "veto", [model.issue_ids[i] for i in crossed],
+                        wishes)
+    u = float(model.utilities(draft)[p])
+    if u < model.reservation[p] - 1e-12:
+        return Critique(model.party_ids[p], "change", [model.issue_ids[i] for i in order],
+                        wishes)
+    return Critique(model.party_ids[p], "accept", [], wishes)
+
+
+def votes(model: CompiledModel, draft: IntArray, candidates: IntArray) -> IntArray:
+    """(N, P) votes on candidates against the draft: 1 better, 0 same, -1 worse, -2 veto.
+
+    A party's standing is (fewer red lines crossed, higher utility), compared in that order."""
+    u0 = model.utilities(draft)
+    v0 = model.violations(draft)[0].sum(axis=1)  # (P,)
+    u = model.utilities(candidates).reshape(-1, model.n_parties)
+    v = model.violations(candidates).sum(axis=2)  # (N, P)
+    out = np.where(u > u0 + 1e-12, 1, np.where(u < u0 - 1e-12, -1, 0))
+    out = np.where(v < v0, 1, np.where(v > v0, -2, out))
+    return out.astype(np.int64)
+
+
+class Mediator:
+    """Base mediator: generates candidate drafts and decides which to adopt."""
+
+    name: ClassVar[str] = "mediator"
+    random_moves: int = 200
+
+    def candidates(self, model: CompiledModel, draft: IntArray, wishes: list[dict[int, int]],
+                   rng: np.random.Generator) -> IntArray:
+        """Single wishes, trades (pairs of wishes of different parties), every one-issue
+        change, and random two-issue mutations; in a random order."""
+        rows: list[IntArray] = []
+        for w in wishes:
+            for i, o in w.items():
+                x = draft.copy()
+                x[i] = o
+                rows.append(x)
+        for a in range(len(wishes)):
+            for b in range(a + 1, len(wishes)):
+                for i, o in wishes[a].items():
+                    for j, q in wishes[b].items():
+                        if i != j:
+                            x = draft.copy()
+                            x[i], x[j] = o, q
+                            rows.append(x)
+        for i in range(model.n_issues):
+            for o in range(int(model.n_options[i])):
+                if o != draft[i]:
+                    x = draft.copy()
+                    x[i] = o
+                    rows.append(x)
+        if model.n_issues >= 2 and self.random_moves:
+            m = self.random_moves
+            pairs = np.stack([rng.choice(model.n_issues, 2, replace=False) for _ in range(m)])
+            x = np.repeat(draft[None], m, axis=0)
+            for c in range(2):
+                x[np.arange(m), pairs[:, c]] = rng.integers(0, model.n_options[pairs[:, c]])
+            rows.extend(x)
+        out = np.unique(np.stack(rows), axis=0)
+        out = out[(out != draft).any(axis=1)]
+        return out[rng.permutation(out.shape[0])]
+
+    def choose(self, v: IntArray, step: int, steps: int, rng: np.random.Generator) -> int | None:
+        """Hill climbing: the first candidate nobody finds worse and somebody finds better."""
+        ok = np.flatnonzero((v >= 0).all(axis=1) & (v > 0).any(axis=1))
+        return int(ok[0]) if ok.size else None
+
+
+class HillClimbing(Mediator):
+    """Adopt only Pareto improvements; stop at the first draft none improves."""
+
+    name: ClassVar[str] = "hill-climbing"
+
+
+class SimulatedAnnealing(Mediator):
+    """Klein et al. (2003): accept a candidate with n objections with probability
+    exp(-n / T), T falling linearly from t0 to 0 over the first `anneal` fraction of rounds;
+    then climb. Never adopts a candidate a party vetoes."""
+
+    name: ClassVar[str] = "annealing"
+
+    def __init__(self, t0: float = 1.0, anneal: float = 0.5) -> None:
+        self.t0, self.anneal = t0, anneal
+
+    def choose(self, v: IntArray, step: int, steps: int, rng: np.random.Generator) -> int | None:
+        temp = self.t0 * max(0.0, 1.0 - step / max(1.0, self.anneal * steps))
+        if temp > 0:
+            usable = np.flatnonzero((v > -2).all(axis=1) & (v > 0).any(axis=1))
+            for c in usable[:50]:
+                no = int((v[c] < 0).sum())
+                if no == 0 or rng.random() < np.exp(-no / temp):
+                    return int(c)
+        return super().choose(v, step, steps, rng)
+
+
+MEDIATORS: dict[str, type[Mediator]] = {"hill-climbing": HillClimbing,
+                                        "annealing": SimulatedAnnealing}
+
+
+def opening_draft(model: CompiledModel, choices: Mapping[str, OptionValue] | None) -> IntArray:
+    """The mediator's first text: a plan's choices, with any issue it leaves open set to the
+    option whose worst value over the parties is highest (the least objectionable)."""
+    worst = np.where(model.padding, -np.inf, model.values.min(axis=0))  # (I, O)
+    x = worst.argmax(axis=1).astype(np.int64)
+    if choices:
+        for i, iid in enumerate(model.issue_ids):
+            if iid in choices:
+                x[i] = model.encode({**model.decode(x), iid: choices[iid]})[i]
+    return x
+
+
+def single_text(
+    model: CompiledModel,
+    *,
+    mediator: Mediator | None = None,
+    start: Mapping[str, OptionValue] | None = None,
+    rounds: int = 100,
+    seed: int = 0,
+    discount: float = 1.0,
+    mediator_id: str = "mediator",
+) -> NegotiationResult:
+    """Run the single negotiating text among all parties of `model`. The trace lists every
+    adopted draft: what changed, who asked, each critique and each party's vote."""
+    if model.n_parties < 2:
+        raise ValueError("a negotiation needs at least two parties")
+    if not 0.0 < discount <= 1.0:
+        raise ValueError("discount must lie in (0, 1]")
+    med = mediator if mediator is not None else HillClimbing()
+    rng = np.random.default_rng(seed)
+    draft = opening_draft(model, start)
+    banned = np.zeros(model.padding.shape, dtype=bool)  # options someone has vetoed
+    trace: list[dict[str, Any]] = []
+    reason = "no draft improves"
+    step = 0
+    crit = [critique(model, p, draft) for p in range(model.n_parties)]
+    trace.append(_draft_event(model, 0, draft, None, crit, None, "opening", mediator_id))
+    for step in range(1, rounds + 1):
+        cols = np.arange(model.n_issues)
+        vetoed_issues = sorted({int(i) for p in range(model.n_parties)
+                                for i in np.flatnonzero(model.forbidden[p][cols, draft])})
+        for p in range(model.n_parties):
+            banned[cols, draft] |= model.forbidden[p][cols, draft]
+        wishes = [c.wishes for c in crit]
+        if vetoed_issues:
+            cand, dead = _veto_fixes(model, draft, vetoed_issues, banned)
+            if dead is not None:
+                reason = (f"irreconcilable red lines on {model.issue_ids[dead]}: every option "
+                          "is vetoed by some party")
+                trace.append({"round": step, "event": "deadlock",
+                              "issue": model.issue_ids[dead],
+                              "vetoed": _vetoed_by(model, dead)})
+                break
+            v = votes(model, draft, cand)
+            fewest = -100 * (v < 0).sum(axis=1) + (v > 0).sum(axis=1)
+            pick: int | None = int(np.argmax(fewest))
+            why = "veto"
+        else:
+            cand = med.candidates(model, draft, wishes, rng)
+            v = votes(model, draft, cand)
+            pick = med.choose(v, step, rounds, rng)
+            why = "revision"
+        if pick is None:
+            reason = "no draft improves"
+            break
+        new = cand[pick]
+        crit_new = [critique(model, p, new) for p in range(model.n_parties)]
+        trace.append(_draft_event(model, step, new, draft, crit_new, v[pick], why, mediator_id,
+                                  wishes))
+        draft, crit = new, crit_new
+    else:
+        reason = "deadline"
+    factor = discount ** (step / rounds) if discount < 1.0 else 1.0
+    u = model.utilities(draft)
+    ok = model.within_red_lines(draft)[0] & (u * factor >= model.reservation - 1e-12)
+    final = {pid: bool(y) for pid, y in zip(model.party_ids, ok, strict=True)}
+    trace.append({"round": step, "event": "final vote", "votes": final})
+    agreed = bool(ok.all())
+    deadlock = any(e.get("event") == "deadlock" for e in trace)
+    outcome = ("agreement" if agreed else reason if deadlock
+               else f"rejected in the final vote ({reason})")
+    drafts = sum(1 for e in trace if e.get("event") in ("opening", "veto", "revision"))
+    return finish(model, protocol="single-text", strategies=(med.name,), seed=seed,
+                  package=draft if agreed else None, rounds=step, max_rounds=rounds,
+                  offers=drafts, reason=outcome, factor=factor, trace=trace)
+
+
+def _veto_fixes(model: CompiledModel, draft: IntArray, issues: list[int],
+                banned: np.ndarray) -> tuple[IntArray, int | None]:
+    """Candidates moving one vetoed issue to an option nobody is known to veto."""
+    rows = []
+    for i in issues:
+        free = [o for o in range(int(model.n_options[i])) if not banned[i, o]]
+        if not free:
+            return np.empty((0, model.n_issues), dtype=np.int64), i
+        for o in free:
+            x = draft.copy()
+            x[i] = o
+            rows.append(x)
+    return np.stack(rows), None
+
+
+def _vetoed_by(model: CompiledModel, i: int) -> dict[str, list[OptionValue]]:
+    n = int(model.n_options[i])
+    return {pid: [model.raw_options[i][o] for o in range(n) if model.forbidden[p, i, o]]
+            for p, pid in enumerate(model.party_ids)}
+
+
+def _draft_event(model: CompiledModel, step: int, draft: IntArray, old: IntArray | None,
+                 crit: list[Critique], vote: IntArray | None, why: str, mediator_id: str,
+                 wishes: list[dict[int, int]] | None = None) -> dict[str, Any]:
+    u: FloatArray = model.utilities(draft)
+    changes = []
+    if old is not None:
+        for i in np.flatnonzero(draft != old):
+            asked = [model.party_ids[p] for p, w in enumerate(wishes or [])
+                     if w.get(int(i)) == int(draft[i])]
+            changes.append({"issue": model.issue_ids[i],
+                            "from": model.raw_options[i][int(old[i])],
+                            "to": model.raw_options[i][int(draft[i])],
+                            "asked_by": asked})
+    names = {1: "better", 0: "same", -1: "worse", -2: "veto"}
+    return {
+        "round": step, "event": why, "drafted_by": mediator_id,
+        "changes": changes,
+        "utilities": {p: round(float(x), 9) for p, x in zip(model.party_ids, u, strict=True)},
+        "votes": None if vote is None else {p: names[int(x)] for p, x in
+                                            zip(model.party_ids, vote, strict=True)},
+        "critiques": {c.party: {"verdict": c.verdict, "objections": c.objections,
+                                "wishes": {model.issue_ids[i]: model.raw_options[i][o]
+                                           for i, o in c.wishes.items()}} for c in crit},
+        "choices": model.decode(draft),
+    }

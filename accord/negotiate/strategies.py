@@ -1,0 +1,273 @@
+"""Negotiation strategies for the alternating-offers protocols.
+
+- Time-dependent tactics (Faratin, Sierra and Jennings 1998, "Negotiation decision functions
+  for autonomous agents", Robotics and Autonomous Systems 24): at relative time t in [0, 1]
+  the aspiration is  u(t) = u_min + (1 - alpha(t)) * (u_max - u_min),
+  alpha(t) = k + (1 - k) * t ** (1 / e).  e < 1 is Boulware (holds out, concedes late),
+  e = 1 linear, e > 1 conceder (concedes early). u_max is the party's best package within its
+  red lines, u_min its walk-away (or its worst package, whichever is higher).
+- Tit-for-tat on utilities: the absolute imitative tactic of the same paper; the agent gives
+  up as much of its own utility as the opponent's last move gave it.
+- Hard-headed: a very Boulware concession with a frequency opponent model choosing among
+  equally good bids (after van Krimpen, Looije and Hajizadeh 2013, "HardHeaded", ANAC 2011).
+- Frequency opponent model (Baarslag, Hendrikx, Hindriks and Jonker 2016, "Learning about the
+  opposition in bilateral automated negotiation", JAAMAS 30): an issue the opponent rarely
+  changes weighs more; an option it offers often is worth more to it. The Pareto-seeking
+  bidder offers, among packages worth its aspiration, the one the model rates best for the
+  others (Lin et al. 2014 "Genius" Pareto-seeking bidding).
+
+Every strategy acts on integer bid ids of a shared `BidSpace`. Acceptance follows Faratin's
+rule AC_next: accept when the offer is worth at least the bid one would make instead.
+A new strategy only needs `target(t)` (see docs/negotiate.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from accord.model.compiled import FloatArray
+from accord.negotiate.space import BidSpace
+
+
+@dataclass
+class Context:
+    """What a party knows when a negotiation starts: its own preferences, the clock, a rng."""
+
+    space: BidSpace
+    me: int
+    parties: tuple[int, ...]
+    """Indices (in the compiled model) of every party at the table, in turn order."""
+    rounds: int
+    rng: np.random.Generator
+    discount: float = 1.0
+
+    @property
+    def reservation(self) -> float:
+        return float(self.space.model.reservation[self.me])
+
+    @property
+    def u_max(self) -> float:
+        return float(self.space.best_utility[self.me])
+
+    @property
+    def u_min(self) -> float:
+        return float(max(self.reservation, self.space.worst_utility[self.me]))
+
+    @property
+    def opponents(self) -> tuple[int, ...]:
+        return tuple(p for p in self.parties if p != self.me)
+
+
+class Strategy:
+    """Base class: an agent that offers a bid worth `target(t)` and accepts by AC_next."""
+
+    name: ClassVar[str] = "strategy"
+    ctx: Context
+
+    def start(self, ctx: Context) -> None:
+        """Called once per negotiation before the first round."""
+        self.ctx = ctx
+
+    def target(self, t: float) -> float:
+        """Aspiration (own utility) at relative time t in [0, 1]."""
+        raise NotImplementedError
+
+    def observe(self, party: int, bid: int, t: float) -> None:
+        """Another party offered `bid` at time t."""
+
+    def offer(self, t: float) -> int:
+        """The bid to make now."""
+        return self.ctx.space.at_least(self.ctx.me, self.target(t))
+
+    def accepts(self, t: float, bid: int, my_next: int) -> bool:
+        """AC_next: the offer on the table is worth at least my own next bid."""
+        u = self.ctx.space.utils
+        return bool(u[bid, self.ctx.me] >= u[my_next, self.ctx.me] - 1e-12)
+
+
+class TimeDependent(Strategy):
+    """Faratin et al. (1998) time-dependent tactic with concession parameter e and k."""
+
+    name: ClassVar[str] = "time-dependent"
+
+    def __init__(self, e: float = 1.0, k: float = 0.0) -> None:
+        if e <= 0:
+            raise ValueError("e must be positive")
+        if not 0.0 <= k <= 1.0:
+            raise ValueError("k must lie in [0, 1]")
+        self.e, self.k = float(e), float(k)
+
+    def alpha(self, t: float) -> float:
+        return self.k + (1.0 - self.k) * min(max(t, 0.0), 1.0) ** (1.0 / self.e)
+
+    def target(self, t: float) -> float:
+        lo, hi = self.ctx.u_min, self.ctx.u_max
+        return lo + (1.0 - self.alpha(t)) * (hi - lo)
+
+
+class Boulware(TimeDependent):
+    """Concedes late: e = 0.25 (NegMAS's Boulware curve t**4 is the same tactic)."""
+
+    name: ClassVar[str] = "boulware"
+
+    def __init__(self, e: float = 0.25, k: float = 0.0) -> None:
+        super().__init__(e, k)
+
+
+class Linear(TimeDependent):
+    name: ClassVar[str] = "linear"
+
+    def __init__(self, e: float = 1.0, k: float = 0.0) -> None:
+        super().__init__(e, k)
+
+
+class Conceder(TimeDependent):
+    """Concedes early: e = 4."""
+
+    name: ClassVar[str] = "conceder"
+
+    def __init__(self, e: float = 4.0, k: float = 0.0) -> None:
+        super().__init__(e, k)
+
+
+class TitForTat(Strategy):
+    """Absolute tit-for-tat on utilities: concede (in own utility) what the opponents' last
+    move conceded (in own utility); never below the walk-away. Opens at the best package."""
+
+    name: ClassVar[str] = "tit-for-tat"
+
+    def __init__(self, delay: int = 1) -> None:
+        self.delay = delay
+
+    def start(self, ctx: Context) -> None:
+        super().start(ctx)
+        self._aspiration = ctx.u_max
+        self._last: dict[int, float] = {}
+
+    def observe(self, party: int, bid: int, t: float) -> None:
+        u = float(self.ctx.space.utils[bid, self.ctx.me])
+        prev = self._last.get(party)
+        self._last[party] = u
+        if prev is not None and u > prev:
+            self._aspiration = max(self.ctx.u_min, self._aspiration - (u - prev))
+
+    def target(self, t: float) -> float:
+        return self._aspiration
+
+
+class FrequencyModel:
+    """Frequency opponent model over option indices (Baarslag et al. 2016)."""
+
+    def __init__(self, space: BidSpace, learning: float = 0.1) -> None:
+        m = space.model
+        self.space = space
+        self.counts = np.zeros(m.padding.shape)
+        self.weights = np.full(m.n_issues, 1.0 / max(m.n_issues, 1))
+        self.learning = learning
+        self._prev: np.ndarray | None = None
+
+    def update(self, bid: int) -> None:
+        x = self.space.package(bid)
+        cols = np.arange(x.shape[0])
+        self.counts[cols, x] += 1.0
+        if self._prev is not None:
+            same = x == self._prev
+            self.weights = self.weights + self.learning * same
+            self.weights /= self.weights.sum()
+        self._prev = x.copy()
+
+    def table(self) -> FloatArray:
+        """(I, O) estimated utility contribution of each option to the opponent."""
+        top = self.counts.max(axis=1, keepdims=True)
+        values = (self.counts + 1.0) / (top + 1.0)
+        values = np.where(self.space.model.padding, 0.0, values)
+        out: FloatArray = self.weights[:, None] * values
+        return out
+
+
+class FrequencyPareto(TimeDependent):
+    """Time-dependent aspiration; bids chosen by a frequency model of the others to be as
+    good for them as possible among packages worth the aspiration (Pareto-seeking)."""
+
+    name: ClassVar[str] = "pareto"
+
+    def __init__(self, e: float = 0.5, k: float = 0.0, band: float = 0.03) -> None:
+        super().__init__(e, k)
+        self.band = band
+
+    def start(self, ctx: Context) -> None:
+        super().start(ctx)
+        self.models = {p: FrequencyModel(ctx.space) for p in ctx.opponents}
+        self._direction: FloatArray | None = None
+
+    def observe(self, party: int, bid: int, t: float) -> None:
+        model = self.models.get(party)
+        if model is not None:
+            model.update(bid)
+            self._direction = None
+
+    def direction(self) -> FloatArray | None:
+        if self._direction is None and any(m._prev is not None for m in self.models.values()):
+            self._direction = np.sum([m.table() for m in self.models.values()], axis=0)
+        return self._direction
+
+    def offer(self, t: float) -> int:
+        d = self.direction()
+        return self.ctx.space.at_least(self.ctx.me, self.target(t), d, band=self.band)
+
+
+class HardHeaded(FrequencyPareto):
+    """Hardly concedes until the very end (e = 0.02), Pareto-seeking among its bids."""
+
+    name: ClassVar[str] = "hardheaded"
+
+    def __init__(self, e: float = 0.02, k: float = 0.0, band: float = 0.02) -> None:
+        super().__init__(e, k, band)
+
+
+@dataclass
+class Registry:
+    """Named strategy factories for the CLI and tournaments."""
+
+    factories: dict[str, Callable[[], Strategy]] = field(default_factory=dict)
+
+    def add(self, name: str, factory: Callable[[], Strategy]) -> None:
+        self.factories[name] = factory
+
+    def make(self, name: str) -> Strategy:
+        try:
+            return self.factories[name]()
+        except KeyError:
+            raise KeyError(
+                f"unknown strategy {name!r}; known: {', '.join(self.factories)}"
+            ) from None
+
+    def names(self) -> list[str]:
+        return list(self.factories)
+
+
+STRATEGIES = Registry()
+for _cls in (Boulware, Linear, Conceder, TitForTat, HardHeaded, FrequencyPareto):
+    STRATEGIES.add(_cls.name, _cls)
+
+
+def register_strategy(name: str) -> Callable[[type[Strategy]], type[Strategy]]:
+    """Class decorator: make a user strategy available by name (`--strategies NAME`)."""
+
+    def deco(cls: type[Strategy]) -> type[Strategy]:
+        STRATEGIES.add(name, cls)
+        return cls
+
+    return deco
+
+
+def make_strategy(spec: str) -> Strategy:
+    """A strategy by name, or a time-dependent one by its parameters: `e=0.5`, `e=0.5:k=0.1`."""
+    if spec.startswith("e="):
+        params = dict(part.split("=", 1) for part in spec.split(":"))
+        return TimeDependent(float(params["e"]), float(params.get("k", 0.0)))
+    return STRATEGIES.make(spec)

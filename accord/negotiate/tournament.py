@@ -1,0 +1,190 @@
+"""Tournaments: strategy profiles x scenarios x repetitions x seeds, in parallel processes.
+
+In the style of the ANAC competitions (Baarslag et al. 2012, "The first automated negotiating
+agents competition"): every ordered pair of strategies (for two parties; for more, every
+multiset, in turn order) meets on every scenario, `repeat` times per base seed. Each run's
+seed is derived from (base seed, scenario, profile, repetition) by numpy's SeedSequence, so a
+tournament gives the same rows whatever the number of worker processes. Workers take one
+(scenario, profile) group at a time and share its bid space and reference points across runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from accord.model.compiled import CompiledModel
+from accord.negotiate.metrics import Reference, reference, score
+from accord.negotiate.simulate import simulate
+from accord.negotiate.space import BidSpace
+
+
+@dataclass(frozen=True)
+class Group:
+    """One unit of work: a scenario, its parties, one strategy profile, all repetitions."""
+
+    scenario: str
+    scenario_index: int
+    parties: tuple[str, ...]
+    protocol: str
+    profile: tuple[str, ...]
+    profile_index: int
+    repeat: int
+    seeds: tuple[int, ...]
+    rounds: int
+    discount: float
+
+
+@dataclass
+class TournamentResult:
+    rows: list[dict[str, Any]]
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def write_csv(self, path: str | Path) -> None:
+        write_rows(self.rows, path)
+
+
+def profiles(strategies: Sequence[str], n_parties: int) -> list[tuple[str, ...]]:
+    """Ordered pairs for two parties (who moves first matters); multisets for more."""
+    if n_parties == 2:
+        return list(itertools.product(strategies, repeat=2))
+    return list(itertools.combinations_with_replacement(strategies, n_parties))
+
+
+def run_seed(base: int, scenario_index: int, profile_index: int, rep: int) -> int:
+    return int(np.random.SeedSequence([base, scenario_index, profile_index, rep])
+               .generate_state(1, np.uint32)[0])
+
+
+@lru_cache(maxsize=16)
+def _prepared(ref: str, parties: tuple[str, ...]) -> tuple[CompiledModel, BidSpace, Reference]:
+    from accord.io import load_scenario
+    from accord.model import compile_scenario
+
+    model = compile_scenario(load_scenario(ref)).restrict(list(parties))
+    return model, BidSpace(model), reference(model)
+
+
+def run_group(g: Group) -> tuple[list[dict[str, Any]], str]:
+    """All runs of one group, and the note on its reference points (if any)."""
+    model, space, ref = _prepared(g.scenario, g.parties)
+    rows = []
+    for base in g.seeds:
+        for rep in range(g.repeat):
+            seed = run_seed(base, g.scenario_index, g.profile_index, rep)
+            r = simulate(model, g.protocol, g.profile, rounds=g.rounds, seed=seed,
+                         discount=g.discount, space=space)
+            score(r, ref)
+            row: dict[str, Any] = {
+                "scenario": g.scenario, "protocol": g.protocol,
+                "profile": "/".join(g.profile), "base_seed": base, "rep": rep, "seed": seed,
+                "agreement": r.agreement, "rounds": r.rounds, "offers": r.offers,
+                "welfare": r.metrics["welfare"],
+                "nash_distance": r.metrics["nash_distance"],
+                "frontier_distance": r.metrics["frontier_distance"],
+            }
+            for k, (p, s) in enumerate(zip(g.parties, g.profile, strict=True), start=1):
+                row[f"party_{k}"] = p
+                row[f"strategy_{k}"] = s
+                row[f"utility_{k}"] = r.utilities[p]
+            row["choices"] = json.dumps(r.choices, ensure_ascii=False) if r.choices else ""
+            rows.append(row)
+    return rows, (f"{g.scenario} ({', '.join(g.parties)}): {ref.note}" if ref.note else "")
+
+
+def tournament(
+    scenarios: Sequence[str],
+    strategies: Sequence[str],
+    *,
+    parties: Sequence[Sequence[str]] | None = None,
+    repeat: int = 20,
+    seeds: Sequence[int] = (0,),
+    rounds: int = 100,
+    protocol: str = "auto",
+    discount: float = 1.0,
+    workers: int | None = None,
+) -> TournamentResult:
+    """Run every strategy profile on every scenario. `parties[k]` names the parties of
+    scenario k (default: its parties with role `party`). `protocol` "auto" is alternating
+    for two parties and stacked for more. `workers` None uses every local core."""
+    from accord.io import load_scenario
+
+    groups: list[Group] = []
+    for si, ref in enumerate(scenarios):
+        if parties is not None:
+            ps = tuple(parties[si])
+        else:
+            ps = tuple(default_parties(load_scenario(ref)))
+        proto = protocol if protocol != "auto" else ("alternating" if len(ps) == 2
+                                                      else "stacked")
+        for pi, prof in enumerate(profiles(strategies, len(ps))):
+            groups.append(Group(ref, si, ps, proto, prof, pi, repeat, tuple(seeds), rounds,
+                                discount))
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    if n_workers <= 1 or len(groups) <= 1:
+        chunks = [run_group(g) for g in groups]
+    else:
+        with ProcessPoolExecutor(max_workers=min(n_workers, len(groups))) as pool:
+            chunks = list(pool.map(run_group, groups))
+    rows = [row for chunk, _ in chunks for row in chunk]
+    notes = sorted({note for _, note in chunks if note})
+    return TournamentResult(rows, summary_table(rows), notes)
+
+
+def default_parties(scenario: Any) -> list[str]:
+    """Scored parties with role `party`; all scored parties if fewer than two have it."""
+    scored = list(scenario.scored_party_ids)
+    main = [p.id for p in scenario.parties if p.role == "party" and p.id in scored]
+    return main if len(main) >= 2 else scored
+
+
+def summary_table(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (scenario, profile): agreement rate, rounds, utilities, welfare, distances."""
+    out: list[dict[str, Any]] = []
+    keyed: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        keyed.setdefault((r["scenario"], r["profile"]), []).append(r)
+    for (scn, prof), rs in keyed.items():
+        n = sum(1 for k in rs[0] if k.startswith("utility_"))
+        entry: dict[str, Any] = {
+            "scenario": scn, "profile": prof, "runs": len(rs),
+            "agreement_rate": float(np.mean([r["agreement"] for r in rs])),
+            "mean_rounds": float(np.mean([r["rounds"] for r in rs])),
+        }
+        for k in range(1, n + 1):
+            entry[f"utility_{k}"] = float(np.mean([r[f"utility_{k}"] for r in rs]))
+        for key in ("welfare", "nash_distance", "frontier_distance"):
+            vals = [r[key] for r in rs if np.isfinite(r[key])]
+            entry[key] = float(np.mean(vals)) if vals else float("nan")
+        out.append(entry)
+    return out
+
+
+def write_rows(rows: Sequence[dict[str, Any]], path: str | Path) -> None:
+    """CSV, or Parquet when the name ends in .parquet (needs pandas and pyarrow)."""
+    p = Path(path)
+    if p.suffix == ".parquet":
+        import pandas as pd
+
+        pd.DataFrame(list(rows)).to_parquet(p, index=False)
+        return
+    fields: list[str] = []
+    for r in rows:
+        fields.extend(k for k in r if k not in fields)
+    tmp = p.with_name(p.name + ".tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    tmp.replace(p)
