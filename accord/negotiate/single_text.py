@@ -11,9 +11,10 @@ candidate revisions (fixes of vetoed issues, each wish, pairs of wishes of diffe
 as trades, random one- and two-issue mutations) and puts them to a vote: each party says
 better, same, worse, or veto (the candidate crosses its red line). A vetoed draft must change:
 the mediator adopts the fix with the fewest objections; if every option of a vetoed issue has
-been vetoed by somebody, the red lines are irreconcilable and the talks stop. Otherwise the
-hill-climbing mediator adopts only a candidate nobody finds worse and somebody finds better,
-and stops when no candidate improves the draft (a local Pareto optimum). The annealing
+been vetoed by somebody, the red lines are irreconcilable: the mediator leaves that issue open
+(the text cannot pass) and goes on improving the rest, so the trace shows what else could move.
+Otherwise the hill-climbing mediator adopts only a candidate nobody finds worse and somebody
+finds better, and stops when no candidate improves the draft (a local Pareto optimum). The annealing
 mediator first also adopts candidates some parties find worse, with probability
 exp(-objections / T) on a falling temperature, then climbs. Finally each party says yes or no
 once: yes when the text is within its red lines and at least its walk-away (discounted by
@@ -193,31 +194,34 @@ def single_text(
     banned = np.zeros(model.padding.shape, dtype=bool)  # options someone has vetoed
     trace: list[dict[str, Any]] = []
     reason = "no draft improves"
+    parked: list[int] = []  # issues whose every option somebody vetoes: left open
     step = 0
     crit = [critique(model, p, draft) for p in range(model.n_parties)]
     trace.append(_draft_event(model, 0, draft, None, crit, None, "opening", mediator_id))
     for step in range(1, rounds + 1):
         cols = np.arange(model.n_issues)
         vetoed_issues = sorted({int(i) for p in range(model.n_parties)
-                                for i in np.flatnonzero(model.forbidden[p][cols, draft])})
+                                for i in np.flatnonzero(model.forbidden[p][cols, draft])}
+                               - set(parked))
         for p in range(model.n_parties):
             banned[cols, draft] |= model.forbidden[p][cols, draft]
         wishes = [c.wishes for c in crit]
         if vetoed_issues:
             cand, dead = _veto_fixes(model, draft, vetoed_issues, banned)
             if dead is not None:
-                reason = (f"irreconcilable red lines on {model.issue_ids[dead]}: every option "
-                          "is vetoed by some party")
+                parked.append(dead)
                 trace.append({"round": step, "event": "deadlock",
                               "issue": model.issue_ids[dead],
                               "vetoed": _vetoed_by(model, dead)})
-                break
+                continue
             v = votes(model, draft, cand)
             fewest = -100 * (v < 0).sum(axis=1) + (v > 0).sum(axis=1)
             pick: int | None = int(np.argmax(fewest))
             why = "veto"
         else:
             cand = med.candidates(model, draft, wishes, rng)
+            if parked:
+                cand = cand[(cand[:, parked] == draft[parked]).all(axis=1)]
             v = votes(model, draft, cand)
             pick = med.choose(v, step, rounds, rng)
             why = "revision"
@@ -237,9 +241,10 @@ def single_text(
     final = {pid: bool(y) for pid, y in zip(model.party_ids, ok, strict=True)}
     trace.append({"round": step, "event": "final vote", "votes": final})
     agreed = bool(ok.all())
-    deadlock = any(e.get("event") == "deadlock" for e in trace)
-    outcome = ("agreement" if agreed else reason if deadlock
-               else f"rejected in the final vote ({reason})")
+    if parked:
+        reason = ("irreconcilable red lines on " + ", ".join(model.issue_ids[i] for i in parked)
+                  + ": every option is vetoed by some party, so the text left it open")
+    outcome = "agreement" if agreed else f"rejected in the final vote ({reason})"
     drafts = sum(1 for e in trace if e.get("event") in ("opening", "veto", "revision"))
     return finish(model, protocol="single-text", strategies=(med.name,), seed=seed,
                   package=draft if agreed else None, rounds=step, max_rounds=rounds,
