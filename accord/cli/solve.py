@@ -1,9 +1,295 @@
-"""CLI commands for this feature; registered by accord.cli."""
+"""Bargaining solutions, the Pareto frontier, and Genius / GeniusWeb import and export."""
 
 from __future__ import annotations
 
+import csv
+import io
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from accord.cli.common import Format, console, emit_json, err_console, fail, load, parse_parties
+from accord.model import compile_scenario
+
+
+class Method(StrEnum):
+    nash = "nash"
+    ks = "ks"
+    egalitarian = "egalitarian"
+    utilitarian = "utilitarian"
+    maxmin_gain = "maxmin-gain"
+
+
+class Engine(StrEnum):
+    auto = "auto"
+    enumeration = "enumeration"
+    milp = "milp"
+
+
+import_app = typer.Typer(name="import", help="Import negotiation domains (Genius XML, GeniusWeb "
+                         "JSON) as accord scenarios.", no_args_is_help=True)
+export_app = typer.Typer(name="export", help="Export a scenario to other tools' formats.",
+                         no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the app."""
+    app.command("solve")(solve_cmd)
+    app.command("frontier")(frontier_cmd)
+    app.add_typer(import_app, name="import")
+    app.add_typer(export_app, name="export")
+
+
+def _fmt(v: object) -> str:
+    return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+
+
+def _disagreement(text: str | None, parties: list[str]) -> dict[str, float] | None:
+    if not text:
+        return None
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        key, sep, val = part.partition("=")
+        if not sep:
+            fail(f"--disagreement: {part!r} is not party=value", "write e.g. ua=0.4,ru=0.45")
+        try:
+            out[key.strip()] = float(val)
+        except ValueError:
+            fail(f"--disagreement: {val!r} is not a number", "write e.g. ua=0.4,ru=0.45")
+    missing = [p for p in parties if p not in out]
+    if missing:
+        fail(f"--disagreement lacks {', '.join(missing)}", "give a value for every party solved")
+    return out
+
+
+def solve_cmd(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
+    method: Annotated[Method, typer.Option("--method", "-m", help="Solution concept.")
+                      ] = Method.nash,
+    parties: Annotated[str | None, typer.Option(help="Comma-separated party ids; all scored "
+                                                     "parties by default.")] = None,
+    top: Annotated[int, typer.Option(help="The K best distinct packages.", min=1)] = 1,
+    from_plan: Annotated[str | None, typer.Option("--from", help="Baseline plan id for "
+                                                               "maxmin-gain.")] = None,
+    no_red_lines: Annotated[bool, typer.Option("--no-red-lines",
+                                               help="Ignore red lines.")] = False,
+    no_ir: Annotated[bool, typer.Option("--no-ir", help="Ignore walk-away values (individual "
+                                                        "rationality); Nash/KS then measure "
+                                                        "gains from 0.")] = False,
+    disagreement: Annotated[str | None, typer.Option(help="Disagreement point, e.g. "
+                                                          "ua=0.4,ru=0.45 (default: the "
+                                                          "reservations).")] = None,
+    engine: Annotated[Engine, typer.Option(help="auto, enumeration or milp.")] = Engine.auto,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds; a result stopped by it is "
+                                                          "reported as not proven.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+) -> None:
+    """Find the fairest packages by a named standard, exactly, at any size.
+
+    Examples:
+
+      accord solve ukraine-2025 --method nash
+
+      accord solve ukraine-2025 --method nash --parties ua,ru --top 5 --format json
+
+      accord solve ukraine-2025 --method maxmin-gain --from us-draft-2025-11-20
+    """
+    from accord.solve import solve
+
+    s = load(scenario)
+    model = compile_scenario(s)
+    if not model.party_ids:
+        fail(f"{scenario}: no party has preferences, so there is nothing to solve",
+             "add a `preferences:` block for at least two parties")
+    chosen = parse_parties(list(model.party_ids), parties)
+    baseline = None
+    if method == Method.maxmin_gain:
+        if not from_plan:
+            fail("--method maxmin-gain needs --from PLAN (the baseline)",
+                 f"use one of: {', '.join(p.id for p in s.plans) or 'no plans in the file'}")
+        try:
+            baseline = model.encode(s.plan(from_plan).choices)
+        except KeyError as exc:
+            fail(f"--from: {exc.args[0]}", "name a plan of the scenario that sets every issue")
+    elif from_plan:
+        fail("--from is only used by --method maxmin-gain", "drop --from or change --method")
+    try:
+        result = solve(model, method.value, parties=chosen, top=top,
+                       respect_red_lines=not no_red_lines, individual_rationality=not no_ir,
+                       disagreement=_disagreement(disagreement, chosen), baseline=baseline,
+                       engine=engine.value, time_limit=time_limit)
+    except (ValueError, KeyError) as exc:
+        fail(str(exc))
+    if fmt == Format.json:
+        emit_json(result.to_dict())
+        return
+    console.print(f"[bold]{s.title}[/bold]: {result.method} for {', '.join(result.parties)}")
+    console.print(result.message, markup=False)
+    console.print(f"engine {result.engine}; proven optimal: {'yes' if result.optimal else 'no'}; "
+                  f"gap {result.gap:.3g}; {result.seconds:.3f} s", markup=False)
+    d = ", ".join(f"{p} {v:.3f}" for p, v in result.disagreement.items())
+    console.print(f"disagreement point: {d}", markup=False)
+    for k, pkg in enumerate(result.packages, start=1):
+        table = Table("issue", "option", title=f"Package {k}" +
+                      (f" (objective {pkg.objective:.6g})" if pkg.objective is not None else ""))
+        for iid, opt in pkg.choices.items():
+            table.add_row(iid, _fmt(opt))
+        console.print(table)
+        console.print("utilities: " + ", ".join(f"{p} {u:.4f}" for p, u in
+                                                pkg.utilities.items()), markup=False)
+
+
+def frontier_cmd(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
+    parties: Annotated[str | None, typer.Option(help="Comma-separated party ids (two for an "
+                                                     "exact frontier).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write CSV here.")
+                      ] = None,
+    no_red_lines: Annotated[bool, typer.Option("--no-red-lines",
+                                               help="Ignore red lines.")] = False,
+    ir: Annotated[bool, typer.Option("--ir", help="Keep only packages every party prefers to "
+                                                  "walking away.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+) -> None:
+    """The Pareto frontier: packages nobody can improve on without hurting another party.
+
+    Examples:
+
+      accord frontier ukraine-2025 --parties ua,ru -o frontier.csv
+    """
+    from accord.io import write_atomic
+    from accord.solve import frontier
+
+    s = load(scenario)
+    model = compile_scenario(s)
+    if not model.party_ids:
+        fail(f"{scenario}: no party has preferences", "add `preferences:` for the parties")
+    chosen = parse_parties(list(model.party_ids), parties)
+    front = frontier(model, chosen, respect_red_lines=not no_red_lines, individual_rationality=ir)
+    rows = front.to_rows(model)
+    if output is not None:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow([*front.parties, *model.issue_ids])
+        for r in rows:
+            writer.writerow([f"{r[p]:.10g}" for p in front.parties] + [r[i] for i in
+                                                                     model.issue_ids])
+        try:
+            write_atomic(output, buf.getvalue())
+        except OSError as exc:
+            fail(f"{output}: cannot write: {exc.strerror or exc}", "check the folder exists "
+                 "and is writable")
+        err_console.print(f"wrote {len(rows)} frontier points to {output}", markup=False)
+    summary = (f"{len(front)} Pareto-optimal points for {', '.join(front.parties)} by "
+               f"{front.method}; {'exact' if front.exact else 'NOT exact'}. {front.message}")
+    if fmt == Format.json:
+        emit_json({"parties": list(front.parties), "exact": front.exact, "method": front.method,
+                   "message": front.message, "points": rows})
+        return
+    console.print(summary.strip(), markup=False)
+    if output is None:
+        table = Table(*front.parties, title="Pareto frontier")
+        for r in rows[:50]:
+            table.add_row(*[f"{r[p]:.4f}" for p in front.parties])
+        console.print(table)
+        if len(rows) > 50:
+            console.print(f"... {len(rows) - 50} more; use -o FILE.csv for all", markup=False)
+
+
+def _save(scenario: object, output: Path) -> None:
+    from accord.io import save_scenario
+
+    try:
+        save_scenario(scenario, output)  # type: ignore[arg-type]
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror or exc}", "check the folder is writable")
+
+
+@import_app.command("genius")
+def import_genius_cmd(
+    domain: Annotated[Path, typer.Argument(help="Genius domain XML.")],
+    profiles: Annotated[list[Path], typer.Argument(help="One utility-space XML per party.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Scenario file to write "
+                                                                "(.yaml or .json).")],
+    party_ids: Annotated[str | None, typer.Option("--parties", help="Ids for the parties, in "
+                                                                    "profile order.")] = None,
+    real_steps: Annotated[int, typer.Option(help="Grid points per real issue.", min=2)] = 11,
+) -> None:
+    """Import a Genius domain and profiles; utilities as Genius computes them.
+
+    Example: accord import genius DOMAIN.xml PROFILE_A.xml PROFILE_B.xml -o scenario.yaml
+    """
+    from accord.io.genius import GeniusError, import_genius
+
+    ids = [p.strip() for p in party_ids.split(",")] if party_ids else None
+    if ids is not None and len(ids) != len(profiles):
+        fail(f"--parties names {len(ids)} parties for {len(profiles)} profiles",
+             "give one id per profile file")
+    try:
+        scenario = import_genius(domain, profiles, ids, real_steps=real_steps)
+    except GeniusError as exc:
+        fail(str(exc))
+    _save(scenario, output)
+    err_console.print(f"wrote {output}: {len(scenario.issues)} issues, "
+                      f"{len(scenario.parties)} parties", markup=False)
+
+
+@import_app.command("geniusweb")
+def import_geniusweb_cmd(
+    domain: Annotated[Path, typer.Argument(help="GeniusWeb domain JSON.")],
+    profiles: Annotated[list[Path], typer.Argument(help="One LinearAdditive profile JSON per "
+                                                        "party.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Scenario file to write.")],
+    party_ids: Annotated[str | None, typer.Option("--parties", help="Ids for the parties, in "
+                                                                    "profile order.")] = None,
+) -> None:
+    """Import a GeniusWeb domain and LinearAdditive profiles.
+
+    Example: accord import geniusweb DOMAIN.json PROFILE_A.json PROFILE_B.json -o scenario.yaml
+    """
+    from accord.io.genius import GeniusError
+    from accord.io.geniusweb import import_geniusweb
+
+    ids = [p.strip() for p in party_ids.split(",")] if party_ids else None
+    if ids is not None and len(ids) != len(profiles):
+        fail(f"--parties names {len(ids)} parties for {len(profiles)} profiles",
+             "give one id per profile file")
+    try:
+        scenario = import_geniusweb(domain, profiles, ids)
+    except GeniusError as exc:
+        fail(str(exc))
+    _save(scenario, output)
+    err_console.print(f"wrote {output}: {len(scenario.issues)} issues, "
+                      f"{len(scenario.parties)} parties", markup=False)
+
+
+@export_app.command("genius")
+def export_genius_cmd(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the XML files.")],
+) -> None:
+    """Write a Genius domain file and one utility-space file per scored party.
+
+    Example: accord export genius scenario.yaml -o outdir/
+    """
+    from accord.io.genius import export_genius
+
+    s = load(scenario)
+    if not s.scored_party_ids:
+        fail(f"{scenario}: no party has preferences, so there are no profiles to write",
+             "add `preferences:` for the parties")
+    try:
+        paths, warnings = export_genius(s, output)
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror or exc}", "check the folder is writable")
+    for w in warnings:
+        err_console.print(f"warning: {w}", markup=False)
+    lost = [pid for pid in s.scored_party_ids for rl in s.preferences[pid].red_lines][:1]
+    if lost:
+        err_console.print("warning: Genius has no red lines; they are not exported",
+                          markup=False)
+    for p in paths:
+        err_console.print(f"wrote {p}", markup=False)

@@ -87,7 +87,8 @@ def iter_subspace(allowed: list[IntArray], chunk: int = DEFAULT_CHUNK) -> Iterat
 
 def _order(primary: FloatArray, secondary: FloatArray) -> IntArray:
     """Indices best first: primary (to 1e-9) descending, then secondary descending."""
-    p = np.round(np.where(np.isfinite(primary), primary, -1e300), 9)
+    p = np.where(np.isfinite(primary), np.round(np.where(np.isfinite(primary), primary, 0.0), 9),
+                 -np.inf)
     return np.lexsort((-secondary, -p))
 
 

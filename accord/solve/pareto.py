@@ -28,6 +28,8 @@ from accord.solve.milp import base_program
 
 DP_CAP_2 = 2_000_000
 DP_CAP_N = 100_000
+DECIMALS = 10
+"""Frontier points equal to this many decimals are one point (as the ANL references)."""
 
 
 def nondominated(u: FloatArray) -> IntArray:
@@ -109,6 +111,10 @@ def by_dp(problem: Problem, cap: int | None = None) -> tuple[FloatArray, IntArra
         packages[:, i] = opts[i][cur]
         cur = parents[i][cur]
     u = m.utilities(packages).reshape(-1, m.n_parties)
+    # Sums of different options may differ in the last bits only: merge points equal to
+    # DECIMALS places (rounding is monotone, so no point dominated exactly survives).
+    keep = nondominated(np.round(u, DECIMALS))
+    u, packages = u[keep], packages[keep]
     order = np.lexsort((-u[:, 1] if m.n_parties > 1 else np.zeros(len(u)), u[:, 0]))
     return u[order], packages[order]
 
@@ -172,7 +178,7 @@ def by_weighted_sums(problem: Problem, n_weights: int = 64, seed: int = 0,
         return np.empty((0, m.n_parties)), np.empty((0, m.n_issues), dtype=np.int64)
     x = np.unique(np.array(xs), axis=0)
     u = m.utilities(x).reshape(-1, m.n_parties)
-    keep = nondominated(u)
+    keep = nondominated(np.round(u, DECIMALS))
     order = np.argsort(u[keep, 0], kind="stable")
     return u[keep][order], x[keep][order]
 
