@@ -1,0 +1,498 @@
+"""What the web workspace does, independent of HTTP: create, view, save, diff, export, score,
+run and publish analyses. Every answer is cut to the viewer by `accord.web.policy`.
+
+This module holds no analysis logic: scoring, solving, robustness and reports come from
+`accord.evaluate`, `accord.solve`, `accord.uncertainty` and `accord.report`, imported when first
+used so that the workspace runs (showing "not available") before those features are installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import io
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from accord.io.loader import dump_text, parse_text, read_data, scenario_to_data
+from accord.model import ScenarioError, parse_scenario
+from accord.model.scenario import Scenario
+from accord.store import NotFound, Store, VersionConflict
+from accord.store.models import User, VersionRow
+from accord.web import policy
+from accord.web.jobs import JobRunner
+from accord.web.policy import Forbidden, Viewer
+
+MAX_TEXT = 2_000_000
+"""Largest scenario text accepted (characters)."""
+
+
+@dataclass
+class WebError(Exception):
+    """An answer other than success: HTTP status, a one-line message, optional fields."""
+
+    status: int
+    detail: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def not_available(what: str) -> WebError:
+    return WebError(404, f"{what} is not available in this installation yet")
+
+
+def _fmt_of(filename: str) -> str:
+    name = filename.lower()
+    if name.endswith(".json"):
+        return "json"
+    if name.endswith(".xml"):
+        return "genius"
+    return "yaml"
+
+
+def _genius_to_scenario(text: str, filename: str) -> Scenario:
+    """Genius XML through accord.io.genius, once that feature exists."""
+    try:
+        from accord.io import genius  # type: ignore[attr-defined]
+    except ImportError:
+        raise not_available("Genius import") from None
+    for name in ("parse_genius_text", "parse_text", "from_genius_text", "read_genius_text",
+                 "load_genius_text"):
+        fn = getattr(genius, name, None)
+        if callable(fn):
+            result = fn(text, filename) if name != "parse_text" else fn(text)
+            return result[0] if isinstance(result, tuple) else result
+    raise not_available("Genius import")
+
+
+class Workspace:
+    """The workspace over one store, with a cache of parsed versions (versions never change)."""
+
+    def __init__(self, store: Store, jobs: JobRunner):
+        self.store = store
+        self.jobs = jobs
+        self._cache: OrderedDict[tuple[int, int], tuple[VersionRow, Scenario]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # reading -------------------------------------------------------------------------------
+    def viewer(self, user: User, scenario_id: int) -> Viewer:
+        """The user as seen from the scenario; 404 for non-members, so ids reveal nothing."""
+        m = self.store.membership(scenario_id, user.id)
+        if m is None:
+            raise WebError(404, f"no scenario {scenario_id}")
+        return Viewer(user.id, user.username, m.role, m.party, user.is_admin)
+
+    def load(self, scenario_id: int, number: int | None = None) -> tuple[VersionRow, Scenario]:
+        try:
+            row = self.store.version(scenario_id, number)
+        except NotFound:
+            raise WebError(404, f"no version {number} of scenario {scenario_id}"
+                           if number is not None else f"no scenario {scenario_id}") from None
+        key = (scenario_id, row.number)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0].sha256 == row.sha256:
+                self._cache.move_to_end(key)
+                return hit
+        scenario, _ = parse_text(row.text, f"scenario.{'json' if row.fmt == 'json' else 'yaml'}")
+        with self._lock:
+            self._cache[key] = (row, scenario)
+            while len(self._cache) > 64:
+                self._cache.popitem(last=False)
+        return row, scenario
+
+    def view(self, viewer: Viewer, scenario_id: int, number: int | None = None) -> dict[str, Any]:
+        """The scenario as the viewer may see it, with version and role."""
+        policy.require(viewer, "view")
+        row, scenario = self.load(scenario_id, number)
+        meta = self.store.scenario(scenario_id)
+        seen = policy.filter_scenario(scenario, viewer)
+        return {
+            "id": scenario_id,
+            "name": meta.name,
+            "title": seen.title,
+            "version": row.number,
+            "current_version": meta.current_version,
+            "role": viewer.role,
+            "party": viewer.party,
+            "scenario": scenario_to_data(seen),
+        }
+
+    def view_text(self, viewer: Viewer, scenario_id: int, number: int | None = None,
+                  fmt: str = "yaml") -> str:
+        """Scenario file text: the stored text for mediators (comments kept), else a dump of
+        the viewer's filtered view (comments could quote anything, so they are dropped)."""
+        policy.require(viewer, "download_scenario")
+        row, scenario = self.load(scenario_id, number)
+        if viewer.is_mediator and (row.fmt == fmt or fmt == "raw"):
+            return row.text
+        return dump_text(policy.filter_scenario(scenario, viewer), "json" if fmt == "json"
+                         else "yaml")
+
+    def history(self, viewer: Viewer, scenario_id: int) -> list[dict[str, Any]]:
+        policy.require(viewer, "view")
+        return [{"version": v.number, "author": who, "message": v.message,
+                 "created_at": v.created_at.isoformat() if v.created_at else None}
+                for v, who in self.store.versions(scenario_id)]
+
+    def diff(self, viewer: Viewer, scenario_id: int, a: int, b: int) -> str:
+        """Unified diff of two versions as this viewer sees them."""
+        ta = self.view_text(viewer, scenario_id, a)
+        tb = self.view_text(viewer, scenario_id, b)
+        return "".join(difflib.unified_diff(ta.splitlines(keepends=True),
+                                            tb.splitlines(keepends=True),
+                                            fromfile=f"version {a}", tofile=f"version {b}"))
+
+    # writing -------------------------------------------------------------------------------
+    def _parse_upload(self, text: str, filename: str) -> tuple[Scenario, str, str]:
+        if len(text) > MAX_TEXT:
+            raise WebError(413, "scenario text is too large")
+        if "\x00" in text:
+            raise WebError(422, "binary data, not a scenario text")
+        fmt = _fmt_of(filename)
+        try:
+            if fmt == "genius":
+                scenario = _genius_to_scenario(text, filename)
+                text, fmt = dump_text(scenario, "yaml"), "yaml"
+            else:
+                scenario, _ = parse_text(text, f"scenario.{fmt}")
+        except ScenarioError as exc:
+            raise WebError(422, "the scenario has problems",
+                           {"problems": [str(p) for p in exc.problems]}) from None
+        return scenario, text, fmt
+
+    def create(self, user: User, text: str, filename: str = "scenario.yaml") -> dict[str, Any]:
+        scenario, text, fmt = self._parse_upload(text, filename)
+        row = self.store.create_scenario(scenario.scenario, scenario.title, text, fmt, user.id)
+        return {"id": row.id, "name": row.name, "version": 1}
+
+    def save(self, viewer: Viewer, scenario_id: int, text: str, base_version: int,
+             filename: str = "scenario.yaml", message: str = "") -> dict[str, Any]:
+        """The mediator replaces the scenario text (issues, plans, everything)."""
+        policy.require(viewer, "edit_scenario")
+        scenario, text, fmt = self._parse_upload(text, filename)
+        new = self._commit(viewer, scenario_id, base_version, text, fmt,
+                           message or "edited the scenario", scenario,
+                           action="scenario.save", detail="edited the scenario text")
+        return {"id": scenario_id, "version": new}
+
+    def _commit(self, viewer: Viewer, scenario_id: int, base: int, text: str, fmt: str,
+                message: str, scenario: Scenario, action: str, detail: str) -> int:
+        try:
+            return self.store.save_version(scenario_id, base, text, fmt, viewer.user_id,
+                                           message[:500], title=scenario.title,
+                                           name=scenario.scenario, action=action,
+                                           detail=detail)
+        except VersionConflict as exc:
+            raise WebError(409, f"version {base} is no longer the newest: version "
+                           f"{exc.current} was saved meanwhile; nothing was lost, reload and "
+                           "apply your change again",
+                           {"current_version": exc.current, "your_text": text}) from None
+
+    def save_preferences(self, viewer: Viewer, scenario_id: int, party: str,
+                         prefs: Any, base_version: int, message: str = "") -> dict[str, Any]:
+        """A delegate (or the mediator) replaces one party's preferences block.
+
+        The submission is checked against the viewer's own view first, so any problem shown
+        concerns only what the viewer may see; the rest of the stored text, comments
+        included, is kept as it was.
+        """
+        policy.require(viewer, "edit_preferences", party)
+        row, full = self.load(scenario_id)
+        if party not in full.party_ids:
+            raise WebError(422, f"no party {party!r} in this scenario")
+        if isinstance(prefs, str):
+            try:
+                prefs, _ = read_data(prefs, "preferences.yaml")
+            except ScenarioError as exc:
+                raise WebError(422, "the preferences have problems",
+                               {"problems": [str(p) for p in exc.problems]}) from None
+        if not isinstance(prefs, dict):
+            raise WebError(422, "preferences must be a mapping with weights and values")
+        seen = scenario_to_data(policy.filter_scenario(full, viewer))
+        seen.setdefault("preferences", {})[party] = prefs
+        try:
+            parse_scenario(json.loads(json.dumps(seen, default=str)), file="preferences")
+        except ScenarioError as exc:
+            problems = [str(p) for p in exc.problems]
+            raise WebError(422, "the preferences have problems",
+                           {"problems": problems}) from None
+        except (TypeError, ValueError) as exc:
+            raise WebError(422, f"the preferences cannot be read: {type(exc).__name__}") from None
+        text = _replace_preferences(row.text, row.fmt, party, prefs)
+        try:
+            scenario, _ = parse_text(text, f"scenario.{row.fmt}")
+        except ScenarioError as exc:
+            raise WebError(422, "the preferences cannot be saved",
+                           {"problems": policy.problem_text(
+                               viewer, [str(p) for p in exc.problems])}) from None
+        new = self._commit(viewer, scenario_id, base_version, text, row.fmt,
+                           message or f"edited preferences of {party}", scenario,
+                           action="preferences.save", detail=f"edited preferences of {party}")
+        return {"id": scenario_id, "version": new}
+
+    # members -------------------------------------------------------------------------------
+    def members(self, viewer: Viewer, scenario_id: int) -> list[dict[str, Any]]:
+        policy.require(viewer, "view_members")
+        return [{"username": name, "role": m.role, "party": m.party}
+                for m, name in self.store.members(scenario_id)]
+
+    def set_member(self, viewer: Viewer, scenario_id: int, username: str, role: str,
+                   party: str | None) -> dict[str, Any]:
+        policy.require(viewer, "manage_members")
+        if role not in (policy.MEDIATOR, policy.DELEGATE, policy.OBSERVER):
+            raise WebError(422, "role must be mediator, delegate or observer")
+        _, scenario = self.load(scenario_id)
+        if role == policy.DELEGATE:
+            if not party or party not in scenario.party_ids:
+                raise WebError(422, "a delegate needs the id of one party of this scenario: "
+                               + ", ".join(scenario.party_ids))
+        else:
+            party = None
+        user = self.store.user_by_name(username)
+        if user is None:
+            raise WebError(404, f"no user {username!r}")
+        if user.id == viewer.user_id and role != policy.MEDIATOR:
+            raise WebError(409, "you cannot demote yourself; ask another mediator")
+        self.store.set_member(scenario_id, user.id, role, party, viewer.user_id, username)
+        return {"username": username, "role": role, "party": party}
+
+    def remove_member(self, viewer: Viewer, scenario_id: int, username: str) -> None:
+        policy.require(viewer, "manage_members")
+        user = self.store.user_by_name(username)
+        if user is None or user.id == viewer.user_id:
+            raise WebError(404 if user is None else 409,
+                           f"no member {username!r}" if user is None else
+                           "you cannot remove yourself")
+        if not self.store.remove_member(scenario_id, user.id, viewer.user_id, username):
+            raise WebError(404, f"no member {username!r}")
+
+    def audit(self, viewer: Viewer, scenario_id: int) -> list[dict[str, Any]]:
+        policy.require(viewer, "view_audit")
+        return [{"at": e.at.isoformat() if e.at else None, "user": who, "action": e.action,
+                 "detail": e.detail} for e, who in self.store.audit_log(scenario_id)]
+
+    # analyses ------------------------------------------------------------------------------
+    def _scenario_for(self, viewer: Viewer, scenario_id: int) -> tuple[int, Scenario]:
+        row, scenario = self.load(scenario_id)
+        return row.number, policy.filter_scenario(scenario, viewer)
+
+    def score(self, viewer: Viewer, scenario_id: int, plans: list[str] | None = None,
+              improvement: bool = True) -> dict[str, Any]:
+        """Score plans on the viewer's view (a delegate scores only its own party)."""
+        policy.require(viewer, "run_score")
+        version, scenario = self._scenario_for(viewer, scenario_id)
+        known = [p.id for p in scenario.plans]
+        for pid in plans or []:
+            if pid not in known:
+                raise WebError(422, f"no plan {pid!r}; known plans: {', '.join(known)}")
+        if not scenario.preferences:
+            raise WebError(422, "no party has preferences in your view, nothing to score")
+        out = run_score(scenario, plans, improvement)
+        out["version"] = version
+        return out
+
+    def start_job(self, viewer: Viewer, scenario_id: int, kind: str,
+                  params: dict[str, Any]) -> dict[str, Any]:
+        action = {"score": "run_score", "solve": "run_solve",
+                  "robustness": "run_robustness"}.get(kind)
+        if action is None:
+            raise WebError(422, "kind must be score, solve or robustness")
+        policy.require(viewer, action)
+        version, scenario = self._scenario_for(viewer, scenario_id)
+        if not scenario.preferences:
+            raise WebError(422, "no party has preferences in your view, nothing to analyse")
+        fn = _job_function(kind, scenario, params)
+        job = self.store.create_job(scenario_id, version, kind, json.dumps(params),
+                                    viewer.view_key, viewer.user_id)
+        self.jobs.submit(job.id, fn)
+        return {"id": job.id, "status": "queued", "kind": kind, "version": version}
+
+    def _job_dict(self, viewer: Viewer, job: Any, scenario: Scenario,
+                  with_result: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": job.id, "kind": job.kind, "version": job.version, "status": job.status,
+            "progress": round(float(job.progress), 3), "published": bool(job.published),
+            "params": json.loads(job.params or "{}"),
+            "view": job.view if viewer.is_mediator else None,
+            "error": job.error if viewer.is_mediator or job.view == viewer.view_key
+            else (None if job.error is None else "the analysis failed"),
+        }
+        if with_result and job.result is not None:
+            out["result"] = policy.filter_result(json.loads(job.result), viewer, scenario,
+                                                 job.view)
+        return out
+
+    def jobs_of(self, viewer: Viewer, scenario_id: int) -> list[dict[str, Any]]:
+        policy.require(viewer, "view")
+        _, scenario = self.load(scenario_id)
+        return [self._job_dict(viewer, j, scenario, False) for j in self.store.jobs(scenario_id)
+                if policy.can_see_job(viewer, j.view, j.published)]
+
+    def job(self, viewer: Viewer, scenario_id: int, job_id: int) -> dict[str, Any]:
+        policy.require(viewer, "view")
+        try:
+            job = self.store.job(scenario_id, job_id)
+        except NotFound:
+            raise WebError(404, f"no job {job_id}") from None
+        if not policy.can_see_job(viewer, job.view, job.published):
+            raise WebError(404, f"no job {job_id}")
+        _, scenario = self.load(scenario_id, job.version)
+        return self._job_dict(viewer, job, scenario, True)
+
+    def publish(self, viewer: Viewer, scenario_id: int, job_id: int,
+                published: bool) -> dict[str, Any]:
+        policy.require(viewer, "publish")
+        try:
+            self.store.publish_job(scenario_id, job_id, published, viewer.user_id)
+        except NotFound:
+            raise WebError(404, f"no job {job_id}") from None
+        return {"id": job_id, "published": published}
+
+    def report(self, viewer: Viewer, scenario_id: int) -> str:
+        """The self-contained HTML report of the viewer's view, from accord.report."""
+        policy.require(viewer, "download_report")
+        try:
+            from accord.report import build_report  # type: ignore[attr-defined]
+        except ImportError:
+            raise not_available("the report") from None
+        _, scenario = self._scenario_for(viewer, scenario_id)
+        if not scenario.preferences:
+            raise WebError(422, "no party has preferences in your view, nothing to report")
+        try:
+            return str(build_report(scenario))
+        except Exception as exc:  # another feature's failure must not become a 500 or a leak
+            raise WebError(422, "the report could not be built"
+                           + (f": {type(exc).__name__}: {exc}" if viewer.is_mediator else ""))\
+                from None
+
+
+def _replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any]) -> str:
+    """The stored text with one party's preferences replaced, everything else (comments too)
+    kept."""
+    if fmt == "json":
+        data = json.loads(text)
+        data.setdefault("preferences", {})[party] = prefs
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    yaml = YAML(typ="rt")
+    yaml.width = 100
+    doc = yaml.load(io.StringIO(text))
+    if doc.get("preferences") is None:
+        doc["preferences"] = CommentedMap()
+    doc["preferences"][party] = json.loads(json.dumps(prefs, default=str))
+    buf = io.StringIO()
+    yaml.dump(doc, buf)
+    return buf.getvalue()
+
+
+def run_score(scenario: Scenario, plans: list[str] | None, improvement: bool) -> dict[str, Any]:
+    """accord.evaluate's analysis, with the solvers' extras when they are installed."""
+    from accord.evaluate import analyze
+
+    result = analyze(scenario, plans or None, find_improvement=improvement)
+    try:
+        from accord.solve import analysis_extras  # type: ignore[attr-defined]
+    except ImportError:
+        pass
+    else:
+        with contextlib.suppress(Exception):  # extras are optional decoration
+            analysis_extras(result)
+    return _plain(result.to_dict())
+
+
+def _plain(obj: Any) -> Any:
+    """numpy scalars and dates to JSON types."""
+    return json.loads(json.dumps(obj, default=_default))
+
+
+def _default(o: Any) -> Any:
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    if hasattr(o, "item"):
+        return o.item()
+    return str(o)
+
+
+def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
+    """A callable(progress) for the job runner; checks availability before queueing."""
+    if kind == "score":
+        plans = params.get("plans")
+        if plans is not None and not (isinstance(plans, list)
+                                      and all(isinstance(p, str) for p in plans)):
+            raise WebError(422, "plans must be a list of plan ids")
+        known = {p.id for p in scenario.plans}
+        if plans and any(p not in known for p in plans):
+            raise WebError(422, "unknown plan id")
+        return lambda progress: run_score(scenario, plans, True)
+    if kind == "solve":
+        try:
+            from accord.solve import solve  # type: ignore[attr-defined]
+        except ImportError:
+            raise not_available("the solvers") from None
+        method = str(params.get("method", "nash"))
+        methods: tuple[str, ...] = tuple(getattr(import_module("accord.solve.base"), "METHODS",
+                                                 ("nash",)))
+        if method not in methods:
+            raise WebError(422, f"method must be one of: {', '.join(methods)}")
+        top = params.get("top", 1)
+        if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= 20:
+            raise WebError(422, "top must be an integer from 1 to 20")
+        if len(scenario.preferences) < 2:
+            raise WebError(422, "solving needs at least two parties with preferences")
+
+        def run_solve(progress: Any) -> dict[str, Any]:
+            from accord.model import compile_scenario
+
+            model = compile_scenario(scenario)
+            progress(0.2)
+            result = solve(model, method=method, parties=None, top=top)
+            progress(0.8)
+            plans = run_score(scenario, None, False)
+            return _plain({"solve": result.to_dict(), "parties": list(model.party_ids),
+                           "plans": [{"id": p["plan_id"] if "plan_id" in p else p.get("id"),
+                                      "title": p.get("title"),
+                                      "utilities": {v["id"]: v["utility"]
+                                                    for v in p.get("parties", [])}}
+                                     for p in plans["plans"]]})
+
+        return run_solve
+    # robustness
+    fn = _robustness_function()
+    if fn is None:
+        raise not_available("the robustness analysis")
+    samples = params.get("samples", 1000)
+    if not isinstance(samples, int) or isinstance(samples, bool) or not 10 <= samples <= 100_000:
+        raise WebError(422, "samples must be an integer from 10 to 100000")
+
+    def run_robust(progress: Any) -> dict[str, Any]:
+        result = fn(scenario, samples=samples)
+        return _plain(result.to_dict() if hasattr(result, "to_dict") else result)
+
+    return run_robust
+
+
+def _robustness_function() -> Any:
+    """The public robustness entry point of accord.uncertainty, when it has landed."""
+    try:
+        import accord.uncertainty as unc
+    except ImportError:
+        return None
+    for name in ("robustness", "robust_analysis", "analyze_robustness", "assess"):
+        fn = getattr(unc, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+__all__ = ["Forbidden", "WebError", "Workspace", "not_available"]

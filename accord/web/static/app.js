@@ -1,0 +1,154 @@
+// accord workspace: the little JavaScript the pages need. Forms marked data-api are sent to the
+// JSON API with the CSRF header; the job page polls its job and draws the plot with plotly.js.
+"use strict";
+
+function cookie(name) {
+  const m = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
+async function api(method, url, body) {
+  const opts = {method, headers: {"Accept": "application/json", "X-CSRF-Token": cookie("accord_csrf")},
+                credentials: "same-origin"};
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const res = await fetch(url, opts);
+  let data = null;
+  try { data = await res.json(); } catch (e) { data = null; }
+  return {ok: res.ok, status: res.status, data};
+}
+
+function formBody(form) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name || el.disabled) continue;
+    let v = el.value;
+    if (el.dataset.type === "int") v = parseInt(v, 10);
+    else if (el.dataset.type === "bool") v = v === "true";
+    else if (v === "" && el.tagName === "SELECT") continue;
+    out[el.name] = v;
+  }
+  return out;
+}
+
+function describe(res) {
+  const d = res.data || {};
+  let msg = d.detail || ("request failed (" + res.status + ")");
+  if (Array.isArray(d.problems)) msg += ":\n" + d.problems.join("\n");
+  if (Array.isArray(d.errors)) msg += ": " + d.errors.map(e => e.loc.join(".") + " " + e.msg).join("; ");
+  return msg;
+}
+
+function wireForms() {
+  for (const form of document.querySelectorAll("form[data-api]")) {
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const status = form.querySelector(".form-status");
+      if (status) { status.textContent = "working…"; status.className = "form-status"; }
+      const res = await api(form.dataset.method || "POST", form.dataset.api, formBody(form));
+      if (!res.ok) {
+        if (status) { status.textContent = describe(res); status.className = "form-status error"; }
+        return;  // the text stays in the form: nothing typed is lost
+      }
+      if (status) status.textContent = "saved";
+      if (form.dataset.redirect) location.href = form.dataset.redirect;
+      else if (form.dataset.redirectId && res.data && res.data.id) location.href = form.dataset.redirectId + res.data.id;
+      else location.reload();
+    });
+  }
+  for (const input of document.querySelectorAll("input[type=file][data-fill-text]")) {
+    input.addEventListener("change", async () => {
+      const file = input.files[0];
+      if (!file) return;
+      const form = input.form;
+      form.elements[input.dataset.fillText].value = await file.text();
+      form.elements[input.dataset.fillName].value = file.name;
+    });
+  }
+  const out = document.getElementById("sign-out");
+  if (out) out.addEventListener("click", async () => { await api("DELETE", "/api/session"); location.href = "/login"; });
+}
+
+function num(x) { return typeof x === "number" ? x : null; }
+
+function drawPlot(result) {
+  const el = document.getElementById("plot");
+  if (!el || !window.Plotly || !result) return;
+  const layout = {margin: {t: 40}, height: 460};
+  if (result.solve) {
+    const parties = result.parties || [];
+    if (parties.length < 2) return;
+    const [a, b] = parties;
+    const plans = (result.plans || []).filter(p => num(p.utilities[a]) !== null && num(p.utilities[b]) !== null);
+    const pk = (result.solve.packages || []).filter(p => p.utilities && num(p.utilities[a]) !== null);
+    const traces = [
+      {x: plans.map(p => p.utilities[a]), y: plans.map(p => p.utilities[b]), text: plans.map(p => p.id),
+       mode: "markers+text", textposition: "top center", type: "scatter", name: "plans"},
+      {x: pk.map(p => p.utilities[a]), y: pk.map(p => p.utilities[b]), mode: "markers", type: "scatter",
+       marker: {size: 16, symbol: "star"}, name: result.solve.method + " solution"},
+    ];
+    const d = result.solve.disagreement || {};
+    if (num(d[a]) !== null && num(d[b]) !== null)
+      traces.push({x: [d[a]], y: [d[b]], mode: "markers", type: "scatter", name: "walk-away", marker: {symbol: "x", size: 12}});
+    layout.title = {text: "Utility space: " + a + " vs " + b};
+    layout.xaxis = {title: {text: "utility of " + a}, range: [0, 1.05]};
+    layout.yaxis = {title: {text: "utility of " + b}, range: [0, 1.05]};
+    Plotly.newPlot(el, traces, layout, {displaylogo: false, responsive: true});
+  } else if (Array.isArray(result.plans)) {
+    const parties = result.parties_scored || [];
+    const traces = parties.map(pid => ({
+      type: "bar", name: pid, x: result.plans.map(p => p.id),
+      y: result.plans.map(p => { const v = (p.parties || []).find(q => q.id === pid); return v ? v.utility : null; }),
+    }));
+    layout.title = {text: "Utility of each plan, by party"};
+    layout.yaxis = {range: [0, 1], title: {text: "utility"}};
+    Plotly.newPlot(el, traces, layout, {displaylogo: false, responsive: true});
+  }
+}
+
+function summarise(result) {
+  const el = document.getElementById("summary");
+  if (!el || !result) return;
+  el.textContent = "";
+  if (result.solve) {
+    const s = result.solve;
+    const p = document.createElement("p");
+    p.textContent = s.method + " (" + s.engine + "): " + (s.optimal ? "proven optimal" : "not proven optimal") +
+      (s.message ? ". " + s.message : "");
+    el.appendChild(p);
+    for (const pkg of s.packages || []) {
+      const pre = document.createElement("pre");
+      pre.textContent = Object.entries(pkg.choices || {}).map(([k, v]) => k + ": " + v).join("\n");
+      el.appendChild(pre);
+    }
+  }
+}
+
+async function pollJob() {
+  const meta = document.getElementById("job-meta");
+  if (!meta) return;
+  let job = JSON.parse(document.getElementById("job-data").textContent);
+  const show = (j) => {
+    document.getElementById("job-status").textContent = j.status;
+    document.getElementById("job-progress").value = j.progress;
+    if (j.error) document.getElementById("job-error").textContent = j.error;
+    if (j.result) {
+      document.getElementById("job-result").textContent = JSON.stringify(j.result, null, 2);
+      summarise(j.result);
+      drawPlot(j.result);
+    }
+  };
+  show(job);
+  while (job.status === "queued" || job.status === "running") {
+    await new Promise(r => setTimeout(r, 400));
+    const res = await api("GET", "/api/scenarios/" + meta.dataset.sid + "/jobs/" + meta.dataset.job);
+    if (!res.ok) break;
+    job = res.data;
+    show(job);
+  }
+  document.body.dataset.jobDone = job.status;
+}
+
+document.addEventListener("DOMContentLoaded", () => { wireForms(); pollJob(); });
