@@ -87,6 +87,12 @@ def run_cli(*args: str | Path, timeout: float = 120) -> CliResult:
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+@pytest.fixture(name="run_cli")
+def run_cli_fixture() -> Callable[..., CliResult]:
+    """`run_cli` as a fixture, for test modules (importlib mode cannot import conftest)."""
+    return run_cli
+
+
 @pytest.fixture
 def cli(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
