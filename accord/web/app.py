@@ -72,6 +72,11 @@ class ScenarioIn(_In):
                           description="Its name; .yaml/.yml, .json, or .xml (Genius)")
 
 
+class CreateIn(ScenarioIn):
+    profiles: dict[str, str] | None = Field(
+        default=None, description="Genius only: {file name: XML text}, one profile per party")
+
+
 class SaveIn(ScenarioIn):
     base_version: int = Field(ge=1, le=MAX_ID, description="The version the edit started from")
     message: str = Field(default="", max_length=500)
@@ -98,6 +103,8 @@ class JobIn(_In):
     top: int = Field(default=1, ge=1, le=20)
     plans: list[str] | None = Field(default=None, max_length=200)
     samples: int = Field(default=1000, ge=10, le=100_000)
+    plan: str | None = Field(default=None, max_length=200,
+                             description="Robustness: the plan to test (default: the first)")
 
 
 class PublishIn(_In):
@@ -256,8 +263,8 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
 
     @app.post("/api/scenarios", tags=["scenarios"], status_code=201,
               summary="Create a scenario from a file's text; you become its mediator")
-    def create_scenario(body: ScenarioIn, user: CurrentUser) -> dict[str, Any]:
-        return ws.create(user, body.text, body.filename)
+    def create_scenario(body: CreateIn, user: CurrentUser) -> dict[str, Any]:
+        return ws.create(user, body.text, body.filename, body.profiles)
 
     @app.get("/api/scenarios/{scenario_id}", tags=["scenarios"],
              summary="The scenario as you may see it")
@@ -348,7 +355,7 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         elif body.kind == "solve":
             params = {"method": body.method, "top": body.top}
         else:
-            params = {"samples": body.samples}
+            params = {"samples": body.samples, "plan": body.plan}
         return ws.start_job(viewer, scenario_id, body.kind, params)
 
     @app.get("/api/scenarios/{scenario_id}/jobs", tags=["analysis"],

@@ -12,6 +12,7 @@ import contextlib
 import difflib
 import io
 import json
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -56,19 +57,34 @@ def _fmt_of(filename: str) -> str:
     return "yaml"
 
 
-def _genius_to_scenario(text: str, filename: str) -> Scenario:
-    """Genius XML through accord.io.genius, once that feature exists."""
+def _genius_to_scenario(text: str, filename: str, profiles: dict[str, str] | None) -> Scenario:
+    """Genius XML (a domain file plus one utility-space file per party) via accord.io.genius."""
+    import tempfile
+    from pathlib import Path
+
     try:
-        from accord.io import genius  # type: ignore[attr-defined]
+        from accord.io.genius import GeniusError, import_genius
     except ImportError:
         raise not_available("Genius import") from None
-    for name in ("parse_genius_text", "parse_text", "from_genius_text", "read_genius_text",
-                 "load_genius_text"):
-        fn = getattr(genius, name, None)
-        if callable(fn):
-            result = fn(text, filename) if name != "parse_text" else fn(text)
-            return result[0] if isinstance(result, tuple) else result
-    raise not_available("Genius import")
+    if not profiles:
+        raise WebError(422, "a Genius domain needs its profiles: give `profiles` as "
+                       "{file name: XML text}, one per party")
+    safe = re.compile(r"[^A-Za-z0-9_.-]")
+    with tempfile.TemporaryDirectory(prefix="accord-genius-") as tmp:
+        domain = Path(tmp) / (safe.sub("_", Path(filename).name) or "domain.xml")
+        domain.write_text(text, encoding="utf-8")
+        paths = []
+        for k, (name, body) in enumerate(sorted(profiles.items())):
+            path = Path(tmp) / f"{k:03d}-{safe.sub('_', Path(name).name) or 'profile.xml'}"
+            path.write_text(body, encoding="utf-8")
+            paths.append(path)
+        ids = [safe.sub("_", Path(name).stem)[:40] or f"p{k}"
+               for k, name in enumerate(sorted(profiles))]
+        try:
+            return import_genius(domain, paths, party_ids=ids)
+        except (GeniusError, ScenarioError, ValueError, OSError) as exc:
+            raise WebError(422, f"the Genius files cannot be read: {exc}".replace(tmp, "")) \
+                from None
 
 
 class Workspace:
@@ -150,7 +166,8 @@ class Workspace:
                                             fromfile=f"version {a}", tofile=f"version {b}"))
 
     # writing -------------------------------------------------------------------------------
-    def _parse_upload(self, text: str, filename: str) -> tuple[Scenario, str, str]:
+    def _parse_upload(self, text: str, filename: str,
+                      profiles: dict[str, str] | None = None) -> tuple[Scenario, str, str]:
         if len(text) > MAX_TEXT:
             raise WebError(413, "scenario text is too large")
         if "\x00" in text:
@@ -158,7 +175,7 @@ class Workspace:
         fmt = _fmt_of(filename)
         try:
             if fmt == "genius":
-                scenario = _genius_to_scenario(text, filename)
+                scenario = _genius_to_scenario(text, filename, profiles)
                 text, fmt = dump_text(scenario, "yaml"), "yaml"
             else:
                 scenario, _ = parse_text(text, f"scenario.{fmt}")
@@ -167,8 +184,9 @@ class Workspace:
                            {"problems": [str(p) for p in exc.problems]}) from None
         return scenario, text, fmt
 
-    def create(self, user: User, text: str, filename: str = "scenario.yaml") -> dict[str, Any]:
-        scenario, text, fmt = self._parse_upload(text, filename)
+    def create(self, user: User, text: str, filename: str = "scenario.yaml",
+               profiles: dict[str, str] | None = None) -> dict[str, Any]:
+        scenario, text, fmt = self._parse_upload(text, filename, profiles)
         row = self.store.create_scenario(scenario.scenario, scenario.title, text, fmt, user.id)
         return {"id": row.id, "name": row.name, "version": 1}
 
@@ -467,32 +485,24 @@ def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
                                      for p in plans["plans"]]})
 
         return run_solve
-    # robustness
-    fn = _robustness_function()
-    if fn is None:
-        raise not_available("the robustness analysis")
+    # robustness: Monte Carlo verdicts on one plan (accord.uncertainty)
+    try:
+        from accord.uncertainty import plan_robustness
+    except ImportError:
+        raise not_available("the robustness analysis") from None
     samples = params.get("samples", 1000)
     if not isinstance(samples, int) or isinstance(samples, bool) or not 10 <= samples <= 100_000:
         raise WebError(422, "samples must be an integer from 10 to 100000")
+    plan = params.get("plan") or (scenario.plans[0].id if scenario.plans else None)
+    if plan is None or plan not in {p.id for p in scenario.plans}:
+        raise WebError(422, "robustness needs the id of one plan of the scenario")
 
     def run_robust(progress: Any) -> dict[str, Any]:
-        result = fn(scenario, samples=samples)
-        return _plain(result.to_dict() if hasattr(result, "to_dict") else result)
+        result = plan_robustness(scenario, plan, samples, 0,
+                                 progress=lambda done, total: progress(done / max(total, 1)))
+        return _plain(result.to_dict())
 
     return run_robust
-
-
-def _robustness_function() -> Any:
-    """The public robustness entry point of accord.uncertainty, when it has landed."""
-    try:
-        import accord.uncertainty as unc
-    except ImportError:
-        return None
-    for name in ("robustness", "robust_analysis", "analyze_robustness", "assess"):
-        fn = getattr(unc, name, None)
-        if callable(fn):
-            return fn
-    return None
 
 
 __all__ = ["Forbidden", "WebError", "Workspace", "not_available"]
