@@ -113,3 +113,98 @@ def cli(
         )
 
     return run
+
+
+def _scenario_dicts(
+    grid: bool = True,
+    max_parties: int = 4,
+    max_issues: int = 5,
+    max_options: int = 4,
+    mediator: bool = True,
+):
+    """A hypothesis strategy of random scenarios as plain dicts (the file format).
+
+    `grid`: weights are small integers and values tenths, so distinct utilities differ by far
+    more than any solver tolerance; otherwise any floats in range.
+    """
+    from hypothesis import strategies as st
+
+    weight = st.integers(0, 5) if grid else st.floats(0, 10, allow_subnormal=False)
+    number = st.integers(0, 10).map(lambda k: k / 10) if grid else st.floats(0, 1)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        issues = []
+        for i in range(draw(st.integers(1, max_issues))):
+            k = draw(st.integers(1, max_options))
+            numeric = draw(st.booleans())
+            opts: list[Any] = (
+                [100_000 * (j + 1) for j in range(k)] if numeric else [f"o{j}" for j in range(k)]
+            )
+            issues.append(
+                {
+                    "id": f"i{i}",
+                    "name": f"Issue {i}",
+                    "options": opts,
+                    **({"kind": "numeric"} if numeric else {}),
+                }
+            )
+
+        def written(option: Any) -> Any:  # numbers may be written as strings elsewhere
+            return str(option) if isinstance(option, int) and draw(st.booleans()) else option
+
+        parties, prefs = [], {}
+        for p in range(draw(st.integers(2, max_parties))):
+            pid = f"p{p}"
+            weights = {iss["id"]: draw(weight) for iss in issues if draw(st.integers(0, 4))}
+            if not any(w > 0 for w in weights.values()):
+                weights[issues[draw(st.integers(0, len(issues) - 1))]["id"]] = 1
+            values = {}
+            for iss in issues:
+                if weights.get(iss["id"], 0) > 0 or draw(st.booleans()):
+                    values[iss["id"]] = {written(o): draw(number) for o in iss["options"]}
+            red_lines = []
+            for iss in issues:
+                k = len(iss["options"])
+                if k >= 2 and draw(st.integers(0, 3)) == 0:
+                    forbid = draw(
+                        st.lists(
+                            st.sampled_from(iss["options"]), min_size=1, max_size=k - 1, unique=True
+                        )
+                    )
+                    red_lines.append({"issue": iss["id"], "forbid": [written(o) for o in forbid]})
+            parties.append(
+                {"id": pid, "name": f"Party {p}", "role": "party", "reservation": draw(number)}
+            )
+            prefs[pid] = {"weights": weights, "values": values, "red_lines": red_lines}
+        if mediator and draw(st.booleans()):
+            parties.insert(
+                draw(st.integers(0, len(parties))),
+                {"id": "med", "name": "Mediator", "role": "mediator"},
+            )
+        plans = [
+            {
+                "id": f"plan{k}",
+                "title": f"Plan {k}",
+                "choices": {
+                    iss["id"]: written(draw(st.sampled_from(iss["options"]))) for iss in issues
+                },
+            }
+            for k in range(draw(st.integers(1, 2)))
+        ]
+        return {
+            "scenario": "random",
+            "title": "Random scenario",
+            "parties": parties,
+            "issues": issues,
+            "preferences": prefs,
+            "plans": plans,
+        }
+
+    return build()
+
+
+@pytest.fixture(scope="session")
+def scenario_dicts() -> Callable[..., Any]:
+    """Factory of hypothesis strategies of random scenario dicts; draw with `st.data()`."""
+    return _scenario_dicts
