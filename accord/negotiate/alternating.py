@@ -11,7 +11,9 @@ utility (the Genius convention), and a party may only accept while that is still
 walk-away.
 
 The protocol, not the strategy, guards the outcome: an "accept" of a package that crosses the
-party's red lines or falls below its walk-away counts as a rejection. So no agreement is ever
+party's red lines or falls below its walk-away counts as a rejection, an offer the proposer
+could not accept itself is replaced by its best package, and a party whose best package is
+(after discounting) no longer worth its walk-away walks away. So no agreement is ever
 below anyone's walk-away or across anyone's red lines, whatever a user's strategy does.
 """
 
@@ -69,7 +71,10 @@ def stacked_offers(
         for p in parties:
             s = strategies[p]
             bid = int(s.offer(t))
-            if current >= 0 and s.accepts(t, current, bid) and sp.acceptable(current, p, factor):
+            if (current >= 0 and s.accepts(t, current, bid)
+                    and sp.acceptable(current, p, factor)
+                    and (accepted < n - 2 or all(sp.acceptable(current, q, factor)
+                                                 for q in parties))):
                 accepted += 1
                 if record:
                     trace.append(_event(sp, r, t, p, "accept", current))
@@ -79,8 +84,13 @@ def stacked_offers(
                                   max_rounds=rounds, offers=offers, reason="agreement",
                                   factor=factor, trace=trace)
                 continue
-            if not sp.own_ok[bid, p]:
-                bid = sp.best(p)  # a party never proposes across its own red lines
+            if not sp.acceptable(bid, p, factor):
+                bid = sp.best(p)  # nobody proposes what it could not accept itself
+                if not sp.acceptable(bid, p, factor):
+                    reason = f"{model.party_ids[p]} walked away: nothing beats its walk-away"
+                    return finish(model, protocol=protocol, strategies=names, seed=seed,
+                                  package=None, rounds=r + 1, max_rounds=rounds,
+                                  offers=offers, reason=reason, factor=1.0, trace=trace)
             current, accepted = bid, 0
             offers += 1
             if record:

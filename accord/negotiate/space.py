@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from accord.model.compiled import BoolArray, CompiledModel, FloatArray, IntArray
+from accord.solve.enumerate import all_packages, encode_indices
 
 ENUMERATE_LIMIT = 1_000_000
 """Spaces up to this many packages are enumerated and presorted."""
@@ -43,8 +44,6 @@ class BidSpace:
         self._own = np.where(model.forbidden, -np.inf, model.table)  # (P, I, O)
         self.best_utility = model.ideal(respect_red_lines=True)  # (P,)
         if self.enumerated:
-            from accord.solve.enumerate import all_packages
-
             pk = all_packages(model, limit=enumerate_limit)
             self._pk = pk
             self._n = pk.shape[0]
@@ -104,8 +103,6 @@ class BidSpace:
     def add(self, package: IntArray) -> int:
         """The id of a package, evaluating it with the compiled model on first sight."""
         if self.enumerated:
-            from accord.solve.enumerate import encode_indices
-
             return int(encode_indices(self.model, package)[0])
         key = np.asarray(package, dtype=np.int64).tobytes()
         bid = self._ids.get(key)
