@@ -1,0 +1,157 @@
+"""Storage fixtures: every test runs on a real SQLite file and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+PG_ENV = "ACCORD_TEST_POSTGRES_URL"
+
+
+def reset_postgres(url: str) -> None:
+    """An empty database: drop every table (and Alembic's version table) left by a test."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'accord.db'}"
+        return
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set, so there is no PostgreSQL server to test against "
+                    "(.ci/run starts one)")
+    reset_postgres(url)
+    yield url
+
+
+# --- the web workspace ------------------------------------------------------------------------
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Any  # noqa: E402
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+DATA = Path(__file__).resolve().parent / "data"
+SECRET = DATA / "secret.yaml"
+PASSWORD = "correct horse battery"
+_HASH: list[str] = []
+
+# Distinctive values and notes of each party's preferences in data/secret.yaml.
+MARKERS = {
+    "ru": ["0.271828", "0.693147", "0.0777", "0.4321", "0.6777", "RU-PARTY-NOTE",
+           "RU-REDLINE-NOTE", "RU-RATIONALE-SECRET", "RU-SECRET-NOTE", "RU-COMMENT-SECRET"],
+    "ua": ["0.161803", "0.577215", "0.0314159", "0.3579", "0.4111", "UA-PARTY-NOTE",
+           "UA-REDLINE-NOTE", "UA-RATIONALE-SECRET", "UA-SECRET-NOTE"],
+    "eu": ["0.414213", "0.2468", "EU-RATIONALE-SECRET"],
+}
+USERS = {"med": "mediator", "ua_del": "delegate:ua", "ru_del": "delegate:ru",
+         "eu_del": "delegate:eu", "obs": "observer", "outsider": None}
+
+
+def password_hash() -> str:
+    """One argon2 hash for every test user: hashing is deliberately slow."""
+    if not _HASH:
+        from accord.web.security import hash_password
+
+        _HASH.append(hash_password(PASSWORD))
+    return _HASH[0]
+
+
+class Api:
+    """A signed-in (or anonymous) client that sends the CSRF header like the pages do."""
+
+    def __init__(self, app: Any, username: str | None = None):
+        self.client = TestClient(app)
+        self.username = username
+        self.csrf = ""
+        if username:
+            r = self.client.post("/api/session", json={"username": username,
+                                                       "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            self.csrf = r.json()["csrf_token"]
+
+    def call(self, method: str, url: str, **kw: Any) -> Any:
+        headers = dict(kw.pop("headers", {}) or {})
+        if self.csrf:
+            headers.setdefault("X-CSRF-Token", self.csrf)
+        return self.client.request(method, url, headers=headers, **kw)
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.call("GET", url, **kw)
+
+    def post(self, url: str, **kw: Any) -> Any:
+        return self.call("POST", url, **kw)
+
+    def put(self, url: str, **kw: Any) -> Any:
+        return self.call("PUT", url, **kw)
+
+
+@dataclass
+class World:
+    app: Any
+    sid: int
+    clients: dict[str, Api] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Api:
+        return self.clients[name]
+
+    def wait(self) -> None:
+        self.app.state.jobs.wait(60)
+
+
+def make_app(url: str, **kw: Any) -> Any:
+    from accord.web import create_app
+
+    app = create_app(url, **kw)
+    for name in USERS:
+        app.state.store.create_user(name, password_hash())
+    return app
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Any]:
+    application = make_app(db_url)
+    yield application
+    application.state.jobs.wait(60)
+    application.state.jobs.shutdown()
+    application.state.store.close()
+
+
+@pytest.fixture
+def world(app: Any) -> World:
+    """The secret scenario, created by `med` (mediator), with one member per role."""
+    med = Api(app, "med")
+    r = med.post("/api/scenarios", json={"text": SECRET.read_text(), "filename": "secret.yaml"})
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    for name, role in USERS.items():
+        if role is None or name == "med":
+            continue
+        kind, _, party = role.partition(":")
+        body = {"username": name, "role": kind, "party": party or None}
+        assert med.post(f"/api/scenarios/{sid}/members", json=body).status_code == 200
+    w = World(app, sid, {"med": med})
+    for name in USERS:
+        if name != "med":
+            w.clients[name] = Api(app, name)
+    w.clients["anon"] = Api(app)
+    return w
+
+
+@pytest.fixture
+def api_class() -> type[Api]:
+    return Api
+
+
+@pytest.fixture
+def markers() -> dict[str, list[str]]:
+    return MARKERS
