@@ -1,0 +1,276 @@
+"""The package most likely to be accepted by all: sample-average approximation as a MILP.
+
+Sample-average approximation (Kleywegt, Shapiro and Homem-de-Mello 2002): replace P(all accept)
+by the share of N sampled preference sets under which every party accepts, and maximise that
+exactly as a mixed-integer program (one binary per (issue, option) as in `accord.solve.milp`,
+one binary z_s per sample, big-M acceptance rows u_ps(x) >= r_ps - M_ps (1 - z_s) with M_ps the
+tightest constant over the allowed options; the chance-constrained form of Luedtke and Ahmed
+2008). Red lines are hard, since crossing one makes acceptance impossible.
+
+M independent replications give M candidates; each is then scored on a large independent
+sample (the Monte Carlo engine, common random numbers across candidates) for an unbiased
+estimate of its P(all accept), a statistical lower bound. The mean of the replications' proven
+MILP bounds estimates an upper bound on the true optimum (E[max of the SAA] >= max of the
+expectation). The gap between the two says how far from optimal the answer can be.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix, csr_matrix, vstack
+from scipy.stats import t as student_t
+
+from accord.model import CompiledModel, Scenario, compile_scenario
+from accord.model.compiled import FloatArray, IntArray
+from accord.uncertainty.distributed import Executor
+from accord.uncertainty.montecarlo import BLOCK, MonteCarloResult, _Stream, wilson
+from accord.uncertainty.run import Progress, monte_carlo
+from accord.uncertainty.spec import UncertaintySpec, compile_uncertainty, fixed_reservation
+
+SAA_STREAM = 1
+"""Seed-sequence stream of the SAA samples; replication m is block m of it."""
+
+
+def sample_tensors(spec: UncertaintySpec, n: int, seed: int, *, stream: int = SAA_STREAM,
+                   block: int = 0) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(n, P, I) weights, (n, P, I, O) values and (n, P) walk-aways of one block's samples.
+
+    The same draws the Monte Carlo engine uses for this (stream, block): evaluating a package
+    by gathers on these tensors gives the engine's utilities.
+    """
+    if not 0 < n <= BLOCK:
+        raise ValueError(f"n must be in 1..{BLOCK}")
+    m = spec.model
+    n_p, n_i, n_o = m.values.shape
+    w = np.broadcast_to(m.weights, (n, n_p, n_i)).copy()
+    v = np.broadcast_to(m.values, (n, n_p, n_i, n_o)).copy()
+    r = np.broadcast_to(fixed_reservation(spec), (n, n_p)).copy()
+    for p in range(n_p):
+        st = _Stream(seed, stream, block, p, n)
+        for s in spec.slots(p):
+            col = spec.table(p, s)[st(s)].astype(np.float64)
+            if s == 0:
+                r[:, p] = col
+            elif s <= n_i:
+                w[:, p, s - 1] = col
+            else:
+                i, o = divmod(s - 1 - n_i, n_o)
+                v[:, p, i, o] = col
+        if spec.random_weights[p]:
+            w[:, p] /= w[:, p].sum(axis=1, keepdims=True)
+    return w, v, r
+
+
+@dataclass
+class Replication:
+    samples: int
+    status: str
+    objective: float | None  # share of the SAA samples in which all accept
+    bound: float  # proven upper bound on that share (dual bound)
+    package: IntArray | None
+    seconds: float
+
+
+@dataclass
+class RobustPlan:
+    scenario: str
+    seed: int
+    replications: list[Replication]
+    evaluation: MonteCarloResult
+    best: str
+    nash: str | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def upper_bound(self) -> tuple[float, float]:
+        """Mean of the replications' bounds and its one-sided 95% upper confidence limit."""
+        b = np.array([r.bound for r in self.replications])
+        if len(b) < 2:
+            return float(b.mean()), float("nan")
+        half = student_t.ppf(0.95, len(b) - 1) * b.std(ddof=1) / math.sqrt(len(b))
+        return float(b.mean()), float(min(1.0, b.mean() + half))
+
+    def to_dict(self) -> dict[str, Any]:
+        ev = self.evaluation
+        best = ev.outcome(self.best)
+        ub, ub_hi = self.upper_bound
+        out: dict[str, Any] = {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "samples": ev.samples,
+            "partial": ev.partial,
+            "method": "sample-average approximation (Kleywegt, Shapiro, Homem-de-Mello 2002), "
+                      "MILP per replication (HiGHS)",
+            "best": {"label": self.best, **_summary(best)},
+            "all_accept": best.p_all,
+            "upper_bound": {"mean": ub, "ucl95": None if math.isnan(ub_hi) else ub_hi},
+            "gap": ub - best.p_all,
+            "replications": [{"samples": r.samples, "status": r.status,
+                              "objective": r.objective, "bound": r.bound,
+                              "seconds": round(r.seconds, 3)} for r in self.replications],
+            "candidates": [{"label": o.label, **_summary(o)} for o in ev.packages],
+            "notes": self.notes,
+        }
+        if self.nash is not None:
+            nash = ev.outcome(self.nash)
+            out["nash"] = {"label": self.nash, **_summary(nash)}
+            out["trade_off"] = {
+                "all_accept_gain": best.p_all - nash.p_all,
+                "stated_utility_change": {p: best.stated_utility[p] - nash.stated_utility[p]
+                                          for p in best.stated_utility},
+                "issues_changed": {i: {"nash": nash.choices[i], "robust": best.choices[i]}
+                                   for i in best.choices if best.choices[i] != nash.choices[i]},
+            }
+        return out
+
+
+def _summary(o: Any) -> dict[str, Any]:
+    return {"choices": o.choices, "all_accept": o.p_all,
+            "all_accept_ci95": list(wilson(o.all_accept, o.samples)),
+            "accept": {p: o.p_accept(p) for p in o.accept},
+            "stated_utility": {p: round(u, 6) for p, u in o.stated_utility.items()},
+            "stated_all_accept": all(o.stated_accepts.values())}
+
+
+def red_line_clash(m: CompiledModel) -> str | None:
+    """Where the scored parties' red lines leave an issue without any allowed option."""
+    allowed = ~m.forbidden.any(axis=0)
+    for i in np.flatnonzero(~allowed.any(axis=1)):
+        parts = []
+        for p, pid in enumerate(m.party_ids):
+            opts = [m.options[i][o] for o in np.flatnonzero(m.forbidden[p, i, :m.n_options[i]])]
+            if opts:
+                parts.append(f"{pid} forbids {', '.join(opts)}")
+        who = "; ".join(parts)
+        return f"on issue {m.issue_ids[i]!r} every option is behind a red line ({who})"
+    return None
+
+
+def saa_milp(spec: UncertaintySpec, w: FloatArray, v: FloatArray, r: FloatArray, *,
+             time_limit: float | None = None) -> Replication:
+    """max (1/N) sum_s z_s subject to every party accepting under sample s when z_s = 1."""
+    t0 = time.perf_counter()
+    m = spec.model
+    n = w.shape[0]
+    keep = ~m.padding
+    n_bin = int(m.offsets[-1])
+    upper_x = np.where(m.flat_forbidden.any(axis=0), 0.0, 1.0)
+    allowed = ~m.forbidden.any(axis=0)  # (I, O)
+    issue_of = np.repeat(np.arange(m.n_issues), m.n_options)
+    rows = [csr_matrix((np.ones(n_bin), (issue_of, np.arange(n_bin))),
+                       shape=(m.n_issues, n_bin + n))]
+    lbs, ubs = [np.ones(m.n_issues)], [np.ones(m.n_issues)]
+    z_upper = np.ones(n)
+    for p in range(m.n_parties):
+        if not spec.is_random(p):
+            # A party without uncertainty must accept outright.
+            coef = m.flat_table[p]
+            rows.append(csr_matrix(np.concatenate([coef, np.zeros(n)])[None]))
+            lbs.append(np.array([m.reservation[p] - 1e-9]))
+            ubs.append(np.array([np.inf]))
+            continue
+        table = (w[:, p, :, None] * v[:, p])  # (n, I, O)
+        lo = np.where(allowed[None], table, np.inf).min(axis=2)
+        hi = np.where(allowed[None], table, -np.inf).max(axis=2)
+        lo = np.where(np.isfinite(lo), lo, 0.0).sum(axis=1)
+        hi = np.where(np.isfinite(hi), hi, 0.0).sum(axis=1)
+        big = r[:, p] - lo
+        z_upper[r[:, p] > hi + 1e-12] = 0.0
+        need = np.flatnonzero(big > 0)
+        if need.size == 0:
+            continue
+        coef = table[need][:, keep]  # (k, n_bin)
+        k = need.size
+        z_part = coo_matrix((-big[need], (np.arange(k), need)), shape=(k, n))
+        rows.append(csr_matrix(np.hstack([coef, z_part.toarray()])))
+        lbs.append(r[need, p] - big[need] - 1e-9)
+        ubs.append(np.full(k, np.inf))
+    c = np.concatenate([np.zeros(n_bin), -np.ones(n) / n])
+    options: dict[str, Any] = {"disp": False, "mip_rel_gap": 1e-6}
+    if time_limit is not None:
+        options["time_limit"] = time_limit
+    res = milp(c, integrality=np.ones(n_bin + n),
+               bounds=Bounds(np.zeros(n_bin + n), np.concatenate([upper_x, z_upper])),
+               constraints=LinearConstraint(vstack(rows).tocsr(), np.concatenate(lbs),
+                                            np.concatenate(ubs)),
+               options=options)
+    secs = time.perf_counter() - t0
+    if res.x is None:
+        status = "infeasible" if res.status == 2 else "no solution in time"
+        return Replication(n, status, None, 0.0 if res.status == 2 else 1.0, None, secs)
+    x = np.asarray(res.x)
+    package = np.array([int(np.argmax(x[m.offsets[i]:m.offsets[i + 1]]))
+                        for i in range(m.n_issues)], dtype=np.int64)
+    obj = float(-res.fun)
+    bound = getattr(res, "mip_dual_bound", None)
+    bound_v = float(-bound) if bound is not None and np.isfinite(bound) else obj
+    status = "optimal" if res.status == 0 else "time limit"
+    return Replication(n, status, obj, max(bound_v, obj), package, secs)
+
+
+def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
+                saa_samples: int = 200, replications: int = 3, time_limit: float | None = 30.0,
+                model: CompiledModel | None = None, parties: list[str] | None = None,
+                include_plans: bool = True,
+                include_nash: bool = True, executor: Executor | None = None,
+                progress: Progress | None = None) -> RobustPlan:
+    """SAA replications, then every candidate (and the Nash package, and the scenario's plans)
+    scored on `samples` fresh draws; the best by estimated P(all accept)."""
+    model = model if model is not None else compile_scenario(scenario)
+    if parties is not None:
+        model = model.restrict(parties)
+    spec = compile_uncertainty(scenario, model)
+    notes: list[str] = []
+    clash = red_line_clash(model)
+    if clash:
+        notes.append(f"no package respects every red line: {clash}; P(all accept) is 0 for "
+                     "every package (choose parties to drop, or revisit a red line)")
+    reps: list[Replication] = []
+    labels: list[str] = []
+    cands: list[IntArray] = []
+
+    def add(label: str, pkg: IntArray) -> str:
+        for lab, c in zip(labels, cands, strict=True):
+            if np.array_equal(c, pkg):
+                return lab
+        labels.append(label)
+        cands.append(np.asarray(pkg, dtype=np.int64))
+        return label
+
+    for rep in range(replications):
+        w, v, r = sample_tensors(spec, saa_samples, seed, block=rep)
+        res = saa_milp(spec, w, v, r, time_limit=time_limit)
+        reps.append(res)
+        if res.package is not None:
+            add(f"saa-{rep + 1}", res.package)
+        elif res.status == "infeasible" and not clash:
+            notes.append(f"replication {rep + 1}: no package keeps every red line and "
+                         "satisfies the parties without uncertainty")
+    nash_label: str | None = None
+    if include_nash:
+        try:
+            from accord.solve import solve
+
+            sol = solve(model, method="nash", time_limit=time_limit)
+            if sol.packages:
+                nash_label = add("nash", np.asarray(sol.packages[0].package))
+        except Exception as exc:  # the Nash package is context, not the answer
+            notes.append(f"no Nash package: {exc}")
+    if include_plans:
+        for plan in scenario.plans:
+            add(plan.id, model.encode(dict(plan.choices)))
+    if not cands:
+        raise ValueError("no candidate package: every replication failed and no plan given")
+    ev = monte_carlo(spec, np.stack(cands), samples, seed, labels=labels, executor=executor,
+                     progress=progress)
+    best = max(ev.packages, key=lambda o: (o.p_all, o.label.startswith("saa"))).label
+    if any(r.status == "time limit" for r in reps):
+        notes.append("some replications stopped at the time limit; their bound is HiGHS's "
+                     "proven dual bound")
+    return RobustPlan(model.scenario_id, seed, reps, ev, best, nash_label, notes)
