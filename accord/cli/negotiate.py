@@ -324,12 +324,16 @@ def tournament_cmd(
         return
     n_util = max((sum(1 for k in e if k.startswith("utility_")) for e in res.summary),
                  default=0)
-    t = Table("scenario", "profile", "runs", "agree", "rounds",
-              *[f"u{k}" for k in range(1, n_util + 1)], "welfare", "d(Nash)", "d(frontier)",
-              title="Tournament summary")
-    for e in res.summary:
-        t.add_row(e["scenario"], e["profile"], str(e["runs"]), f"{e['agreement_rate']:.2f}",
-                  f"{e['mean_rounds']:.1f}",
-                  *[_fmt(e.get(f"utility_{k}")) for k in range(1, n_util + 1)],
-                  _fmt(e["welfare"]), _fmt(e["nash_distance"]), _fmt(e["frontier_distance"]))
-    console.print(t)
+    heads = ["scenario", "profile", "runs", "agree", "rounds",
+             *[f"u{k}" for k in range(1, n_util + 1)], "welfare", "d(Nash)", "d(frontier)"]
+    body = [[Path(e["scenario"]).stem, e["profile"], str(e["runs"]),
+             f"{e['agreement_rate']:.2f}", f"{e['mean_rounds']:.1f}",
+             *[_fmt(e.get(f"utility_{k}")) for k in range(1, n_util + 1)],
+             _fmt(e["welfare"]), _fmt(e["nash_distance"]), _fmt(e["frontier_distance"])]
+            for e in res.summary]
+    widths = [max(len(r[c]) for r in [heads, *body]) for c in range(len(heads))]
+    console.print("Tournament summary", markup=False, highlight=False)
+    for r in [heads, *body]:
+        console.print("  ".join(x.ljust(w) if c < 2 else x.rjust(w)
+                                for c, (x, w) in enumerate(zip(r, widths, strict=True))),
+                      markup=False, highlight=False, soft_wrap=True)
