@@ -1,9 +1,180 @@
-"""CLI commands for this feature; registered by accord.cli."""
+"""`accord forecast`: where a multi-stakeholder process would settle, and how well that works."""
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from accord.cli.common import Format, console, emit_json, err_console, fail, load
+from accord.forecast import (
+    DEFAULT_MODEL,
+    MODELS,
+    ActorTable,
+    Evaluation,
+    ForecastDataError,
+    TableForecast,
+    evaluate,
+    explain_table,
+    from_scenario,
+    is_actor_table,
+    load_table,
+)
+from accord.forecast.deu import DATASETS
 
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the app."""
+    app.command("forecast")(forecast_cmd)
+
+
+def forecast_cmd(
+    source: Annotated[str | None, typer.Argument(
+        help="Scenario (file or bundled name) or actor table (.csv KTAB/BDM, .xml KTAB SMP, "
+             ".json).")] = None,
+    model: Annotated[str, typer.Option(
+        "--model", "-m", help=f"Model whose forecast is explained ({', '.join(MODELS)}); "
+                              "all are shown.")] = DEFAULT_MODEL,
+    dataset: Annotated[str | None, typer.Option(
+        "--dataset", help=f"A dataset with known outcomes: {', '.join(DATASETS)}.")] = None,
+    do_evaluate: Annotated[bool, typer.Option(
+        "--evaluate", help="Score every model on the dataset's development and held-out "
+                           "halves.")] = False,
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", help="Folder holding the datasets (default: $ACCORD_FORECAST_DATA, "
+                           "then data/forecasting, ../shared/data/forecasting).")] = None,
+    issue: Annotated[list[str] | None, typer.Option(
+        "--issue", "-i", help="Issue id (repeatable); all by default.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown")
+                   ] = Format.text,
+) -> None:
+    """Forecast each issue from the stakeholders' positions, saliences and capabilities,
+    and say who pulls where with what weight; or score the models on real EU decisions.
+
+    Examples:
+
+      accord forecast ukraine-2025
+
+      accord forecast actors.csv --model bdm
+
+      accord forecast --dataset deu3 --evaluate --format json
+    """
+    try:
+        if do_evaluate or dataset:
+            if source:
+                fail("give either a scenario/actor table or --dataset, not both",
+                     "drop the source to evaluate, or drop --dataset to forecast")
+            if not do_evaluate:
+                fail(f"--dataset {dataset} needs --evaluate",
+                     f"run: accord forecast --dataset {dataset} --evaluate")
+            name = dataset or "deu3"
+            _show_evaluation(evaluate(name, data_dir), fmt)
+            return
+        if model not in MODELS:
+            fail(f"--model {model}: no such model", f"use one of: {', '.join(MODELS)}")
+        if not source:
+            fail("nothing to forecast", "give a scenario (e.g. ukraine-2025), an actor table, "
+                 "or --dataset deu3 --evaluate")
+        table = _load(source)
+        result = explain_table(table, model, issue)
+    except ForecastDataError as exc:
+        fail(f"{exc.file}: {exc.field}: {exc.problem}", exc.fix)
+    except KeyError as exc:
+        fail(str(exc.args[0]), "see the ids above, or leave --issue out")
+    for w in table.warnings:
+        err_console.print(f"warning: {w}", markup=False)
+    if fmt == Format.json:
+        emit_json(result.to_dict())
+    elif fmt == Format.markdown:
+        _markdown(result)
+    else:
+        _text(result)
+
+
+def _load(source: str) -> ActorTable:
+    path = Path(source)
+    if path.exists() and is_actor_table(path):
+        return load_table(path)
+    if path.suffix.lower() in (".csv", ".xml") and not path.exists():
+        raise ForecastDataError(source, "file", "does not exist", "check the path")
+    return from_scenario(load(source))
+
+
+def _text(result: TableForecast) -> None:
+    spec = MODELS[result.model]
+    console.print(f"Forecast for {result.table.name} ({result.table.source}), "
+                  f"explained by the {spec.label}", markup=False, highlight=False)
+    for note in result.notes:
+        _para(note, indent="")
+    for f in result.issues:
+        i = f.issue
+        console.print()
+        models = ", ".join(f"{k} {v:.3g}" for k, v in f.by_model.items())
+        console.print(f"{i.name} [{i.id}]: {f.place}", markup=False, highlight=False,
+                      style="bold")
+        console.print(f"  forecast {f.forecast:.1f} on {i.low:g}-{i.high:g}; all models: "
+                      f"{models}", markup=False, highlight=False)
+        cols = ["actor", *(["wants"] if i.options else []), "position", "salience",
+                "capability", "pull"]
+        table = Table(*cols, box=None, padding=(0, 1), pad_edge=False)
+        for p in f.pulls:
+            table.add_row(p.name, *([p.place] if i.options else []), f"{p.position:.3g}",
+                          f"{p.salience:.0f}", f"{p.capability:g}", f"{p.share:.0%}")
+        console.print(table)
+        _para(f.text)
+        if f.bdm_run is not None:
+            for r in f.bdm_run.rounds:
+                moves = "; ".join(m.describe() for m in r.moves)
+                _para(f"round {r.round}: median {r.median:.2f}, mean {r.mean:.2f}"
+                      f"{'; ' + moves if moves else ''}", indent="    ")
+
+
+def _para(text: str, indent: str = "  ") -> None:
+    width = max(40, min(console.width, 100))
+    console.print(textwrap.fill(text, width=width, initial_indent=indent,
+                                subsequent_indent=indent), markup=False, highlight=False)
+
+
+def _markdown(result: TableForecast) -> None:
+    lines = [f"# Forecast: {result.table.name}", "",
+             f"Model explained: {MODELS[result.model].label}.", ""]
+    lines += [f"- {n}" for n in result.notes]
+    for f in result.issues:
+        i = f.issue
+        lines += ["", f"## {i.name} (`{i.id}`): {f.place}", "",
+                  "All models: " + ", ".join(f"{k} {v:.0f}" for k, v in f.by_model.items()),
+                  "", "| actor | wants | salience | capability | pull |",
+                  "|---|---|---:|---:|---:|"]
+        lines += [f"| {p.name} | {p.place} | {p.salience:.0f} | {p.capability:g} | "
+                  f"{p.share:.0%} |" for p in f.pulls]
+        lines += ["", f.text]
+    print("\n".join(lines))
+
+
+def _show_evaluation(ev: Evaluation, fmt: Format) -> None:
+    if fmt == Format.json:
+        emit_json(ev.to_dict())
+        return
+    head = (f"Accuracy on {ev.dataset} ({ev.info.with_outcome} EU decisions with a known "
+            f"outcome): mean absolute error on the 0-100 scale, lower is better.")
+    foot = (f"Split: even rows (0-based, among issues with an outcome) develop, odd rows are "
+            f"held out. Ours (*) fitted on the development half only: capability^"
+            f"{ev.calibration.alpha:g} x salience^{ev.calibration.beta:g}.")
+    if fmt == Format.markdown:
+        lines = [head, "", "| model | MAE dev | MAE held-out | N (dev/held-out) |",
+                 "|---|---:|---:|---:|"]
+        lines += [f"| {s.model}{' *' if s.ours else ''} | {s.mae_dev:.2f} | "
+                  f"{s.mae_heldout:.2f} | {s.n_dev}/{s.n_heldout} |" for s in ev.scores]
+        print("\n".join([*lines, "", foot]))
+        return
+    console.print(head, markup=False, highlight=False)
+    table = Table("model", "MAE dev", "MAE held-out", "N (dev/held-out)", "description",
+                  box=None, padding=(0, 2), pad_edge=False)
+    for s in ev.scores:
+        table.add_row(s.model + (" *" if s.ours else ""), f"{s.mae_dev:.2f}",
+                      f"{s.mae_heldout:.2f}", f"{s.n_dev}/{s.n_heldout}", s.label)
+    console.print(table)
+    console.print(foot, markup=False, highlight=False)

@@ -1,0 +1,75 @@
+"""Our calibrated compromise: the compromise model with weights capability^alpha x salience^beta.
+
+Achen's compromise model (2006) weighs each position by capability x salience, i.e.
+alpha = beta = 1. We let the data choose the two exponents: a grid search (steps of 0.25,
+alpha in 0..2, beta in 0..4) for the smallest mean absolute error on the *development half*
+of DEU III only (the even rows; see `accord.forecast.deu.split`). The held-out half plays no
+part in the fit; `accord forecast --dataset deu3 --evaluate` refits on the development half
+and scores both halves.
+
+The fit gives alpha = 0.25, beta = 3 (development MAE 22.4 against 24.0 for alpha = beta = 1):
+in EU legislation, who cares most about an issue gets more of their way than the plain
+compromise model allows, and GDP, the capability proxy, matters much less. Used on another
+case (a scenario), the exponents are a transfer from EU law-making, and the output says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from accord.forecast.data import FloatArray, IssueData
+
+NAME = "calibrated"
+LABEL = "Calibrated compromise (ours: capability^a x salience^b, fitted on DEU III dev half)"
+
+ALPHA = 0.25
+"""Capability exponent fitted on the DEU III development half (a test refits and compares)."""
+BETA = 3.0
+"""Salience exponent fitted on the DEU III development half."""
+GRID_ALPHA = tuple(0.25 * k for k in range(9))  # 0 .. 2
+GRID_BETA = tuple(0.25 * k for k in range(17))  # 0 .. 4
+
+
+@dataclass(frozen=True)
+class Calibration:
+    alpha: float
+    beta: float
+    mae: float
+    n: int
+
+
+def weights(issue: IssueData, alpha: float = ALPHA, beta: float = BETA) -> FloatArray:
+    """Each actor's pull; capability, then equal weights stand in when all are zero."""
+    w = issue.capability ** alpha * issue.salience ** beta
+    if float(w.sum()) > 0:
+        return np.asarray(w / w.sum())
+    w = issue.capability ** alpha
+    if float(w.sum()) > 0:
+        return np.asarray(w / w.sum())
+    return np.full(issue.n, 1.0 / issue.n)
+
+
+def forecast(issue: IssueData, alpha: float = ALPHA, beta: float = BETA) -> float:
+    if issue.n == 0:
+        raise ValueError(f"issue {issue.id}: no actor has a position")
+    return float(weights(issue, alpha, beta) @ issue.position)
+
+
+def fit(issues: Sequence[IssueData]) -> Calibration:
+    """The grid point with the smallest MAE on these issues (first one on ties)."""
+    rated = [i for i in issues if i.outcome is not None]
+    if not rated:
+        raise ValueError("no issue with a known outcome to calibrate on")
+    y = np.array([i.outcome for i in rated], dtype=np.float64)
+    best: Calibration | None = None
+    for a in GRID_ALPHA:
+        for b in GRID_BETA:
+            f = np.array([forecast(i, a, b) for i in rated])
+            mae = float(np.mean(np.abs(f - y)))
+            if best is None or mae < best.mae - 1e-12:
+                best = Calibration(a, b, mae, len(rated))
+    assert best is not None
+    return best

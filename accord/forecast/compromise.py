@@ -1,0 +1,26 @@
+"""The compromise model: the capability x salience weighted mean of the actors' positions.
+
+Achen (2006), "Institutional realism and bargaining models", in Thomson, Stokman, Achen and
+König (eds), *The European Union Decides*, Cambridge UP, ch. 4. It is the benchmark to beat:
+on the DEU data it has matched or beaten far more elaborate models (Thomson et al. 2006).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from accord.forecast.data import IssueData
+
+NAME = "compromise"
+LABEL = "Compromise model (Achen 2006)"
+
+
+def forecast(issue: IssueData) -> float:
+    """Sum of c_i s_i x_i over sum of c_i s_i; falls back to capability, then equal weights,
+    when every weight is zero (no one cares, so no one pulls harder than another)."""
+    if issue.n == 0:
+        raise ValueError(f"issue {issue.id}: no actor has a position")
+    for w in (issue.weight, issue.capability):
+        if float(w.sum()) > 0:
+            return float(np.average(issue.position, weights=w))
+    return float(issue.position.mean())

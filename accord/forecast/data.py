@@ -1,0 +1,156 @@
+"""Stakeholder data for forecasting: per issue, each actor's position, salience and capability.
+
+Every forecasting model reads one `IssueData`: positions on the issue's own scale
+(`low`..`high`; 0-100 for DEU and KTAB tables, the option order scaled to 0-100 for a
+scenario, raw units such as years for a BDM table), saliences on 0-100, capabilities > 0.
+Models return a forecast on the same scale, so nothing is lost converting back and forth.
+
+A scenario becomes an `ActorTable` through the compiled model (the arrays every other
+algorithm uses): a party's position on an issue is the option it values most, its salience
+is its weight rescaled so that its most important issue scores 100, and its capability is the
+party's `capability` field (1 when absent). Parties without preferences (a mediator, say)
+have no position to forecast from and are listed as skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from accord.model import Scenario, compile_scenario
+
+FloatArray = NDArray[np.float64]
+
+
+class ForecastDataError(ValueError):
+    """Bad actor data: names the file, the field and the fix, for a one-line message."""
+
+    def __init__(self, file: str, field: str, problem: str, fix: str) -> None:
+        self.file, self.field, self.problem, self.fix = file, field, problem, fix
+        super().__init__(f"{file}: {field}: {problem}")
+
+
+@dataclass(frozen=True, eq=False)
+class IssueData:
+    """One issue's stakeholders, aligned arrays of length n (actors with a position)."""
+
+    id: str
+    name: str
+    actors: tuple[str, ...]
+    position: FloatArray
+    salience: FloatArray
+    capability: FloatArray
+    low: float = 0.0
+    high: float = 100.0
+    actor_names: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    """Option labels in scale order for a categorical scale (option k sits at `option_at(k)`)."""
+    reference: float | None = None
+    """The reference point (status quo), when the data has one (DEU `rp`)."""
+    outcome: float | None = None
+    """The actual outcome, when known (DEU `out`)."""
+    skipped: tuple[str, ...] = ()
+    """Actors left out of this issue, with the reason, for the explanation."""
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.actors)
+        for name in ("position", "salience", "capability"):
+            arr = np.asarray(getattr(self, name), dtype=np.float64)
+            if arr.shape != (n,):
+                raise ValueError(f"issue {self.id}: {name} has shape {arr.shape}, expected ({n},)")
+            arr = arr.copy()
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+        if not self.actor_names:
+            object.__setattr__(self, "actor_names", self.actors)
+
+    @property
+    def n(self) -> int:
+        return len(self.actors)
+
+    @property
+    def span(self) -> float:
+        return float(self.high - self.low)
+
+    @property
+    def weight(self) -> FloatArray:
+        """Capability x salience: the pull each actor exerts in the compromise model."""
+        return np.asarray(self.capability * self.salience)
+
+    def option_at(self, k: int) -> float:
+        m = len(self.options)
+        return self.low if m <= 1 else self.low + k * self.span / (m - 1)
+
+    def nearest_option(self, value: float) -> tuple[int, str] | None:
+        """The option closest to a point on the scale (None for a continuous scale)."""
+        m = len(self.options)
+        if m == 0:
+            return None
+        if m == 1 or self.span == 0:
+            return 0, self.options[0]
+        k = int(np.clip(round((value - self.low) / self.span * (m - 1)), 0, m - 1))
+        return k, self.options[k]
+
+    def describe(self, value: float) -> str:
+        """A point on the scale in words: the nearest option, or the number."""
+        near = self.nearest_option(value)
+        return near[1] if near else f"{value:.1f}"
+
+    def with_positions(self, position: Sequence[float] | FloatArray) -> IssueData:
+        """The same issue with other positions (used by the dynamic models' rounds)."""
+        return IssueData(
+            id=self.id, name=self.name, actors=self.actors,
+            position=np.asarray(position, dtype=np.float64), salience=self.salience,
+            capability=self.capability, low=self.low, high=self.high,
+            actor_names=self.actor_names, options=self.options, reference=self.reference,
+            outcome=self.outcome, skipped=self.skipped, meta=self.meta,
+        )
+
+
+@dataclass(frozen=True)
+class ActorTable:
+    """A set of issues read from one source (scenario, KTAB/BDM table, DEU dataset)."""
+
+    name: str
+    source: str
+    kind: str
+    issues: tuple[IssueData, ...]
+    warnings: tuple[str, ...] = ()
+    params: Mapping[str, str] = field(default_factory=dict)
+    """Model parameters the file states (KTAB XML `ModelParameters`), for the record."""
+
+
+def from_scenario(scenario: Scenario) -> ActorTable:
+    """Stakeholder data from a scenario's compiled preferences (see the module docstring)."""
+    model = compile_scenario(scenario)
+    scored = set(model.party_ids)
+    skipped = tuple(f"{p.name} ({p.id}): no preferences in the scenario, so no position"
+                    for p in scenario.parties if p.id not in scored)
+    names = {p.id: p.name for p in scenario.parties}
+    capability = np.array(
+        [c if (c := scenario.party(pid).capability) is not None else 1.0
+         for pid in model.party_ids], dtype=np.float64)
+    top = model.weights.max(axis=1, keepdims=True)
+    salience = np.divide(100.0 * model.weights, top, out=np.zeros_like(model.weights),
+                         where=top > 0)
+    issues = []
+    for i, iss in enumerate(scenario.issues):
+        m = int(model.n_options[i])
+        vals = model.values[:, i, :m]
+        # The most-valued option; ties (two options both worth 1) sit at their mean index.
+        best = vals.max(axis=1, keepdims=True)
+        tied = np.isclose(vals, best)
+        idx = (tied * np.arange(m)).sum(axis=1) / tied.sum(axis=1)
+        position = 100.0 * idx / (m - 1) if m > 1 else np.zeros(model.n_parties)
+        issues.append(IssueData(
+            id=iss.id, name=iss.name, actors=model.party_ids,
+            actor_names=tuple(names[p] for p in model.party_ids),
+            position=position, salience=salience[:, i], capability=capability,
+            options=model.options[i], skipped=skipped,
+        ))
+    return ActorTable(name=scenario.title, source=scenario.scenario, kind="scenario",
+                      issues=tuple(issues))
