@@ -54,7 +54,7 @@ def utility_space_figure(space: UtilitySpace) -> go.Figure:
     fig.add_vline(x=ra, line={"dash": "dash", "color": PALETTE[0]},
                   annotation_text=f"{a} walk-away {ra:.2f}", annotation_position="top")
     fig.add_hline(y=rb, line={"dash": "dash", "color": PALETTE[1]},
-                  annotation_text=f"{b} walk-away {rb:.2f}", annotation_position="right")
+                  annotation_text=f"{b} walk-away {rb:.2f}", annotation_position="top left")
     pa, pb = space.parties
     for sp in space.solutions.points:
         if sp.feasible and pa in sp.utilities and pb in sp.utilities:
@@ -77,7 +77,7 @@ def utility_space_figure(space: UtilitySpace) -> go.Figure:
                                xref="x", yref="y", axref="x", ayref="y", showarrow=True,
                                arrowhead=3, arrowsize=1.2, arrowcolor="#444", text="")
     note = " (red lines ignored: no package lies within both)" if space.zone_empty else ""
-    _layout(fig, f"Utility space: {a} vs {b}; {space.shown}{note}",
+    _layout(fig, f"Utility space: {a} vs {b}<br><sup>{space.shown}{note}</sup>",
             xaxis_title=f"utility of {a}", yaxis_title=f"utility of {b}",
             xaxis={"range": [-0.02, 1.02]}, yaxis={"range": [-0.02, 1.02]}, height=560,
             legend={"orientation": "h", "y": -0.15})
