@@ -52,7 +52,7 @@ class _Stream:
         raw = self.bg.random_raw(count)
         self.pos = start + count
         bits = np.asarray(raw, dtype="<u8").view("<u2")[: self.n]
-        return np.right_shift(bits, 4)
+        return np.right_shift(bits, 4, out=bits)
 
 
 def party_utilities(spec: UncertaintySpec, p: int, packages: IntArray, draw: DrawFn,
