@@ -5,6 +5,7 @@ The commands only parse options, call `accord.report` and write or print what it
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -55,7 +56,7 @@ def report_cmd(
     """
     from accord.io import write_atomic
     from accord.report import STATIC_FORMATS, build_figure, build_report
-    from accord.report.static import write_bytes_atomic
+    from accord.report.static import readable_mode, write_bytes_atomic
 
     suffix = output.suffix.lower().lstrip(".")
     if suffix not in ("html", "htm", *STATIC_FORMATS):
@@ -84,7 +85,12 @@ def report_cmd(
             err_console.print("note: --plan applies to .png/.svg; the HTML report shows every "
                               "plan", markup=False)
         html = build_report(s, parties=pair)
-        _write(output, lambda: write_atomic(output, html))
+
+        def write_html() -> None:
+            write_atomic(output, html)
+            os.chmod(output, readable_mode())  # write_atomic leaves mkstemp's 0o600
+
+        _write(output, write_html)
     err_console.print(f"wrote {output}", markup=False)
 
 

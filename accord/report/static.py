@@ -152,6 +152,13 @@ def _metadata(fmt: str) -> dict[str, str | None]:
     return {"Software": "accord"}
 
 
+def readable_mode() -> int:
+    """0o666 less the umask: what `open()` would give, where mkstemp gives 0o600."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Binary twin of `accord.io.write_atomic`: readers see the old file or the new one."""
     target = Path(path)
@@ -162,6 +169,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, readable_mode())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
