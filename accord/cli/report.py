@@ -5,7 +5,6 @@ The commands only parse options, call `accord.report` and write or print what it
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -56,7 +55,6 @@ def report_cmd(
     """
     from accord.io import write_atomic
     from accord.report import STATIC_FORMATS, build_figure, build_report
-    from accord.report.static import readable_mode, write_bytes_atomic
 
     suffix = output.suffix.lower().lstrip(".")
     if suffix not in ("html", "htm", *STATIC_FORMATS):
@@ -79,18 +77,13 @@ def report_cmd(
             if not 100 <= v <= 10_000:
                 fail(f"{name} {v} is out of range", "give a size between 100 and 10000 pixels")
         data = build_figure(s, plan=plan, parties=pair, width=width, height=height, fmt=suffix)
-        _write(output, lambda: write_bytes_atomic(output, data))
+        _write(output, lambda: write_atomic(output, data))
     else:
         if plan is not None:
             err_console.print("note: --plan applies to .png/.svg; the HTML report shows every "
                               "plan", markup=False)
         html = build_report(s, parties=pair)
-
-        def write_html() -> None:
-            write_atomic(output, html)
-            os.chmod(output, readable_mode())  # write_atomic leaves mkstemp's 0o600
-
-        _write(output, write_html)
+        _write(output, lambda: write_atomic(output, html))
     err_console.print(f"wrote {output}", markup=False)
 
 

@@ -171,16 +171,25 @@ def dump_text(scenario: Scenario | dict[str, Any], fmt: str = "yaml") -> str:
     return buf.getvalue()
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write text so that readers see the old file or the new one, never half of it."""
+def _readable_mode() -> int:
+    """0o666 less the umask: what `open()` would give (mkstemp gives 0o600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> None:
+    """Write text or bytes so that readers see the old file or the new one, never half."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _readable_mode())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

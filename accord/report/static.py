@@ -9,9 +9,6 @@ Uses matplotlib's object API (no pyplot), so nothing global changes and no displ
 from __future__ import annotations
 
 import io
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -150,27 +147,3 @@ def _metadata(fmt: str) -> dict[str, str | None]:
     if fmt == "svg":
         return {"Date": None}
     return {"Software": "accord"}
-
-
-def readable_mode() -> int:
-    """0o666 less the umask: what `open()` would give, where mkstemp gives 0o600."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Binary twin of `accord.io.write_atomic`: readers see the old file or the new one."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, readable_mode())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
