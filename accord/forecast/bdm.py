@@ -131,23 +131,21 @@ def _probabilities(x: FloatArray, w: FloatArray, span: float, r: FloatArray,
     return np.asarray(p)
 
 
-def _challenge_eu(x: FloatArray, s: FloatArray, p: FloatArray, span: float, r: FloatArray,
+def _challenge_eu(x: FloatArray, s: FloatArray, p: FloatArray, span: float, rv: FloatArray,
                   q: float, median: float) -> FloatArray:
-    """E[v, i, j]: viewer v's estimate of i's expected utility of challenging j (eqs. 5-7,
-    15-16, 22-24), with v's risk exponent."""
-    rv = r[:, None, None]
+    """E[i, j]: the expected utility of i challenging j (eqs. 5-7, 15-16, 22-24), as judged
+    by a viewer whose risk exponent for that pair is rv[i, j] (its own r)."""
     d = np.abs(x[:, None] - x[None, :]) / span  # d[i, j]
-    us = 2 - 4 * (0.5 - 0.5 * d[None]) ** rv
-    uf = 2 - 4 * np.clip(0.5 + 0.5 * d[None], 0.0, None) ** rv
+    us = 2 - 4 * (0.5 - 0.5 * d) ** rv
+    uf = 2 - 4 * (0.5 + 0.5 * d) ** rv
     usq = 2 - 4 * 0.5 ** rv
-    eu = s[None, None, :] * (p[None] * us + (1 - p[None]) * uf) + (1 - s[None, None, :]) * us
-    eu = eu - q * usq
+    eu = s[None, :] * (p * us + (1 - p) * uf) + (1 - s[None, :]) * us - q * usq
     if q < 1:
         to_median = np.abs(x - median)[:, None]
         spread = np.clip((to_median + np.abs(x[:, None] - x[None, :])) / span, 0.0, 2.0)
-        ub = 2 - 4 * np.clip(0.5 - 0.25 * spread[None], 0.0, None) ** rv
-        uw = 2 - 4 * (0.5 + 0.25 * spread[None]) ** rv
-        better = (to_median < np.abs(x[:, None] - x[None, :]))[None]  # T = 1 (figs. 1-4)
+        ub = 2 - 4 * np.clip(0.5 - 0.25 * spread, 0.0, None) ** rv
+        uw = 2 - 4 * (0.5 + 0.25 * spread) ** rv
+        better = to_median < np.abs(x[:, None] - x[None, :])  # T = 1 (figs. 1-4)
         eu = eu - (1 - q) * np.where(better, ub, uw)
     return np.asarray(eu)
 
@@ -159,7 +157,7 @@ def _risk_exponents(x: FloatArray, w: FloatArray, s: FloatArray, span: float, q:
     n = x.size
     ones = np.ones(n)
     p = _probabilities(x, w, span, ones, denominator)
-    e = _challenge_eu(x, s, p, span, ones, q, median)[0]  # all views agree when r = 1
+    e = _challenge_eu(x, s, p, span, np.ones((n, n)), q, median)  # all views agree at r = 1
     np.fill_diagonal(e, 0.0)
     danger = e.sum(axis=0)  # sum over challengers j of E(U_ji)
     lo, hi = float(danger.min()), float(danger.max())
@@ -180,10 +178,10 @@ def step(issue: IssueData, x: FloatArray, span: float, settings: BDMSettings,
          if settings.risk else np.ones(n))
     p = _probabilities(x, w, span, r if settings.voter_risk else np.ones(n),
                        settings.denominator)
-    eu = _challenge_eu(x, s, p, span, r, settings.q, med)
+    # Each actor a judges both sides of its dyads with its own exponent r_a.
+    e_ab = _challenge_eu(x, s, p, span, np.repeat(r[:, None], n, axis=1), settings.q, med)
+    e_ba = _challenge_eu(x, s, p, span, np.repeat(r[None, :], n, axis=0), settings.q, med).T
     idx = np.arange(n)
-    e_ab = eu[idx, idx, :]  # [a, b]: a's view of a challenging b
-    e_ba = eu[idx[:, None], idx[None, :], idx[:, None]]  # [a, b]: a's view of b challenging a
     differ = x[None, :] != x[:, None]
     conf = differ & (e_ba > e_ab) & (e_ab > 0)
     comp = differ & (e_ba > 0) & (e_ab < 0) & (e_ba > -e_ab)

@@ -64,12 +64,16 @@ def fit(issues: Sequence[IssueData]) -> Calibration:
     if not rated:
         raise ValueError("no issue with a known outcome to calibrate on")
     y = np.array([i.outcome for i in rated], dtype=np.float64)
-    best: Calibration | None = None
-    for a in GRID_ALPHA:
-        for b in GRID_BETA:
-            f = np.array([forecast(i, a, b) for i in rated])
-            mae = float(np.mean(np.abs(f - y)))
-            if best is None or mae < best.mae - 1e-12:
-                best = Calibration(a, b, mae, len(rated))
-    assert best is not None
-    return best
+    grid = [(a, b) for a in GRID_ALPHA for b in GRID_BETA]
+    ga = np.array([g[0] for g in grid])[:, None]
+    gb = np.array([g[1] for g in grid])[:, None]
+    f = np.empty((len(grid), len(rated)))
+    for k, issue in enumerate(rated):
+        w = issue.capability[None, :] ** ga * issue.salience[None, :] ** gb  # (grid, n)
+        total = w.sum(axis=1)
+        f[:, k] = (w @ issue.position) / np.where(total > 0, total, 1.0)
+        for g in np.flatnonzero(total <= 0):  # the fallbacks of `weights`
+            f[g, k] = forecast(issue, *grid[g])
+    mae = np.abs(f - y[None, :]).mean(axis=1)
+    best = int(np.argmin(mae))
+    return Calibration(grid[best][0], grid[best][1], float(mae[best]), len(rated))

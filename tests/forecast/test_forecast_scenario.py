@@ -1,0 +1,82 @@
+"""From a scenario to stakeholder data, and the explanation a mediator reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from accord.forecast import explain_table, from_scenario, load_source
+from accord.io import load_scenario
+from accord.model import Scenario
+
+
+def test_positions_saliences_capabilities(small_scenario: Scenario) -> None:
+    table = from_scenario(small_scenario)
+    assert table.kind == "scenario" and [i.id for i in table.issues] == ["land", "cap", "bloc"]
+    land, cap, bloc = table.issues
+    assert land.actors == ("a", "b") and land.actor_names == ("Alpha", "Beta")
+    assert land.position.tolist() == [0.0, 100.0]  # 'all' is first, 'none' last
+    assert cap.options == ("none", "800000", "600000")
+    # Alpha's weights 5:3:2, so its top issue (land) scores 100.
+    assert land.salience[0] == pytest.approx(100) and cap.salience[0] == pytest.approx(60)
+    assert bloc.salience[1] == pytest.approx(100)  # Beta: land 4, bloc 4
+    assert land.capability.tolist() == [1.0, 1.0]  # no capability field: 1
+    assert any("Mediator (m)" in s for s in land.skipped)
+
+
+def test_capability_field_and_tied_favourites(small_data: dict[str, Any],
+                                              write_scenario: Any) -> None:
+    small_data["parties"][0]["capability"] = 0.7
+    small_data["preferences"]["a"]["values"]["land"] = {"all": 1, "half": 1, "none": 0}
+    table = from_scenario(load_scenario(write_scenario(small_data)))
+    land = table.issues[0]
+    assert land.capability.tolist() == [0.7, 1.0]
+    assert land.position[0] == pytest.approx(25.0)  # tie between options 0 and 1: index 0.5
+
+
+def test_explanation_names_who_pulls_where(small_path: Path) -> None:
+    result = explain_table(load_source(small_path), "compromise")
+    land = result.issues[0]
+    assert land.place == "'half'" and land.forecast == pytest.approx(50)
+    assert "Alpha" in land.text and "'all'" in land.text and "'none'" in land.text
+    assert "an option none of them asks for" in land.text
+    assert [p.share for p in land.pulls] == pytest.approx([0.5, 0.5])
+    assert set(land.by_model) == {"compromise", "median", "bdm", "smp", "calibrated"}
+    assert any("Left out: Mediator (m)" in n for n in result.notes)
+    data = result.to_dict()
+    assert data["issues"][0]["option"] == "half" and data["issues"][0]["options"][0] == "all"
+
+
+def test_disagreement_is_flagged(small_path: Path) -> None:
+    cap = explain_table(load_source(small_path), "calibrated").issues[1]
+    assert "Treat this forecast as uncertain" in cap.text
+    assert "fitted to EU legislative decisions" in " ".join(
+        explain_table(load_source(small_path)).notes)
+
+
+def test_bdm_rounds_are_kept_when_bdm_is_chosen(small_path: Path) -> None:
+    result = explain_table(load_source(small_path), "bdm")
+    assert all(f.bdm_run is not None for f in result.issues)
+    assert "bdm_rounds" in result.to_dict()["issues"][1]
+
+
+def test_issue_selection(small_path: Path) -> None:
+    table = load_source(small_path)
+    assert [f.issue.id for f in explain_table(table, issues=["bloc"]).issues] == ["bloc"]
+    with pytest.raises(KeyError, match="unknown issue nope"):
+        explain_table(table, issues=["nope"])
+
+
+def test_bundled_ukraine_case_forecasts_every_issue() -> None:
+    scenario = load_scenario("ukraine-2025")
+    result = explain_table(from_scenario(scenario))
+    assert len(result.issues) == len(scenario.issues)
+    for f in result.issues:
+        assert f.issue.options and f.place.strip("'") in f.issue.options
+        assert 0 <= f.forecast <= 100
+        assert np.isclose(sum(p.share for p in f.pulls), 1.0)
+        assert f.text.endswith(".")
+    assert any("United States" in n for n in result.notes)
