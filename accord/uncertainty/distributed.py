@@ -53,7 +53,7 @@ class DaskExecutor:
         from distributed import as_completed
 
         client = self.client
-        [spec_f] = client.scatter([spec], broadcast=True)
+        [spec_f] = client.scatter([spec], broadcast=True, hash=False)
         futures = [client.submit(run_blocks, spec_f, packages, seed, chunk, stream, pure=False)
                    for chunk in chunks]
         try:
@@ -81,7 +81,7 @@ def dask_executor(workers: int | None = None, scheduler: str | None = None,
             client.close()
         return
     cluster = LocalCluster(n_workers=workers or 2, processes=True, threads_per_worker=1,
-                           dashboard_address=None, silence_logs=40)
+                           dashboard_address=":0", silence_logs=40)
     client = Client(cluster)
     try:
         client.wait_for_workers(workers or 2, timeout=timeout)

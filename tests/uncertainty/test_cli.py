@@ -1,0 +1,63 @@
+"""The uncertainty commands: JSON shape, one-line errors with exit 2, same seed same numbers."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+
+def _with_uncertainty(small_data):
+    data = copy.deepcopy(small_data)
+    data["preferences"]["a"]["uncertainty"] = {"weights": {"dirichlet": 20},
+                                               "values": {"sd": 0.1},
+                                               "reservation": {"low": 0.25, "high": 0.4}}
+    return data
+
+
+def test_robustness_json(cli, write_scenario, small_data) -> None:
+    path = write_scenario(_with_uncertainty(small_data))
+    r = cli("robustness", path, "--plan", "p2", "--samples", "70000", "--seed", "7",
+            "--format", "json")
+    assert r.code == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["samples"] == 70000 and d["seed"] == 7 and d["partial"] is False
+    assert set(d["accept"]) == {"a", "b"} and 0 <= d["all_accept"] <= 1
+    lo, hi = d["all_accept_ci95"]
+    assert lo <= d["all_accept"] <= hi
+    again = json.loads(cli("robustness", path, "--plan", "p2", "--samples", "70000", "--seed",
+                           "7", "--format", "json").stdout)
+    assert again == d
+
+
+def test_robustness_text_and_deterministic_note(cli, small_path) -> None:
+    r = cli("robustness", small_path, "--plan", "p2", "--samples", "1000")
+    assert r.code == 0, r.stderr
+    assert "P(all accept)" in r.stdout and "no party has an uncertainty block" in r.stdout
+
+
+def test_bad_input_is_one_line_exit_2(cli, small_path) -> None:
+    for args, word in [
+        (("robustness", small_path, "--plan", "nope"), "no plan 'nope'"),
+        (("robustness", small_path, "--plan", "p1", "--samples", "0"), "--samples"),
+        (("robustness", small_path, "--plan", "p1", "--workers", "2", "--scheduler",
+          "tcp://x:1"), "--workers and --scheduler"),
+        (("sensitivity", small_path, "--plan", "p1", "--sobol-n", "1000"), "power of two"),
+        (("robust-plan", small_path, "--parties", "zz"), "--parties"),
+    ]:
+        r = cli(*args)
+        assert r.code == 2, (args, r.stdout, r.stderr)
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and word in lines[0] and "fix:" in lines[0], r.stderr
+        assert "Traceback" not in r.stderr
+
+
+def test_sensitivity_and_robust_plan_json(cli, write_scenario, small_data) -> None:
+    path = write_scenario(_with_uncertainty(small_data))
+    d = json.loads(cli("sensitivity", path, "--plan", "p2", "--samples", "4096", "--sobol-n",
+                       "256", "--format", "json").stdout)
+    assert d["tornado"] and "smallest_flip" in d
+    r = cli("robust-plan", path, "--samples", "20000", "--saa-samples", "60",
+            "--replications", "2", "--format", "json")
+    assert r.code == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["best"]["all_accept"] == d["all_accept"] and d["replications"]

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from SALib.sample import sobol as salib_sobol
+
+from accord.model import compile_scenario
+from accord.uncertainty import compile_uncertainty
+from accord.uncertainty.sensitivity import break_even, saltelli_sample, sensitivity
+
+from .helpers import one_party
+
+
+@pytest.mark.parametrize("groups", [None, ["g1", "g2", "g1", "g3"]])
+def test_saltelli_design_matches_salib(groups) -> None:
+    problem = {"num_vars": 4, "names": list("abcd"), "bounds": [[0, 1]] * 4}
+    if groups:
+        problem["groups"] = groups
+    expected = salib_sobol.sample(problem, 16, calc_second_order=False, seed=3)
+    assert np.array_equal(saltelli_sample(16, 4, groups, seed=3), expected)
+
+
+def _scenario():
+    # u = 0.5 * v_x + 0.5 * 1 (y at its best), v_x ~ Beta(mean .4, sd .15); walk-away U(.6, .8)
+    return one_party({"x": 1, "y": 1},
+                     {"x": {"lo": 0, "mid": 0.4, "hi": 1}, "y": {"lo": 0, "hi": 1}},
+                     {"x": "mid", "y": "hi"}, 0.65,
+                     {"values": {"sd": 0.15}, "reservation": {"low": 0.6, "high": 0.8}})
+
+
+def test_break_even_is_exact() -> None:
+    s = _scenario()
+    m = compile_scenario(s)
+    x = m.encode({"x": "mid", "y": "hi"})
+    flips = {f.kind: f for f in break_even(compile_uncertainty(s, m), x)
+             if f.issue in (None, "x")}
+    # stated: u = 0.7 >= 0.65, accepts; walk-away flips at 0.7, value of x at 0.3,
+    # weight of x (y's weight rescaled) where w * 0.4 + (1 - w) = 0.65, w = 0.35 / 0.6.
+    assert flips["reservation"].threshold == pytest.approx(0.7)
+    assert flips["value"].threshold == pytest.approx(0.3)
+    assert flips["weight"].threshold == pytest.approx(0.35 / 0.6)
+    assert all(f.verdict == "rejects" for f in flips.values())
+
+
+def test_tornado_and_sobol_rank_the_walk_away_and_value() -> None:
+    s = _scenario()
+    r = sensitivity(s, "p", samples=8192, sobol_n=1024, seed=3)
+    assert {e.assumption for e in r.tornado} == {"a: walk-away", "a: value of x=mid"}
+    for e in r.tornado:  # raising the walk-away lowers acceptance; raising the value raises it
+        if e.kind == "reservation":
+            assert e.accept_low > e.accept_high and e.margin_low > e.margin_high
+        else:
+            assert e.accept_low < e.accept_high
+    by = {si.input: si for si in r.sobol if si.target == "a"}
+    assert set(by) == {"a: walk-away", "a: value of x=mid"}
+    for si in by.values():
+        assert si.total + si.total_ci >= 0 and si.first <= si.total + si.total_ci
+    d = r.to_dict()
+    assert d["smallest_flip"]["a"]["kind"] == "reservation"  # 0.05 beats 0.1 and 0.083
