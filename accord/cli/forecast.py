@@ -115,11 +115,12 @@ def _text(result: TableForecast) -> None:
         models = ", ".join(f"{k} {v:.3g}" for k, v in f.by_model.items())
         console.print(f"{i.name} [{i.id}]: {f.place}", markup=False, highlight=False,
                       style="bold")
-        console.print(f"  forecast {f.forecast:.1f} on {i.low:g}-{i.high:g}; all models: "
-                      f"{models}", markup=False, highlight=False)
+        _para(f"forecast {f.forecast:.1f} on {i.low:g}-{i.high:g}; all models: {models}")
         cols = ["actor", *(["wants"] if i.options else []), "position", "salience",
                 "capability", "pull"]
-        table = Table(*cols, box=None, padding=(0, 1), pad_edge=False)
+        table = Table(box=None, padding=(0, 1), pad_edge=False)
+        for c in cols:
+            table.add_column(c, overflow="fold")
         for p in f.pulls:
             table.add_row(p.name, *([p.place] if i.options else []), f"{p.position:.3g}",
                           f"{p.salience:.0f}", f"{p.capability:g}", f"{p.share:.0%}")
@@ -170,11 +171,13 @@ def _show_evaluation(ev: Evaluation, fmt: Format) -> None:
                   f"{s.mae_heldout:.2f} | {s.n_dev}/{s.n_heldout} |" for s in ev.scores]
         print("\n".join([*lines, "", foot]))
         return
-    console.print(head, markup=False, highlight=False)
-    table = Table("model", "MAE dev", "MAE held-out", "N (dev/held-out)", "description",
+    _para(head, indent="")
+    table = Table("model", "MAE dev", "MAE held-out", "N (dev/held-out)",
                   box=None, padding=(0, 2), pad_edge=False)
     for s in ev.scores:
         table.add_row(s.model + (" *" if s.ours else ""), f"{s.mae_dev:.2f}",
-                      f"{s.mae_heldout:.2f}", f"{s.n_dev}/{s.n_heldout}", s.label)
+                      f"{s.mae_heldout:.2f}", f"{s.n_dev}/{s.n_heldout}")
     console.print(table)
-    console.print(foot, markup=False, highlight=False)
+    for s in ev.scores:
+        _para(f"{s.model}: {s.label}", indent="")
+    _para(foot, indent="")

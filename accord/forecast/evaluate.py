@@ -82,4 +82,4 @@ def evaluate(dataset: str = "deu3", data_dir: str | os.PathLike[str] | None = No
                 return calibrated.forecast(i, a, b)
         scores.append(Score(spec.name, spec.label, spec.ours, mae(predict, dev),
                             mae(predict, heldout), len(dev), len(heldout)))
-    return Evaluation(dataset, str(path), tuple(scores), info, fit)
+    return Evaluation(dataset, str(path.resolve()), tuple(scores), info, fit)

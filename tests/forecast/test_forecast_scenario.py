@@ -54,7 +54,8 @@ def test_disagreement_is_flagged(small_path: Path) -> None:
     cap = explain_table(load_source(small_path), "calibrated").issues[1]
     assert "Treat this forecast as uncertain" in cap.text
     assert "fitted to EU legislative decisions" in " ".join(
-        explain_table(load_source(small_path)).notes)
+        explain_table(load_source(small_path), "calibrated").notes)
+    assert "fitted to EU" not in " ".join(explain_table(load_source(small_path)).notes)
 
 
 def test_bdm_rounds_are_kept_when_bdm_is_chosen(small_path: Path) -> None:
