@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -71,6 +71,7 @@ def _executor(workers: int | None, scheduler: str | None) -> Iterator[Any]:
 
 @contextmanager
 def _progress(label: str, fmt: Format) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr, when stderr is a terminal (JSON on stdout stays clean)."""
     if not err_console.is_terminal:
         yield None
         return
@@ -81,7 +82,7 @@ def _progress(label: str, fmt: Format) -> Iterator[Callable[[int, int], None] | 
     def update(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
 
-    with bar if fmt is not None else nullcontext():
+    with bar:
         yield update
 
 
