@@ -197,11 +197,15 @@ class Workspace:
         scenario, text, fmt = self._parse_upload(text, filename)
         new = self._commit(viewer, scenario_id, base_version, text, fmt,
                            message or "edited the scenario", scenario,
-                           action="scenario.save", detail="edited the scenario text")
+                           action="scenario.save", detail="edited the scenario text",
+                           submitted=text)
         return {"id": scenario_id, "version": new}
 
     def _commit(self, viewer: Viewer, scenario_id: int, base: int, text: str, fmt: str,
-                message: str, scenario: Scenario, action: str, detail: str) -> int:
+                message: str, scenario: Scenario, action: str, detail: str,
+                submitted: Any) -> int:
+        """Save; on conflict answer 409 with the caller's own submission (never the merged
+        text, which holds other parties' preferences) so nothing typed is lost."""
         try:
             return self.store.save_version(scenario_id, base, text, fmt, viewer.user_id,
                                            message[:500], title=scenario.title,
@@ -211,7 +215,7 @@ class Workspace:
             raise WebError(409, f"version {base} is no longer the newest: version "
                            f"{exc.current} was saved meanwhile; nothing was lost, reload and "
                            "apply your change again",
-                           {"current_version": exc.current, "your_text": text}) from None
+                           {"current_version": exc.current, "your_text": submitted}) from None
 
     def save_preferences(self, viewer: Viewer, scenario_id: int, party: str,
                          prefs: Any, base_version: int, message: str = "") -> dict[str, Any]:
@@ -222,6 +226,7 @@ class Workspace:
         included, is kept as it was.
         """
         policy.require(viewer, "edit_preferences", party)
+        submitted = prefs
         row, full = self.load(scenario_id)
         if party not in full.party_ids:
             raise WebError(422, f"no party {party!r} in this scenario")
@@ -252,7 +257,8 @@ class Workspace:
                                viewer, [str(p) for p in exc.problems])}) from None
         new = self._commit(viewer, scenario_id, base_version, text, row.fmt,
                            message or f"edited preferences of {party}", scenario,
-                           action="preferences.save", detail=f"edited preferences of {party}")
+                           action="preferences.save", detail=f"edited preferences of {party}",
+                           submitted=submitted)
         return {"id": scenario_id, "version": new}
 
     # members -------------------------------------------------------------------------------
