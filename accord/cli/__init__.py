@@ -50,17 +50,17 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted", markup=False)
         sys.exit(130)
-    except Exception as exc:  # click usage errors are user mistakes
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            err_console.print(f"error: {exc.format_message()}", markup=False)
-            if exc.ctx is not None:
-                err_console.print(f"see: {exc.ctx.command_path} --help", markup=False)
+    except Exception as exc:
+        # Usage errors are user mistakes. typer may vendor its own click, so match by kind.
+        kinds = {c.__name__ for c in type(exc).__mro__}
+        if "UsageError" in kinds or "ClickException" in kinds:
+            fmt = getattr(exc, "format_message", None)
+            message = fmt() if callable(fmt) else str(exc)
+            err_console.print(f"error: {message}", markup=False)
+            ctx = getattr(exc, "ctx", None)
+            if ctx is not None:
+                err_console.print(f"see: {ctx.command_path} --help", markup=False)
             sys.exit(EXIT_BAD_INPUT)
-        if isinstance(exc, click.exceptions.ClickException):
-            err_console.print(f"error: {exc.format_message()}", markup=False)
-            sys.exit(exc.exit_code if exc.exit_code else EXIT_BAD_INPUT)
         err_console.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
         err_console.print("please report this with the command you ran", markup=False)
         sys.exit(EXIT_INTERNAL)
