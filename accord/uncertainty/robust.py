@@ -140,7 +140,7 @@ def _summary(o: Any) -> dict[str, Any]:
 
 def red_line_clash(m: CompiledModel) -> str | None:
     """Where the scored parties' red lines leave an issue without any allowed option."""
-    allowed: np.ndarray = ~np.asarray(m.forbidden).any(axis=0)
+    allowed = np.logical_not(np.any(m.forbidden, axis=0))
     for i in np.flatnonzero(~allowed.any(axis=1)):
         parts = []
         for p, pid in enumerate(m.party_ids):
@@ -161,7 +161,7 @@ def saa_milp(spec: UncertaintySpec, w: FloatArray, v: FloatArray, r: FloatArray,
     keep = ~m.padding
     n_bin = int(m.offsets[-1])
     upper_x = np.where(m.flat_forbidden.any(axis=0), 0.0, 1.0)
-    allowed: np.ndarray = ~np.asarray(m.forbidden).any(axis=0)  # (I, O)
+    allowed = np.logical_not(np.any(m.forbidden, axis=0))  # (I, O)
     issue_of = np.repeat(np.arange(m.n_issues), m.n_options)
     rows = [csr_matrix((np.ones(n_bin), (issue_of, np.arange(n_bin))),
                        shape=(m.n_issues, n_bin + n))]
