@@ -215,7 +215,6 @@ def test_help_reaches_the_real_entry_point(run_cli):
     assert res.code == 0 and "Exit codes" in res.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="bug: typer's vendored click usage errors exit 1")
 @pytest.mark.parametrize(
     "args",
     [
@@ -229,6 +228,7 @@ def test_usage_errors_exit_2(cli, args):
     assert "Traceback" not in res.stderr
     assert res.code == 2, res.stderr
     assert "internal error" not in res.stderr
+    assert res.stderr.startswith("error: ")
 
 
 def test_invalid_file_exits_2_through_the_real_entry_point(run_cli, tmp_path):
