@@ -104,7 +104,13 @@ class JobIn(_In):
     plans: list[str] | None = Field(default=None, max_length=200)
     samples: int = Field(default=1000, ge=10, le=100_000)
     plan: str | None = Field(default=None, max_length=200,
-                             description="Robustness: the plan to test (default: the first)")
+                             description="Robustness: the plan to test (default: the first); "
+                                         "solve with maxmin-gain: the baseline plan")
+    parties: list[str] | None = Field(default=None, max_length=50,
+                                      description="Solve: the parties (default: all scored)")
+    red_lines: bool = Field(default=True, description="Solve: respect red lines")
+    individual_rationality: bool = Field(default=True,
+                                         description="Solve: respect walk-away values")
 
 
 class PublishIn(_In):
@@ -353,7 +359,9 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         if body.kind == "score":
             params = {"plans": body.plans}
         elif body.kind == "solve":
-            params = {"method": body.method, "top": body.top}
+            params = {"method": body.method, "top": body.top, "parties": body.parties,
+                      "red_lines": body.red_lines, "plan": body.plan,
+                      "individual_rationality": body.individual_rationality}
         else:
             params = {"samples": body.samples, "plan": body.plan}
         return ws.start_job(viewer, scenario_id, body.kind, params)

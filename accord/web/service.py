@@ -472,18 +472,33 @@ def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
         top = params.get("top", 1)
         if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= 20:
             raise WebError(422, "top must be an integer from 1 to 20")
-        if len(scenario.preferences) < 2:
+        parties = params.get("parties") or None
+        scored = scenario.scored_party_ids
+        if parties is not None and (not isinstance(parties, list) or len(set(parties)) < 2
+                                    or any(p not in scored for p in parties)):
+            raise WebError(422, "parties must name at least two parties with preferences: "
+                           + ", ".join(scored))
+        if len(parties or scored) < 2:
             raise WebError(422, "solving needs at least two parties with preferences")
+        red = bool(params.get("red_lines", True))
+        ir = bool(params.get("individual_rationality", True))
+        plan = params.get("plan")
+        if method == "maxmin-gain" and plan not in {p.id for p in scenario.plans}:
+            raise WebError(422, "maxmin-gain needs `plan`: the baseline plan's id")
 
         def run_solve(progress: Any) -> dict[str, Any]:
             from accord.model import compile_scenario
 
             model = compile_scenario(scenario)
             progress(0.2)
-            result = solve(model, method=method, parties=None, top=top)
+            baseline = (model.encode(dict(scenario.plan(str(plan)).choices))
+                        if method == "maxmin-gain" else None)
+            result = solve(model, method=method, parties=parties, top=top,
+                           respect_red_lines=red, individual_rationality=ir,
+                           baseline=baseline)
             progress(0.8)
             plans = run_score(scenario, None, False)
-            return _plain({"solve": result.to_dict(), "parties": list(model.party_ids),
+            return _plain({"solve": result.to_dict(), "parties": list(parties or scored),
                            "plans": [{"id": p["plan_id"] if "plan_id" in p else p.get("id"),
                                       "title": p.get("title"),
                                       "utilities": {v["id"]: v["utility"]

@@ -25,7 +25,8 @@ function formBody(form) {
   for (const el of form.elements) {
     if (!el.name || el.disabled) continue;
     let v = el.value;
-    if (el.dataset.type === "int") v = parseInt(v, 10);
+    if (el.type === "checkbox") v = el.checked;
+    else if (el.dataset.type === "int") v = parseInt(v, 10);
     else if (el.dataset.type === "bool") v = v === "true";
     else if (v === "" && el.tagName === "SELECT") continue;
     out[el.name] = v;
