@@ -1,0 +1,151 @@
+"""Load test of the web workspace: N concurrent clients scoring plans for D seconds on loopback.
+
+Starts a real `accord serve` on a fresh SQLite file (or --database URL), signs in N users
+(mediator and delegates of the bundled case), then each client loops on
+GET /api/scenarios/{id}/score for the whole duration. Prints request count, throughput,
+p50/p95/p99 latency and the error count (any non-200 or transport error).
+
+    .venv/bin/python benchmarks/web_load.py                       # 50 clients, 60 s
+    .venv/bin/python benchmarks/web_load.py --clients 10 --duration 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "load test password"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-m", "accord", "serve", "--database", url,
+                             "--port", str(port)], cwd=ROOT)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def seed(url: str, scenario: Path, users: int) -> None:
+    from argon2 import PasswordHasher
+
+    from accord.store import Store
+
+    store = Store(url)
+    h = PasswordHasher().hash(PASSWORD)
+    for k in range(users):
+        store.create_user(f"user{k}", h)
+    store.close()
+
+
+async def client(base: str, sid: int, name: str, until: float, params: dict[str, str],
+                 latencies: list[float], errors: list[str]) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+        r = await c.post("/api/session", json={"username": name, "password": PASSWORD})
+        if r.status_code != 200:
+            errors.append(f"sign-in {r.status_code}")
+            return
+        while time.monotonic() < until:
+            t0 = time.perf_counter()
+            try:
+                r = await c.get(f"/api/scenarios/{sid}/score", params=params)
+                ok = r.status_code == 200
+            except httpx.HTTPError as exc:
+                ok, r = False, None
+                errors.append(type(exc).__name__)
+            latencies.append(time.perf_counter() - t0)
+            if not ok and r is not None:
+                errors.append(str(r.status_code))
+
+
+async def run(base: str, sid: int, clients: int, duration: float, params: dict[str, str]
+              ) -> tuple[list[float], list[str], float]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    t0 = time.monotonic()
+    until = t0 + duration
+    await asyncio.gather(*(client(base, sid, f"user{k}", until, params, latencies, errors)
+                           for k in range(clients)))
+    return latencies, errors, time.monotonic() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--duration", type=float, default=60.0, help="seconds")
+    ap.add_argument("--database", help="SQLAlchemy URL (default: a fresh SQLite file)")
+    ap.add_argument("--scenario", default=None, help="scenario file (default: ukraine-2025)")
+    ap.add_argument("--plan", default=None, help="score only this plan (default: all)")
+    ap.add_argument("--no-improvement", action="store_true",
+                    help="skip the exact search for a better package (scores only)")
+    args = ap.parse_args()
+
+    from accord.io.loader import resolve
+
+    scenario = Path(args.scenario) if args.scenario else resolve("ukraine-2025")
+    tmp = tempfile.mkdtemp(prefix="accord-load-")
+    url = args.database or f"sqlite:///{tmp}/load.db"
+    seed(url, scenario, args.clients)
+    port = free_port()
+    proc = start_server(url, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        c = httpx.Client(base_url=base, timeout=60)
+        r = c.post("/api/session", json={"username": "user0", "password": PASSWORD})
+        csrf = {"X-CSRF-Token": r.json()["csrf_token"]}
+        r = c.post("/api/scenarios", json={"text": scenario.read_text(),
+                                           "filename": scenario.name}, headers=csrf)
+        r.raise_for_status()
+        sid = r.json()["id"]
+        parties = [p["id"] for p in c.get(f"/api/scenarios/{sid}").json()["scenario"]
+                   ["parties"]]
+        for k in range(1, args.clients):  # half delegates (own view), half mediators
+            body = ({"username": f"user{k}", "role": "mediator"} if k % 2 == 0 else
+                    {"username": f"user{k}", "role": "delegate",
+                     "party": parties[k % 2 and (k // 2) % 2]})
+            c.post(f"/api/scenarios/{sid}/members", json=body, headers=csrf).raise_for_status()
+        c.get(f"/api/scenarios/{sid}/score").raise_for_status()  # warm the parse cache
+        params = {"plan": args.plan} if args.plan else {}
+        if args.no_improvement:
+            params["improvement"] = "false"
+        lat, errors, wall = asyncio.run(run(base, sid, args.clients, args.duration, params))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    lat_ms = sorted(x * 1000 for x in lat)
+    q = statistics.quantiles(lat_ms, n=100) if len(lat_ms) >= 2 else [0.0] * 99
+    print(f"clients {args.clients}, duration {wall:.1f} s, scenario {scenario.name}, "
+          f"improvement search {'off' if args.no_improvement else 'on'}, "
+          f"cores {os.cpu_count()}")
+    print(f"requests {len(lat_ms)}, throughput {len(lat_ms) / wall:.1f}/s")
+    print(f"latency ms: p50 {q[49]:.0f}, p95 {q[94]:.0f}, p99 {q[98]:.0f}, "
+          f"max {lat_ms[-1] if lat_ms else 0:.0f}")
+    print(f"errors {len(errors)}" + (f" ({', '.join(sorted(set(errors)))})" if errors else ""))
+    if errors:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
