@@ -94,6 +94,8 @@ class Workspace:
         self.store = store
         self.jobs = jobs
         self._cache: OrderedDict[tuple[int, int], tuple[VersionRow, Scenario]] = OrderedDict()
+        self._scores: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._flights: dict[tuple[Any, ...], threading.Lock] = {}
         self._lock = threading.Lock()
 
     # reading -------------------------------------------------------------------------------
@@ -318,7 +320,23 @@ class Workspace:
                 raise WebError(422, f"no plan {pid!r}; known plans: {', '.join(known)}")
         if not scenario.preferences:
             raise WebError(422, "no party has preferences in your view, nothing to score")
-        out = run_score(scenario, plans, improvement)
+        # Versions never change and scoring is deterministic, so one computation per
+        # (version, view, request) serves every later identical request; concurrent
+        # identical requests wait for the first instead of computing again.
+        key = (scenario_id, version, viewer.view_key, tuple(plans or ()), improvement)
+        with self._lock:
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:
+            with self._lock:
+                hit = self._scores.get(key)
+            if hit is None:
+                hit = run_score(scenario, plans, improvement)
+                with self._lock:
+                    self._scores[key] = hit
+                    while len(self._scores) > 256:
+                        old, _ = self._scores.popitem(last=False)
+                        self._flights.pop(old, None)
+        out = dict(hit)
         out["version"] = version
         return out
 

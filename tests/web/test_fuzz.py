@@ -10,7 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-EXAMPLES = 6
+EXAMPLES = 4
 ALLOWED = {"med": {"ua", "ru", "eu"}, "ua_del": {"ua"}, "obs": set()}
 
 
