@@ -53,24 +53,55 @@ def resolve(ref: str | os.PathLike[str]) -> Path:
         f"give a path to a .yaml/.json file or one of: {names}", file=str(ref))])
 
 
-def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
+MAX_NODES = 200_000
+"""More values than any real scenario has: YAML aliases can expand a small file enormously."""
+
+
+class _Walk:
+    """Guards for converting a YAML tree: alias cycles and alias bombs are refused."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.nodes = 0
+        self.open: set[int] = set()
+
+    def enter(self, node: Any) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise ScenarioError([Problem(
+                "the file expands to too many values (nested YAML aliases?)",
+                "write the values out instead of repeating anchors", file=self.name)])
+        if id(node) in self.open:
+            raise ScenarioError([Problem(
+                "a YAML alias refers to itself", "remove the `*alias` inside its own `&anchor`",
+                file=self.name)])
+
+
+def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int],
+           walk: _Walk | None = None) -> Any:
     """ruamel's commented nodes to plain Python, recording each field's line (1-based)."""
+    walk = walk if walk is not None else _Walk("<text>")
+    walk.enter(node)
     if isinstance(node, CommentedMap):
+        walk.open.add(id(node))
         out = {}
         for key, value in node.items():
             k = key if isinstance(key, str | int | float | bool) else str(key)
             sub = (*path, k if isinstance(k, str) else str(k))
             with contextlib.suppress(KeyError, TypeError, AttributeError):
                 lines[sub] = node.lc.key(key)[0] + 1
-            out[k] = _plain(value, sub, lines)
+            out[k] = _plain(value, sub, lines, walk)
+        walk.open.discard(id(node))
         return out
     if isinstance(node, CommentedSeq):
+        walk.open.add(id(node))
         out_l = []
         for i, value in enumerate(node):
             sub = (*path, i)
             with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError):
                 lines[sub] = node.lc.item(i)[0] + 1
-            out_l.append(_plain(value, sub, lines))
+            out_l.append(_plain(value, sub, lines, walk))
+        walk.open.discard(id(node))
         return out_l
     if hasattr(node, "isoformat") or node is None or isinstance(node, bool | int | float):
         return node
@@ -84,7 +115,7 @@ def _locator(lines: dict[FieldPath, int]) -> Any:
             if p in lines:
                 return lines[p]
             p = p[:-1]
-        return None
+        return lines.get(())
 
     return locate
 
@@ -99,6 +130,9 @@ def read_data(text: str, name: str) -> tuple[Any, dict[FieldPath, int]]:
             raise ScenarioError([Problem(
                 f"invalid JSON: {exc.msg} (column {exc.colno})",
                 "fix the JSON syntax at that place", file=name, line=exc.lineno)]) from None
+        except RecursionError:
+            raise ScenarioError([Problem(
+                "invalid JSON: nested too deeply", "flatten the structure", file=name)]) from None
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -119,7 +153,14 @@ def read_data(text: str, name: str) -> tuple[Any, dict[FieldPath, int]]:
         raise ScenarioError([Problem(
             f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
             "fix the YAML syntax", file=name)]) from None
-    plain = _plain(node, (), lines)
+    top_line = getattr(getattr(node, "lc", None), "line", None)
+    if isinstance(top_line, int):
+        lines[()] = top_line + 1
+    try:
+        plain = _plain(node, (), lines, _Walk(name))
+    except RecursionError:
+        raise ScenarioError([Problem(
+            "the file is nested too deeply", "flatten the structure", file=name)]) from None
     return (data if name.endswith(".json") else plain), lines
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-OptionValue = str | int | float
+OptionValue = str | bool | int | float
 """An option as written in the file: a string, or a number on a numeric grid."""
 
 Role = Literal["party", "mediator", "stakeholder"]
@@ -34,7 +34,7 @@ def option_key(option: OptionValue) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Source(_Strict):
@@ -148,13 +148,22 @@ class Statement(_Strict):
     """An official reaction, denial or red line, recorded as a first-class fact."""
 
     id: str
-    by: str
+    by: str | list[str] = Field(description="Party id, or a list of party ids for a joint one.")
+    speaker: str | None = Field(default=None, description="Who spoke, e.g. a spokesperson.")
     date: dt.date | None = None
     kind: Literal["denial", "non-confirmation", "confirmation", "reaction", "red-line"]
     about: str | None = None
     points: list[int | str] = Field(default_factory=list)
     text: str
     sources: list[str] = Field(default_factory=list)
+
+    @property
+    def by_parties(self) -> list[str]:
+        return [self.by] if isinstance(self.by, str) else list(self.by)
+
+    @property
+    def by_label(self) -> str:
+        return " and ".join(self.by_parties)
 
 
 class Scenario(_Strict):

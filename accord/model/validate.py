@@ -34,12 +34,15 @@ def parse_scenario(
         return [p.located(file, locate(p.path) if locate else None) for p in problems]
 
     if not isinstance(data, dict):
-        kind = "empty" if data is None else type(data).__name__
+        kinds = {type(None): "nothing (the file is empty)", list: "a list",
+                 str: "a single text value", bool: "a single true/false value",
+                 int: "a single number", float: "a single number"}
+        kind = kinds.get(type(data), "a single value")
         raise ScenarioError(
             place(
                 [
                     Problem(
-                        f"the file holds a {kind}, not a mapping of scenario keys",
+                        f"the file holds {kind}, not a mapping of scenario keys",
                         "start the file with `scenario:`, `title:`, `parties:` and `issues:` keys",
                     )
                 ]
@@ -55,7 +58,7 @@ def parse_scenario(
     if errors:
         raise ScenarioError(place(problems))
     canonical = _normalise(scenario)
-    warnings = place(_warnings(canonical))
+    warnings = place([p for p in problems if p.severity == "warning"] + _warnings(canonical))
     return canonical, warnings
 
 
@@ -67,6 +70,7 @@ _HINTS = {
     "string_type": "write it as text",
     "float_parsing": "write a number",
     "float_type": "write a number",
+    "finite_number": "write a finite number",
     "int_type": "write a whole number",
     "list_type": "write a list, e.g. [a, b]",
     "dict_type": "write a mapping, e.g. {key: value}",
@@ -84,7 +88,8 @@ def _from_pydantic(exc: ValidationError) -> list[Problem]:
     for err in exc.errors():
         loc: Path = tuple(p for p in err["loc"] if not _is_union_tag(p))
         # A union (str | int | float) reports one error per member; say it once.
-        key = (loc, err["type"].split("_")[0])
+        tagged = any(_is_union_tag(p) for p in err["loc"])
+        key = (loc, "union" if tagged else err["type"])
         if key in seen:
             continue
         seen.add(key)
@@ -285,6 +290,11 @@ def _semantic(s: Scenario) -> list[Problem]:
 
     for si, st in enumerate(s.statements):
         known_sources(st.sources, ("statements", si, "sources"))
+        for who in st.by_parties:
+            if who not in parties:
+                add(Problem(f"unknown party {who!r}",
+                            f"use one of: {', '.join(parties)} (a list for a joint statement)",
+                            ("statements", si, "by")))
         if st.about is not None and st.about not in plans:
             add(Problem(f"unknown plan {st.about!r}", "name a plan id or drop `about`",
                         ("statements", si, "about")))
@@ -301,8 +311,9 @@ def _normalise(s: Scenario) -> Scenario:
     """Weights over every issue summing to 1; values filled with 0 where the weight is 0."""
     prefs = {}
     for pid, pref in s.preferences.items():
-        total = sum(pref.weights.values())
-        weights = {i.id: pref.weights.get(i.id, 0.0) / total for i in s.issues}
+        top = max(pref.weights.values())  # scale first: huge weights must not overflow the sum
+        total = sum(w / top for w in pref.weights.values())
+        weights = {i.id: pref.weights.get(i.id, 0.0) / top / total for i in s.issues}
         values = {}
         for issue in s.issues:
             table = pref.values.get(issue.id, {})

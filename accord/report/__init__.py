@@ -30,6 +30,7 @@ from accord.report.provenance import (
     Provenance,
     ProvisionProvenance,
     StatementRef,
+    party_names,
     provenance,
 )
 from accord.report.provenance import (
@@ -138,6 +139,7 @@ def build_report(scenario: Scenario, *, parties: list[str] | None = None,
     )
     template = env.get_template("report.html.j2")
     ids = {s.id for s in scenario.sources}
+    names = party_names(scenario)
     return template.render(
         s=scenario, analysis=ctx.analysis, parties_scored=list(ctx.model.party_ids),
         space_size=ctx.model.size, steps=ctx.steps, prov=prov, flag_text=FLAG_TEXT,
@@ -149,6 +151,7 @@ def build_report(scenario: Scenario, *, parties: list[str] | None = None,
         plotly_version=plotly.__version__, version=_version("accord"),
         provision=lambda pv: _provision_html(pv), statement=lambda st: _statement_html(st),
         srcs=lambda refs: _sources_html(refs, ids),
+        speaker=lambda st: " and ".join(names.get(p, p) for p in st.by_parties),
     )
 
 

@@ -130,8 +130,10 @@ class StatementRef:
     sources: list[str]
 
     @classmethod
-    def of(cls, st: Statement) -> StatementRef:
-        return cls(st.id, st.by, st.date, st.kind, st.about, [str(p) for p in st.points],
+    def of(cls, st: Statement, names: dict[str, str] | None = None) -> StatementRef:
+        names = names or {}
+        by = " and ".join(names.get(p, p) for p in st.by_parties)
+        return cls(st.id, by, st.date, st.kind, st.about, [str(p) for p in st.points],
                    st.text, list(st.sources))
 
     def to_dict(self) -> dict[str, Any]:
@@ -256,6 +258,10 @@ def _point(p: Provision) -> str | None:
     return None if p.point is None else str(p.point)
 
 
+def party_names(scenario: Scenario) -> dict[str, str]:
+    return {p.id: p.name for p in scenario.parties}
+
+
 def provision_provenance(scenario: Scenario, plan: Plan, provision: Provision,
                          statements: list[StatementRef] | None = None) -> ProvisionProvenance:
     """One provision's evidence; `statements` defaults to those naming its plan and point."""
@@ -263,7 +269,7 @@ def provision_provenance(scenario: Scenario, plan: Plan, provision: Provision,
     refs = [SourceRef.of(by_id[sid]) for sid in provision.sources if sid in by_id]
     point = _point(provision)
     if statements is None:
-        statements = [StatementRef.of(st) for st in scenario.statements
+        statements = [StatementRef.of(st, party_names(scenario)) for st in scenario.statements
                       if st.about == plan.id and point is not None
                       and point in {str(x) for x in st.points}]
     outlets = independent_outlets(refs)
@@ -280,9 +286,10 @@ def provenance(scenario: Scenario) -> Provenance:
     attached = {st.id for p in provisions for st in p.statements}
     for st in scenario.statements:
         if st.about is None:
-            other.append(StatementRef.of(st))
+            other.append(StatementRef.of(st, party_names(scenario)))
         elif st.id not in attached:  # on the whole plan, or on points it does not number
-            plan_statements.setdefault(st.about, []).append(StatementRef.of(st))
+            plan_statements.setdefault(st.about, []).append(
+                StatementRef.of(st, party_names(scenario)))
     uses: dict[str, list[str]] = {}
 
     def use(source_id: str, label: str) -> None:

@@ -298,7 +298,6 @@ def test_ukraine_shape():
 
 
 @needs_ukraine
-@pytest.mark.xfail(strict=True, reason="bug: e3-counter provision 26 (amnesty) cites no source")
 def test_ukraine_every_provision_has_sources():
     raw = raw_yaml(UKRAINE)
     unsourced = [
