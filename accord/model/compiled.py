@@ -52,12 +52,15 @@ class CompiledModel:
     table: FloatArray = field(init=False)  # (P, I, O) = weights * values
     offsets: IntArray = field(init=False)  # (I + 1,) start of each issue in the flat layout
     _by_issue: FloatArray = field(init=False, repr=False)  # (I, O, P) for row gathers
+    _forbidden_by_issue: BoolArray = field(init=False, repr=False)  # (I, O, P)
 
     def __post_init__(self) -> None:
         table = self.weights[:, :, None] * self.values
         table[:, self.padding] = 0.0
         object.__setattr__(self, "table", _frozen(table))
         object.__setattr__(self, "_by_issue", _frozen(table.transpose(1, 2, 0).copy()))
+        object.__setattr__(self, "_forbidden_by_issue",
+                           _frozen(self.forbidden.transpose(1, 2, 0).copy()))
         offsets = np.concatenate([[0], np.cumsum(self.n_options)]).astype(np.int64)
         object.__setattr__(self, "offsets", _frozen(offsets))
         for name in ("numeric", "n_options", "weights", "values", "forbidden", "padding",
@@ -106,13 +109,21 @@ class CompiledModel:
         """(N, P) utilities of (N, I) packages, or (P,) for one package."""
         x = np.asarray(packages, dtype=np.intp)
         single = x.ndim == 1
-        x2 = x.reshape(-1, self.n_issues)
+        # Issue-major copy: each issue's column is contiguous, so every gather streams.
+        xt = self._issue_major(x)
         # One (N, P) gather per issue keeps memory at O(N * P) whatever the number of issues.
         by_issue = self._by_issue
-        out = by_issue[0][x2[:, 0]].copy()
+        out = by_issue[0].take(xt[0], axis=0)
         for i in range(1, self.n_issues):
-            out += by_issue[i][x2[:, i]]
+            out += by_issue[i].take(xt[i], axis=0)
         return out[0] if single else out
+
+    def _issue_major(self, x: np.ndarray) -> np.ndarray:
+        """(I, N) option indices in the narrowest integer type: small, contiguous per issue."""
+        small = np.uint8 if int(self.n_options.max(initial=1)) <= 255 else np.int32
+        out = np.empty((self.n_issues, x.size // max(self.n_issues, 1)), dtype=small)
+        out[...] = x.reshape(-1, self.n_issues).T
+        return out
 
     def violations(self, packages: ArrayLike) -> BoolArray:
         """(N, P, I): True where package n crosses party p's red line on issue i."""
@@ -122,7 +133,11 @@ class CompiledModel:
 
     def within_red_lines(self, packages: ArrayLike) -> BoolArray:
         """(N, P): True where the package crosses none of party p's red lines."""
-        return np.asarray(~self.violations(packages).any(axis=2))
+        xt = self._issue_major(np.asarray(packages))
+        crossed = self._forbidden_by_issue[0].take(xt[0], axis=0)
+        for i in range(1, self.n_issues):
+            crossed |= self._forbidden_by_issue[i].take(xt[i], axis=0)
+        return ~crossed
 
     def accepts(self, packages: ArrayLike) -> BoolArray:
         """(N, P): within red lines and at least the reservation utility."""
