@@ -173,6 +173,10 @@ def parse_text(text: str, name: str = "<text>") -> tuple[Scenario, list[Problem]
 def load_with_warnings(ref: str | os.PathLike[str]) -> tuple[Scenario, list[Problem]]:
     path = resolve(ref)
     shown = str(ref) if Path(ref).exists() else str(path.name)
+    if path.is_dir():
+        from accord.io.folders import load_folder
+
+        return load_folder(path), []
     try:
         raw = path.read_bytes()
     except OSError as exc:
