@@ -5,15 +5,17 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
+from sqlalchemy import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -208,3 +210,29 @@ def _scenario_dicts(
 def scenario_dicts() -> Callable[..., Any]:
     """Factory of hypothesis strategies of random scenario dicts; draw with `st.data()`."""
     return _scenario_dicts
+
+
+# --- databases: every storage test runs on a real SQLite file and a real PostgreSQL ----
+PG_ENV = "ACCORD_TEST_POSTGRES_URL"
+
+
+def reset_postgres(url: str) -> None:
+    """An empty database: drop every table (and Alembic's version table) left by a test."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'accord.db'}"
+        return
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set, so there is no PostgreSQL server to test against "
+                    "(.ci/run starts one)")
+    reset_postgres(url)
+    yield url
