@@ -546,11 +546,12 @@ def test_one_mistake_one_line(tmp_path):
 
 
 def test_directory(cli, tmp_path):
+    # A folder is read as a Genius/GeniusWeb domain; an empty one says it is neither.
     d = tmp_path / "a-directory.yaml"
     d.mkdir()
     res = cli("validate", d)
     assert res.code == 2 and "Traceback" not in res.stderr
-    assert f"{d}" in res.stderr and "cannot read" in res.stderr
+    assert f"{d}" in res.stderr and "not a Genius or GeniusWeb domain" in res.stderr
 
 
 def test_missing_file(cli, tmp_path):
