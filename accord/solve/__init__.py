@@ -241,5 +241,6 @@ __all__ = [
     "SolvedPackage",
     "analysis_extras",
     "frontier",
+    "make_problem",
     "solve",
 ]

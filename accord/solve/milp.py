@@ -8,14 +8,42 @@ egalitarian and max-min-gain objectives are plain MILPs; non-linear objectives (
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, hstack, vstack
 
 from accord.model.compiled import CompiledModel, FloatArray, IntArray
 from accord.solve.base import Problem
+
+
+def _silence_banner() -> None:
+    """HiGHS prints a banner on stdout at the first `Highs()` of a process, which would spoil
+    JSON output: create that first instance with file descriptor 1 pointed at /dev/null."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):
+        highspy.Highs()
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(null)
+        os.close(saved)
+
+
+_silence_banner()
+
+FEAS_TOL = 1e-9
+_LIMITS = (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kIterationLimit,
+           highspy.HighsModelStatus.kSolutionLimit, highspy.HighsModelStatus.kInterrupt)
 
 
 @dataclass
@@ -82,8 +110,6 @@ class PackageProgram:
         n = self.n_bin + self.n_aux
         c = np.zeros(n)
         c[: objective.shape[0]] = objective
-        if maximize:
-            c = -c
         mats = [hstack([self._onehot, csr_matrix((self._onehot.shape[0], self.n_aux))])]
         lbs, ubs = [np.ones(self.model.n_issues)], [np.ones(self.model.n_issues)]
         for r, lo, hi in zip(self.rows, self.lbs, self.ubs, strict=True):
@@ -95,25 +121,51 @@ class PackageProgram:
         a = vstack(mats).tocsr()
         lower = np.concatenate([np.zeros(self.n_bin), [b[0] for b in self.aux_bounds]])
         upper = np.concatenate([self.upper, [b[1] for b in self.aux_bounds]])
-        integrality = np.concatenate([np.ones(self.n_bin), np.zeros(self.n_aux)])
-        options: dict[str, float | bool] = {"disp": False, "mip_rel_gap": mip_rel_gap}
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("mip_rel_gap", mip_rel_gap)
+        h.setOptionValue("threads", 1)
+        # Utilities are sums of weights in [0, 1]: tighter than the default 1e-6, so rows such
+        # as u_p >= reservation_p are not met only "within tolerance".
+        h.setOptionValue("mip_feasibility_tolerance", FEAS_TOL)
+        h.setOptionValue("primal_feasibility_tolerance", FEAS_TOL)
         if time_limit is not None:
-            options["time_limit"] = time_limit
-        res = milp(c, integrality=integrality, bounds=Bounds(lower, upper),
-                   constraints=LinearConstraint(a, np.concatenate(lbs), np.concatenate(ubs)),
-                   options=options)
-        if res.x is None:
-            status = "infeasible" if res.status == 2 else ("time_limit" if res.status == 1
-                                                            else "error")
+            h.setOptionValue("time_limit", float(time_limit))
+        lp = highspy.HighsLp()
+        lp.num_col_ = n
+        lp.num_row_ = a.shape[0]
+        lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+        lp.col_cost_ = c
+        lp.col_lower_ = lower
+        lp.col_upper_ = upper
+        lp.row_lower_ = np.concatenate(lbs)
+        lp.row_upper_ = np.concatenate(ubs)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_ = n
+        lp.a_matrix_.num_row_ = a.shape[0]
+        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = a.indices.astype(np.int32)
+        lp.a_matrix_.value_ = a.data.astype(np.float64)
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * self.n_bin + \
+            [highspy.HighsVarType.kContinuous] * self.n_aux
+        h.passModel(lp)
+        h.run()
+        st = h.getModelStatus()
+        info = h.getInfo()
+        has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        if st == highspy.HighsModelStatus.kInfeasible:
+            return MILPResult("infeasible", None, None, float("inf"), None)
+        optimal = st == highspy.HighsModelStatus.kOptimal
+        if not has_x:
+            status = "time_limit" if st in _LIMITS else "error"
             return MILPResult(status, None, None, float("inf"), None)
-        x = np.asarray(res.x)
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
         package = self.decode(x)
-        obj = float(-res.fun if maximize else res.fun)
-        gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
-        status = "optimal" if res.status == 0 else "time_limit"
-        dual = getattr(res, "mip_dual_bound", None)
-        bound = None if dual is None else float(-dual if maximize else dual)
-        return MILPResult(status, x, obj, gap, package, bound)
+        obj = float(info.objective_function_value)
+        gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else float("inf")
+        bound = float(info.mip_dual_bound)
+        return MILPResult("optimal" if optimal else "time_limit", x, obj,
+                          0.0 if optimal and gap < 1e-9 else gap, package, bound)
 
     def decode(self, x: FloatArray) -> IntArray:
         m = self.model

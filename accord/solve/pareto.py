@@ -132,15 +132,22 @@ def by_epsilon_constraint(problem: Problem, time_limit: float | None = None,
     exact = True
     while len(xs) < max_points:
         left = None if deadline is None else max(0.01, deadline - time.perf_counter())
-        prog = base_program(problem)
-        if np.isfinite(level):
-            prog.add_rows(rows[0], level, np.inf)
-        r1 = prog.solve(rows[1], time_limit=left)
+        # HiGHS accepts rows violated by up to its MIP feasibility tolerance (1e-6): a package
+        # below the level by the true utilities is excluded by a no-good cut and we solve again.
+        below: list[IntArray] = []
+        while True:
+            prog = base_program(problem, below)
+            if np.isfinite(level):
+                prog.add_rows(rows[0], level, np.inf)
+            r1 = prog.solve(rows[1], time_limit=left)
+            if r1.package is None or m.utilities(r1.package)[0] >= level - 1e-12:
+                break
+            below.append(r1.package)
         if r1.package is None:
             exact &= r1.status == "infeasible"
             break
         u1 = m.utilities(r1.package)[1]
-        prog2 = base_program(problem)
+        prog2 = base_program(problem, below)
         prog2.add_rows(rows[1], u1 - 1e-9, np.inf)
         if np.isfinite(level):
             prog2.add_rows(rows[0], level, np.inf)
