@@ -212,6 +212,11 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
                 table[option_key(opt)] = 0.0 if top < 1e-5 else e / top
         else:
             ev = el.find("evaluator")
+            if ev is None and el.get("type") == "price":
+                raise GeniusError(f"{where}: issue {name!r} uses Genius's price evaluation "
+                                  f"(type=\"price\", <rationality_factor>), which is not "
+                                  f"supported; accord reads linear, triangular and constant "
+                                  f"evaluators")
             if ev is None:
                 raise GeniusError(f"{where}: {info['kind']} issue {name!r} has no <evaluator>")
             for opt in iss["options"]:
@@ -301,10 +306,17 @@ def _linear_integer(options: Sequence[Any], values: Sequence[float]) -> tuple[fl
         return None
     if len(options) < 2 or list(options) != list(range(options[0], options[0] + len(options))):
         return None
-    offset = values[0]
-    slope = values[1] - values[0]
+    inside = [k for k, v in enumerate(values) if 0.0 < v < 1.0]
+    if len(inside) >= 2:
+        j1, j2 = inside[0], inside[-1]
+        slope = (values[j2] - values[j1]) / (j2 - j1)
+        offset = values[j1] - slope * j1
+    elif len(set(values)) == 1:
+        offset, slope = values[0], 0.0
+    else:
+        return None
     for k, v in enumerate(values):
-        if _clamp(offset + slope * k) != v:
+        if abs(_clamp(offset + slope * k) - v) > 1e-12:
             return None
     return offset, slope
 
