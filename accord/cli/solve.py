@@ -27,6 +27,7 @@ class Engine(StrEnum):
     auto = "auto"
     enumeration = "enumeration"
     milp = "milp"
+    dp = "dp"
 
 
 import_app = typer.Typer(name="import", help="Import negotiation domains (Genius XML, GeniusWeb "
@@ -82,7 +83,7 @@ def solve_cmd(
     disagreement: Annotated[str | None, typer.Option(help="Disagreement point, e.g. "
                                                           "ua=0.4,ru=0.45 (default: the "
                                                           "reservations).")] = None,
-    engine: Annotated[Engine, typer.Option(help="auto, enumeration or milp.")] = Engine.auto,
+    engine: Annotated[Engine, typer.Option(help="auto, enumeration, milp, or dp (Pareto frontier by dynamic programming; two parties, best package only).")] = Engine.auto,
     time_limit: Annotated[float | None, typer.Option(help="Seconds; a result stopped by it is "
                                                           "reported as not proven.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,

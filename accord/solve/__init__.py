@@ -42,7 +42,7 @@ from accord.solve.base import (
 )
 from accord.solve.enumerate import best_min_slack
 from accord.solve.milp import lex_maxmin
-from accord.solve.pareto import pareto_frontier
+from accord.solve.pareto import best_on_frontier, pareto_frontier
 
 AUTO_LIMIT = 1_000_000
 """auto picks enumeration up to this many packages (within the red lines), MILP above."""
@@ -56,12 +56,26 @@ NAMES = {
 }
 
 
-def _engine(problem: Problem, engine: str) -> str:
+DP_FROM = 10_000
+"""auto tries the frontier engine (`dp`, two parties, top 1) from this many packages."""
+
+
+def _engine(problem: Problem, engine: str, top: int) -> str:
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine == "dp" and top != 1:
+        raise ValueError("the dp engine finds the best package only; use --top 1 or another "
+                         "engine")
     if engine == "auto":
-        return "enumeration" if problem.space_size <= AUTO_LIMIT else "milp"
+        size = problem.space_size
+        if top == 1 and problem.model.n_parties == 2 and size >= DP_FROM:
+            return "dp"
+        return "enumeration" if size <= AUTO_LIMIT else "milp"
     return engine
+
+
+def _fallback(problem: Problem) -> str:
+    return "enumeration" if problem.space_size <= AUTO_LIMIT else "milp"
 
 
 def _milp_slack(problem: Problem):  # type: ignore[no-untyped-def]
@@ -105,13 +119,19 @@ def solve(
                            disagreement=disagreement,
                            floor_at_disagreement=method in ("nash", "ks"))
     m = problem.model
-    eng = _engine(problem, engine)
+    eng = _engine(problem, engine, top)
     base: IntArray | None = None
     if method == "maxmin-gain":
         if baseline is None:
             raise ValueError("maxmin-gain needs a baseline package (a plan)")
         base = np.asarray(baseline, dtype=np.int64)
-    found = _run(problem, method, eng, top, base, time_limit)
+    found = None
+    if eng == "dp":
+        found = _by_frontier(problem, method, base)
+        if found is None:  # the frontier is too large: the exact engines by size
+            eng = _fallback(problem)
+    if found is None:
+        found = _run(problem, method, eng, top, base, time_limit)
     seconds = time.perf_counter() - t0
     result = SolveResult(
         method=method, engine=eng, optimal=found.optimal, gap=float(found.gap),
@@ -123,7 +143,8 @@ def solve(
         tolerance=found.tolerance, details=dict(found.details),
     )
     if not found.packages:
-        slack = best_min_slack(problem) if eng == "enumeration" else _milp_slack(problem)
+        small = problem.space_size <= AUTO_LIMIT
+        slack = best_min_slack(problem) if small else _milp_slack(problem)
         result.message = explain_infeasible(problem, slack) if found.optimal else \
             "no package found within the time limit; nothing is proven"
         result.optimal = found.optimal
@@ -145,6 +166,34 @@ def _run(problem: Problem, method: str, eng: str, top: int, base: IntArray | Non
     if eng == "enumeration":
         return mod.by_enumeration(problem, top)  # type: ignore[no-any-return]
     return mod.by_milp(problem, top, time_limit=time_limit)  # type: ignore[no-any-return]
+
+
+def _by_frontier(problem: Problem, method: str, base: IntArray | None) -> Found | None:
+    """Exact for top 1: every concept here has an optimum on the Pareto frontier."""
+    d = problem.disagreement
+    score: Any
+    needs_ideal = False
+    if method == "nash":
+        def score(u: Any) -> Any:
+            return nash.log_product(u, d), u.sum(axis=1)
+    elif method == "ks":
+        def score(ideal: Any) -> Any:
+            return kalai_smorodinsky.score_with(problem, ideal)
+        needs_ideal = True
+    elif method == "maxmin-gain":
+        assert base is not None
+        score = _mmg.score_with(problem.model.utilities(base))
+    else:
+        score = {"egalitarian": egalitarian.score, "utilitarian": utilitarian.score}[method]
+    got = best_on_frontier(problem, score, needs_ideal=needs_ideal)
+    if got is None:
+        return None
+    x, value = got
+    if x is None:
+        return Found([], [], True)
+    msg = nash.DEGENERATE if method == "nash" and not np.isfinite(value) else ""
+    return Found([x], [value], True, message=msg,
+                 details={"via": "Pareto frontier by dynamic programming, then its best point"})
 
 
 def _describe(result: SolveResult, found: Found) -> str:

@@ -22,7 +22,7 @@ EPS = 1e-6
 """Utilities closer than this are equal: MILP feasibility tolerances are about 1e-7."""
 
 METHODS = ("nash", "ks", "egalitarian", "utilitarian", "maxmin-gain")
-ENGINES = ("auto", "enumeration", "milp")
+ENGINES = ("auto", "enumeration", "milp", "dp")
 
 
 @dataclass(frozen=True)

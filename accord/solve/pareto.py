@@ -19,6 +19,7 @@ points only), labelled `exact=False`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -210,3 +211,30 @@ def pareto_frontier(problem: Problem, *, time_limit: float | None = None) -> Fro
                     "weighted-sum MILP sweep (inner approximation: supported points only)",
                     "the frontier is too large to list exactly; these points are on it but "
                     "others are missing", seconds=time.perf_counter() - t0)
+
+
+AUTO_DP_CAP = 200_000
+"""The `dp` engine gives up (and the facade falls back) when a frontier outgrows this."""
+
+
+def best_on_frontier(problem: Problem, score: Callable[[FloatArray], tuple[FloatArray, FloatArray]]
+                     | Callable[[FloatArray], Callable[[FloatArray], tuple[FloatArray,
+                                                                             FloatArray]]],
+                     *, needs_ideal: bool = False, cap: int = AUTO_DP_CAP
+                     ) -> tuple[IntArray, float] | None | tuple[None, float]:
+    """The best package by a (primary, sum) objective that a Pareto improvement cannot lower
+    (all concepts here): some optimum lies on the frontier, so the frontier's best point is
+    optimal. Returns (package, primary), (None, nan) for an empty feasible set, or None when
+    the frontier outgrows `cap`."""
+    dp = by_dp(problem, cap)
+    if dp is None:
+        return None
+    u, x = dp
+    if not len(u):
+        return None, float("nan")
+    fn = score(u.max(axis=0)) if needs_ideal else score  # type: ignore[call-arg]
+    prim, sec = fn(u)  # type: ignore[misc, operator]
+    from accord.solve.enumerate import _order
+
+    k = int(_order(np.asarray(prim), np.asarray(sec))[0])
+    return x[k], float(prim[k])

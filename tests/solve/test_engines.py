@@ -97,7 +97,7 @@ def test_engines_agree_with_brute_force(case: tuple[CompiledModel, str, int]) ->
     base = np.zeros(model.n_issues, dtype=np.int64) if method == "maxmin-gain" else None
     x, u, obj = brute(model, method, base)
     expected = np.sort(obj)[::-1][:top]
-    for engine in ("enumeration", "milp"):
+    for engine in ("enumeration", "milp") + (("dp",) if top == 1 else ()):
         res = solve(model, method, top=top, engine=engine, baseline=base)
         assert res.optimal, (engine, res.message)
         assert res.feasible == bool(len(x)), (engine, res.message)
@@ -118,9 +118,13 @@ def test_engines_agree_with_brute_force(case: tuple[CompiledModel, str, int]) ->
 
 def test_nash_milp_large_is_proven_and_beats_random_packages() -> None:
     model = model_from(3, 2, [5] * 28, 0.0, 0.2)
-    res = solve(model, "nash")
+    res = solve(model, "nash", engine="milp")
     assert res.engine == "milp" and res.optimal and res.gap <= res.tolerance
     best = res.packages[0]
+    # The frontier engine is exact by another route: the two agree to the stated tolerance.
+    other = solve(model, "nash")
+    assert other.engine == "dp" and other.optimal
+    assert other.packages[0].objective == pytest.approx(best.objective, abs=res.tolerance)
     rng = np.random.default_rng(0)
     x = np.column_stack([rng.integers(0, 5, 20000) for _ in range(28)])
     u = model.utilities(x)
@@ -133,7 +137,10 @@ def test_nash_milp_large_is_proven_and_beats_random_packages() -> None:
 def test_auto_engine_and_bad_arguments() -> None:
     small = model_from(1, 2, [3, 3], 0.0, 0.0)
     assert solve(small, "nash").engine == "enumeration"
-    assert solve(model_from(1, 2, [5] * 12, 0.0, 0.0), "egalitarian").engine == "milp"
+    assert solve(model_from(1, 2, [10] * 5, 0.0, 0.0), "nash").engine == "dp"
+    with pytest.raises(ValueError, match="dp engine"):
+        solve(small, "nash", engine="dp", top=2)
+    assert solve(model_from(1, 4, [5] * 12, 0.0, 0.0), "egalitarian").engine == "milp"
     with pytest.raises(ValueError, match="unknown method"):
         solve(small, "fair")
     with pytest.raises(ValueError, match="baseline"):
