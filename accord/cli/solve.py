@@ -83,7 +83,9 @@ def solve_cmd(
     disagreement: Annotated[str | None, typer.Option(help="Disagreement point, e.g. "
                                                           "ua=0.4,ru=0.45 (default: the "
                                                           "reservations).")] = None,
-    engine: Annotated[Engine, typer.Option(help="auto, enumeration, milp, or dp (Pareto frontier by dynamic programming; two parties, best package only).")] = Engine.auto,
+    engine: Annotated[Engine, typer.Option(
+        help="auto, enumeration, milp, or dp (best point of the exact Pareto frontier; "
+             "best package only).")] = Engine.auto,
     time_limit: Annotated[float | None, typer.Option(help="Seconds; a result stopped by it is "
                                                           "reported as not proven.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
