@@ -6,7 +6,8 @@ packages: seconds for the Pareto frontier and the Nash point in accord and in Ne
 ratio, and whether the results agree. Same utility semantics: NegMAS gets accord's compiled
 utilities as linear-additive tables (so Genius's normalisation is applied once, by accord's
 importer), and accord gets NegMAS's disagreement point (NegMAS uses max(reserved value, the
-party's minimum utility)). NegMAS's Nash needs its frontier, so its Nash time includes it.
+party's minimum utility)); both frontiers keep only outcomes at or above the reserved values
+(NegMAS's semantics). NegMAS's Nash needs its frontier, so its Nash time includes it.
 NegMAS is skipped on sizes where its estimated time (from the last measured rate) exceeds
 --negmas-budget seconds; such rows say so.
 
@@ -103,7 +104,9 @@ def compare(name: str, model: CompiledModel, run_negmas: bool) -> dict[str, Any]
     # NegMAS's disagreement: max(reserved value, the party's minimum utility).
     low = np.where(model.padding[None], np.inf, model.table).min(axis=2).sum(axis=1)
     d = np.maximum(model.reservation, low)
-    t_front, front = timed(lambda: frontier(model, respect_red_lines=False))
+    # NegMAS's frontier keeps outcomes at or above each reserved value: so does accord's here.
+    t_front, front = timed(lambda: frontier(model, respect_red_lines=False,
+                                            individual_rationality=True))
     t_nash, nash = timed(lambda: solve(model, "nash", respect_red_lines=False,
                                        individual_rationality=False, disagreement=d))
     row: dict[str, Any] = {"name": name, "size": model.size, "accord_front": t_front,
@@ -138,7 +141,7 @@ def brute_frontier(model: CompiledModel) -> set[tuple[float, ...]]:
     from accord.solve.enumerate import all_packages
 
     u = np.round(model.utilities(all_packages(model, limit=2_000_000)), 9)
-    u = np.unique(u, axis=0)
+    u = np.unique(u[(u >= np.round(model.reservation, 9)).all(axis=1)], axis=0)
     order = np.lexsort((-u[:, 1], -u[:, 0]))
     best = -np.inf
     keep = []
