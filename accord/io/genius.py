@@ -11,8 +11,8 @@ Utilities are computed as Genius 10.4 does (`AdditiveUtilitySpace`, `EvaluatorDi
   domain's lower to upper bound (both included); each grid point's value is the evaluator's
   exact value there (linear: clamp(p0 + p1 x, 0, 1); triangular (p0 low, p1 high, p2 top);
   constant: p0). Utilities at grid points are therefore exact; between them nothing is claimed.
-- reservation value -> the party's reservation; the discount factor is kept in the party's
-  note as `genius: discount_factor=D` (accord does not discount) and written back on export.
+- reservation value -> the party's reservation; the discount factor -> the party's
+  `discount` (Genius's 0 means no discounting, as does 1), written back on export.
 
 Tolerant reading, for the faulty originals listed in the shared data README: text before the
 `<?xml` declaration is dropped, a bare `&` is read as `&amp;`, and a missing space between two
@@ -36,7 +36,6 @@ from accord.model import Scenario, option_key, parse_scenario
 from accord.model.problems import ScenarioError
 
 REAL_STEPS = 11
-_DISCOUNT = re.compile(r"genius: discount_factor=([0-9.eE+-]+)")
 
 
 class GeniusError(ValueError):
@@ -256,8 +255,9 @@ def build_scenario(scenario_id: str, title: str, issues: list[dict[str, Any]],
     for pid, prof in zip(party_ids, profiles, strict=True):
         party: dict[str, Any] = {"id": pid, "name": pid, "role": "party",
                                  "reservation": prof.get("reservation") or 0.0}
-        if prof.get("discount") is not None:
-            party["note"] = f"genius: discount_factor={prof['discount']!r}"
+        disc = prof.get("discount")
+        if disc is not None and 0 < disc <= 1:
+            party["discount"] = disc
         parties.append(party)
         prefs[pid] = {"weights": {k: v for k, v in prof["weights"].items() if v > 0},
                       "values": {k: v for k, v in prof["values"].items()
@@ -395,9 +395,8 @@ def export_genius(scenario: Scenario, outdir: str | Path) -> tuple[list[Path], l
             scale_total += w_out
             wlines.append(f'<weight index="{k}" value="{_fmt(w_out)}"/>')
         body += wlines + ["</objective>"]
-        m = _DISCOUNT.search(party.note or "")
-        if m:
-            body.append(f'<discount_factor value="{m.group(1)}"/>')
+        if party.discount is not None:
+            body.append(f'<discount_factor value="{_fmt(party.discount)}"/>')
         if party.reservation is not None:
             body.append(f'<reservation value="{_fmt(party.reservation)}"/>')
         body += ["</utility_space>", ""]

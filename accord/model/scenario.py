@@ -67,6 +67,11 @@ class Party(_Strict):
     capability: float | None = Field(
         default=None, description="Relative power in [0, 1], used by stakeholder forecasting."
     )
+    discount: float | None = Field(
+        default=None,
+        description="Per-round discount factor in (0, 1] (Genius `discount_factor`): time "
+        "pressure in simulations. None means no discounting.",
+    )
     basis: list[str] = Field(default_factory=list, description="Source ids the numbers rest on.")
     note: str | None = None
 

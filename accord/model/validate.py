@@ -188,6 +188,10 @@ def _semantic(s: Scenario) -> list[Problem]:
         if party.reservation is not None and not 0 <= party.reservation <= 1:
             add(Problem(f"reservation {party.reservation} is outside [0, 1]",
                         "give the walk-away utility on the 0-1 scale", (*path, "reservation")))
+        if party.discount is not None and not 0 < party.discount <= 1:
+            add(Problem(f"discount {party.discount} is outside (0, 1]",
+                        "give the factor a package loses per round, e.g. 0.95",
+                        (*path, "discount")))
         if party.capability is not None and not 0 <= party.capability <= 1:
             add(Problem(f"capability {party.capability} is outside [0, 1]",
                         "give relative power on the 0-1 scale", (*path, "capability")))
