@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from accord.cli.common import Format, console, emit_json, err_console, fail, load
 from accord.evaluate import Analysis, PlanScore, analyze
@@ -126,23 +127,23 @@ def _fmt_option(v: object) -> str:
 
 def render_text(result: Analysis) -> None:
     s = result.scenario
-    console.print(f"[bold]{s.title}[/bold] ({s.scenario})")
+    console.print(Text.assemble((s.title, "bold"), f" ({s.scenario})"))
     if s.note:
-        console.print(f"[dim]{s.note}[/dim]")
+        console.print(Text(s.note, style="dim"))
     for score in result.plans:
         _render_plan(score, result)
 
 
 def _render_plan(score: PlanScore, result: Analysis) -> None:
-    verdict = "[green]all parties accept[/green]" if score.all_accept else \
-        "[red]not every party accepts[/red]"
+    verdict = Text("all parties accept", style="green") if score.all_accept else \
+        Text("not every party accepts", style="red")
     console.print()
-    console.rule(f"[bold]{score.plan_id}[/bold]: {score.title}")
+    console.rule(Text.assemble((score.plan_id, "bold"), f": {score.title}"))
     console.print(verdict)
     table = Table("party", "utility", "walk-away", "margin", "verdict")
     for v in score.parties:
         table.add_row(v.name, f"{v.utility:.3f}", f"{v.reservation:.3f}", f"{v.margin:+.3f}",
-                      "[green]accepts[/green]" if v.accepts else "[red]rejects[/red]")
+                      Text("accepts", style="green") if v.accepts else Text("rejects", style="red"))
     console.print(table)
     for v in score.parties:
         word = "accepts" if v.accepts else "rejects"
@@ -153,7 +154,9 @@ def _render_plan(score: PlanScore, result: Analysis) -> None:
         conc.add_row(iid, _fmt_option(opt),
                      *[f"{score.concessions[p][iid]:.3f}" for p in score.concessions])
     console.print(conc)
-    if score.pareto_efficient:
+    if score.pareto_efficient is None:
+        console.print("Pareto efficiency: not checked.", markup=False)
+    elif score.pareto_efficient:
         console.print("Pareto-efficient: no package that crosses no further red line is at least "
                       "as good for all and better for one.", markup=False)
     elif score.improvement is not None:
@@ -161,8 +164,9 @@ def _render_plan(score: PlanScore, result: Analysis) -> None:
         gains = ", ".join(f"{p} {g:+.3f}" for p, g in imp.gains.items())
         changes = "; ".join(f"{i}: {_fmt_option(a)} -> {_fmt_option(b)}"
                             for i, (a, b) in imp.changes.items())
-        console.print(f"[yellow]Not Pareto-efficient.[/yellow] Changing {changes} leaves every "
-                      f"party at least as well off ({gains}).", markup=True)
+        console.print(Text.assemble(
+            ("Not Pareto-efficient.", "yellow"),
+            f" Changing {changes} leaves every party at least as well off ({gains})."))
     for line in score.extras.get("notes", []):
         console.print(line)
 
@@ -185,7 +189,9 @@ def render_markdown(result: Analysis) -> str:
             ch = "; ".join(f"{i}: {_fmt_option(a)} -> {_fmt_option(b)}"
                            for i, (a, b) in score.improvement.changes.items())
             out += [f"Not Pareto-efficient; improvement: {ch}.", ""]
+        elif score.pareto_efficient is None:
+            out += ["Pareto efficiency: not checked.", ""]
         else:
-            out += ["Pareto-efficient: no package is at least as good for all and better for "
-                    "one.", ""]
+            out += ["Pareto-efficient: no package that crosses no further red line is at least "
+                    "as good for all and better for one.", ""]
     return "\n".join(out)

@@ -16,7 +16,8 @@ from rich.console import Console
 from accord.io import load_with_warnings
 from accord.model import Scenario, ScenarioError
 
-console = Console()
+# Markup off: scenario text ("[draft]", "[/x]") must print as written, never as styling.
+console = Console(markup=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2

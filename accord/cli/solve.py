@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from accord.cli.common import Format, console, emit_json, err_console, fail, load, parse_parties
 from accord.model import compile_scenario
@@ -129,7 +130,8 @@ def solve_cmd(
     if fmt == Format.json:
         emit_json(result.to_dict())
         return
-    console.print(f"[bold]{s.title}[/bold]: {result.method} for {', '.join(result.parties)}")
+    console.print(Text.assemble((s.title, "bold"),
+                                f": {result.method} for {', '.join(result.parties)}"))
     console.print(result.message, markup=False)
     console.print(f"engine {result.engine}; proven optimal: {'yes' if result.optimal else 'no'}; "
                   f"gap {result.gap:.3g}; {result.seconds:.3f} s", markup=False)

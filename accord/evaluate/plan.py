@@ -79,7 +79,8 @@ class PlanScore:
     parties: list[PartyVerdict]
     concessions: dict[str, dict[str, float]]
     """party -> issue -> weighted value given up against the party's best option."""
-    pareto_efficient: bool
+    pareto_efficient: bool | None
+    """None when not checked (asked not to, or the search hit a limit before a proof)."""
     improvement: Improvement | None
     all_accept: bool
     extras: dict[str, Any] = field(default_factory=dict)
@@ -161,11 +162,12 @@ def score_package(
         for p, pid in enumerate(model.party_ids)
     }
     improvement: Improvement | None = None
-    efficient = True
+    efficient: bool | None = None
     if find_improvement and model.n_parties:
         # Candidates cross no red line the plan does not already cross, so the plan itself is
         # always a candidate and a red line the plan breaks is never made worse elsewhere.
         res = maxmin_gain(model, x, exempt=x)
+        efficient = True if res.optimal else None
         if res.improves and res.package is not None and res.utilities is not None:
             assert res.gains is not None
             efficient = False
