@@ -7,7 +7,7 @@ checked exactly among packages that cross no party's red line, except that the p
 choices stay allowed: a plan that already breaks a red line is compared with packages that
 break no other (otherwise, where red lines conflict as in ukraine-2025, no package would be
 eligible and every verdict would be vacuous). Where the plan is not efficient, the
-max-min-gain improvement (`accord.solve.maxmin_gain`) says what to change.
+max-min-gain improvement (`accord.solve`, method "maxmin-gain") says what to change.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 
 from accord.model.compiled import CompiledModel
 from accord.model.scenario import OptionValue, Plan, Scenario
-from accord.solve.maxmin_gain import EPS, maxmin_gain
+from accord.solve import EPS, solve
 
 
 @dataclass(frozen=True)
@@ -166,21 +166,23 @@ def score_package(
     if find_improvement and model.n_parties:
         # Candidates cross no red line the plan does not already cross, so the plan itself is
         # always a candidate and a red line the plan breaks is never made worse elsewhere.
-        res = maxmin_gain(model, x, exempt=x)
+        res = solve(model, "maxmin-gain", baseline=x, exempt=x, individual_rationality=False)
         efficient = True if res.optimal else None
-        if res.improves and res.package is not None and res.utilities is not None:
-            assert res.gains is not None
-            efficient = False
-            new = model.decode(res.package)
-            improvement = Improvement(
-                choices=new,
-                utilities=dict(zip(model.party_ids, map(float, res.utilities), strict=True)),
-                gains=dict(zip(model.party_ids, map(float, res.gains), strict=True)),
-                changes={i: (choices_raw(model, x, i), new[i]) for i in _changed(model, x,
-                                                                                res.package)},
-                engine=res.engine,
-                optimal=res.optimal,
-            )
+        if res.packages:
+            best = res.packages[0]
+            gains = model.utilities(best.package) - u
+            # Nobody loses and somebody gains: a Pareto improvement over the plan.
+            if (gains >= -EPS).all() and gains.sum() > EPS:
+                efficient = False
+                improvement = Improvement(
+                    choices=dict(best.choices),
+                    utilities=dict(best.utilities),
+                    gains=dict(zip(model.party_ids, map(float, gains), strict=True)),
+                    changes={i: (choices_raw(model, x, i), best.choices[i])
+                             for i in _changed(model, x, best.package)},
+                    engine=res.engine,
+                    optimal=res.optimal,
+                )
     return PlanScore(
         plan_id=plan_id,
         title=title,

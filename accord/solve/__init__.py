@@ -82,7 +82,7 @@ def _milp_slack(problem: Problem):  # type: ignore[no-untyped-def]
     def slack(group: list[int]) -> float | None:
         m = problem.model
         free = Problem(m, problem.respect_red_lines, False, problem.disagreement,
-                       np.full(m.n_parties, -np.inf))
+                       np.full(m.n_parties, -np.inf), problem.exempt)
         active = np.zeros(m.n_parties, dtype=bool)
         active[group] = True
         shift = np.where(np.isfinite(problem.floor), problem.floor, 0.0)
@@ -103,11 +103,13 @@ def solve(
     baseline: IntArray | Sequence[int] | None = None,
     engine: str = "auto",
     time_limit: float | None = None,
+    exempt: IntArray | Sequence[int] | None = None,
 ) -> SolveResult:
     """The `top` best distinct packages by `method`, best first.
 
     Disagreement point: the reservations unless given (0 when individual rationality is off).
-    `baseline` (a package of option indices) is required by "maxmin-gain".
+    `baseline` (a package of option indices) is required by "maxmin-gain". `exempt`: a
+    package whose options stay allowed even where red lines forbid them.
     """
     t0 = time.perf_counter()
     if method not in METHODS:
@@ -117,7 +119,7 @@ def solve(
     problem = make_problem(model, parties, respect_red_lines=respect_red_lines,
                            individual_rationality=individual_rationality,
                            disagreement=disagreement,
-                           floor_at_disagreement=method in ("nash", "ks"))
+                           floor_at_disagreement=method in ("nash", "ks"), exempt=exempt)
     m = problem.model
     eng = _engine(problem, engine, top)
     base: IntArray | None = None

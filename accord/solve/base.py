@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -36,14 +37,19 @@ class Problem:
     """(P,) d_p: the reservations unless given; 0 when individual rationality is off."""
     floor: FloatArray
     """(P,) lower bound on each utility (-inf when unconstrained)."""
+    exempt: IntArray | None = None
+    """A package whose options stay allowed even where a red line forbids them (a plan that
+    already crosses a red line is compared with packages that cross no further one)."""
 
-    @property
+    @cached_property
     def allowed(self) -> list[IntArray]:
         """Per issue, the option indices the constraints leave (red lines only)."""
         m = self.model
         if not self.respect_red_lines or m.n_parties == 0:
             return [np.arange(int(n)) for n in m.n_options]
-        ok = np.asarray(~m.forbidden.any(axis=0))
+        ok = np.array(~m.forbidden.any(axis=0))
+        if self.exempt is not None:
+            ok[np.arange(m.n_issues), np.asarray(self.exempt)] = True
         return [np.flatnonzero(ok[i, : int(m.n_options[i])]) for i in range(m.n_issues)]
 
     @property
@@ -66,6 +72,7 @@ def make_problem(
     individual_rationality: bool = True,
     disagreement: Sequence[float] | dict[str, float] | None = None,
     floor_at_disagreement: bool = False,
+    exempt: IntArray | Sequence[int] | None = None,
 ) -> Problem:
     """Restrict the model to `parties` and state the constraints.
 
@@ -89,7 +96,8 @@ def make_problem(
     floor = model.reservation.copy() if individual_rationality else np.full(p, -np.inf)
     if floor_at_disagreement:
         floor = np.maximum(floor, d)
-    return Problem(model, respect_red_lines, individual_rationality, d, floor)
+    ex = None if exempt is None else np.asarray(exempt, dtype=np.int64)
+    return Problem(model, respect_red_lines, individual_rationality, d, floor, ex)
 
 
 @dataclass(frozen=True)

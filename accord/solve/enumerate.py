@@ -54,17 +54,6 @@ def all_packages(model: CompiledModel, limit: int = ENUMERATION_LIMIT) -> IntArr
     return decode_indices(model, np.arange(model.size, dtype=np.int64))
 
 
-def allowed_options(model: CompiledModel, respect_red_lines: bool = True) -> list[IntArray]:
-    """Per issue, the option indices no scored party forbids (all options if not respecting)."""
-    if not respect_red_lines:
-        return [np.arange(n) for n in model.n_options]
-    ok = np.asarray(~model.forbidden.any(axis=0))
-    return [np.flatnonzero(ok[i, : model.n_options[i]]) for i in range(model.n_issues)]
-
-
-# --- the enumeration engine over the sub-space the red lines leave ------------------------------
-
-
 def iter_subspace(allowed: list[IntArray], chunk: int = DEFAULT_CHUNK) -> Iterator[IntArray]:
     """Yield (n, I) packages over the product of the allowed options per issue."""
     radices = np.array([len(a) for a in allowed], dtype=np.int64)

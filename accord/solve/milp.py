@@ -194,7 +194,8 @@ class Outcome:
 
 def base_program(problem: Problem, no_goods: list[IntArray] | None = None) -> PackageProgram:
     """Binaries within the red lines, floors on utilities, and no-good cuts for top-K."""
-    prog = PackageProgram(problem.model, respect_red_lines=problem.respect_red_lines)
+    prog = PackageProgram(problem.model, respect_red_lines=problem.respect_red_lines,
+                          exempt=problem.exempt)
     rows = prog.utility_rows()
     fin = np.isfinite(problem.floor)
     if fin.any():

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from accord.evaluate import analyze, score_plan
 from accord.model import Scenario, compile_scenario, option_key, parse_scenario
-from accord.solve.maxmin_gain import maxmin_gain
+from accord.solve import solve
 
 PROPS = settings(
     max_examples=100,
@@ -155,25 +155,32 @@ def test_engines_agree_on_the_max_min_gain(data, scenario_dicts):
     }
     if data.draw(st.booleans()):
         kw["exempt"] = x
-    enum = maxmin_gain(model, x, engine="enumeration", **kw)
-    milp = maxmin_gain(model, x, engine="milp", **kw)
-    assert (enum.min_gain is None) == (milp.min_gain is None)
-    if enum.min_gain is None:
+    base_u = model.utilities(x)
+    found = {}
+    for engine in ("enumeration", "milp", "dp"):
+        if engine == "dp" and model.n_parties != 2:
+            continue
+        res = solve(model, "maxmin-gain", baseline=x, engine=engine, **kw)
+        assert res.optimal
+        found[engine] = res
+    feasible = {e: bool(r.packages) for e, r in found.items()}
+    assert len(set(feasible.values())) == 1, feasible
+    enum = found["enumeration"]
+    if not enum.packages:
         return
-    assert milp.min_gain == pytest.approx(enum.min_gain, abs=TOL)
-    assert enum.optimal and milp.optimal
-    # Each engine's package really has the min gain it reports, and is feasible.
-    for res in (enum, milp):
-        assert res.package is not None and res.gains is not None
-        np.testing.assert_allclose(
-            model.utilities(res.package) - model.utilities(x), res.gains, atol=1e-12
-        )
+    gains = {e: float((model.utilities(r.packages[0].package) - base_u).min())
+             for e, r in found.items()}
+    for g in gains.values():
+        assert g == pytest.approx(gains["enumeration"], abs=TOL)
+    # Each engine's package is feasible.
+    for res in found.values():
+        pkg = res.packages[0].package
         if kw["individual_rationality"]:
-            assert (model.utilities(res.package) >= model.reservation - TOL).all()
+            assert (model.utilities(pkg) >= model.reservation - TOL).all()
         if kw["respect_red_lines"]:
-            viol = model.violations(res.package)[0].any(axis=0)
+            viol = model.violations(pkg)[0].any(axis=0)
             if "exempt" in kw:
-                viol &= np.asarray(res.package) != x
+                viol &= np.asarray(pkg) != x
             assert not viol.any()
     # Brute-force max-min over the same feasible set.
     allowed = []
@@ -192,7 +199,7 @@ def test_engines_agree_on_the_max_min_gain(data, scenario_dicts):
             continue
         allowed.append((u - model.utilities(x)).min())
         del y
-    assert enum.min_gain == pytest.approx(max(allowed), abs=1e-9)
+    assert gains["enumeration"] == pytest.approx(max(allowed), abs=1e-9)
 
 
 def test_analyze_scores_every_plan_by_default(small_scenario):

@@ -6,12 +6,8 @@ import csv
 import json
 from pathlib import Path
 
-import numpy as np
-
 from accord.evaluate import analyze
-from accord.model import compile_scenario
 from accord.solve import analysis_extras, solve
-from accord.solve.maxmin_gain import maxmin_gain
 
 
 def test_analysis_extras_distance_and_moves(small_scenario) -> None:  # type: ignore[no-untyped-def]
@@ -34,17 +30,6 @@ def test_analysis_extras_distance_and_moves(small_scenario) -> None:  # type: ig
     p1 = next(s for s in result.plans if s.plan_id == "p1")
     land = next(m for m in p1.extras["nash"]["moves"] if m["issue"] == "land")
     assert land["provisions"] == [1]
-
-
-def test_legacy_maxmin_gain_agrees_with_facade(small_scenario) -> None:  # type: ignore[no-untyped-def]
-    model = compile_scenario(small_scenario)
-    base = model.encode(small_scenario.plan("p2").choices)
-    for engine in ("enumeration", "milp"):
-        old = maxmin_gain(model, base, engine=engine)
-        new = solve(model, "maxmin-gain", baseline=base, individual_rationality=False,
-                    engine=engine)
-        assert old.min_gain is not None and new.packages[0].objective is not None
-        assert np.isclose(old.min_gain, new.packages[0].objective, atol=1e-6)
 
 
 def test_cli_solve_json_and_text(cli, small_path: Path) -> None:  # type: ignore[no-untyped-def]
