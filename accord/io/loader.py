@@ -105,7 +105,7 @@ def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int],
         return out_l
     if hasattr(node, "isoformat") or node is None or isinstance(node, bool | int | float):
         return node
-    return str(node) if not isinstance(node, str) else str(node)
+    return str(node)
 
 
 def _locator(lines: dict[FieldPath, int]) -> Any:
@@ -120,12 +120,27 @@ def _locator(lines: dict[FieldPath, int]) -> Any:
     return locate
 
 
+def _unique_keys(name: str) -> Any:
+    """A json hook refusing duplicate keys, which json would otherwise silently overwrite."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise ScenarioError([Problem(
+                    f"duplicate key {key!r} in one JSON object", "keep one of the two", file=name)])
+            out[key] = value
+        return out
+
+    return hook
+
+
 def read_data(text: str, name: str) -> tuple[Any, dict[FieldPath, int]]:
     """Parse YAML or JSON text into plain data plus a map of field path -> line."""
     lines: dict[FieldPath, int] = {}
     if name.endswith(".json"):
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_unique_keys(name))
         except json.JSONDecodeError as exc:
             raise ScenarioError([Problem(
                 f"invalid JSON: {exc.msg} (column {exc.colno})",
@@ -191,7 +206,7 @@ def load_with_warnings(ref: str | os.PathLike[str]) -> tuple[Scenario, list[Prob
     if "\x00" in text:
         raise ScenarioError([Problem("binary data, not a text file",
                                      "give a YAML or JSON scenario file", file=shown)])
-    return parse_text(text, shown if path.suffix != ".json" else shown)
+    return parse_text(text, shown)
 
 
 def load_scenario(ref: str | os.PathLike[str]) -> Scenario:

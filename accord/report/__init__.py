@@ -22,6 +22,7 @@ from accord.report.data import (
     SolverResults,
     UtilitySpace,
     default_pair,
+    relaxed_results,
     solver_results,
     utility_space,
 )
@@ -78,9 +79,8 @@ class _Context:
             everyone = list(self.model.party_ids)
             strict = solver_results(self.model, everyone)
             self.solver_sets.append(strict)
-            if strict.available and not strict.any_feasible:
-                self.solver_sets.append(solver_results(self.model, everyone,
-                                                       respect_red_lines=False))
+            if not strict.any_feasible:
+                self.solver_sets.append(relaxed_results(self.model, everyone))
             if self.pair != everyone and self.space.solutions.available:
                 self.solver_sets.append(self.space.solutions)
 

@@ -3,19 +3,19 @@ for PNG/SVG), so the interactive and the static figures can never disagree.
 
 Utilities come from the compiled model (`CompiledModel.utilities`) and plan scores from
 `accord.evaluate`; the Pareto frontier and the bargaining solutions come from `accord.solve`
-(Nash 1950, Kalai and Smorodinsky 1975, egalitarian and utilitarian), imported lazily so that
-a report still builds, saying "solver not available", where the solver is missing or fails.
+(Nash 1950, Kalai and Smorodinsky 1975, egalitarian and utilitarian). Where no package
+satisfies every party, the solutions are recomputed with what blocks them set aside (red
+lines, or else walk-away values), and labelled as that what-if.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from accord.evaluate import Analysis, analyze
+from accord.evaluate import Analysis
 from accord.model import CompiledModel, Scenario
 from accord.report.versions import plan_order
 
@@ -46,10 +46,31 @@ class SolverResults:
     message: str
     points: list[SolverPoint] = field(default_factory=list)
     respect_red_lines: bool = True
+    individual_rationality: bool = True
 
     @property
     def any_feasible(self) -> bool:
         return any(p.feasible for p in self.points)
+
+    @property
+    def what_if(self) -> str:
+        """What these solutions set aside, in words ("" when nothing)."""
+        if not self.respect_red_lines:
+            return "ignoring red lines (what-if)"
+        if not self.individual_rationality:
+            return "ignoring walk-away values (what-if)"
+        return ""
+
+
+def relaxed_results(model: CompiledModel, parties: list[str]) -> SolverResults:
+    """When no package satisfies everyone: set aside what blocks it. Red lines when no package
+    respects them all, else the walk-away values that cannot be met together."""
+    from accord.solve import make_problem
+
+    blocked = any(len(a) == 0 for a in make_problem(model, parties).allowed)
+    if blocked:
+        return solver_results(model, parties, respect_red_lines=False)
+    return solver_results(model, parties, individual_rationality=False)
 
 
 @dataclass
@@ -80,29 +101,20 @@ class UtilitySpace:
         return f"a uniform sample of {len(self.points):,} packages{where} (of {self.total:,})"
 
 
-def _solve_module() -> Any | None:
-    try:
-        mod = importlib.import_module("accord.solve")
-    except ImportError:
-        return None
-    if not hasattr(mod, "solve") or not hasattr(mod, "frontier"):
-        return None
-    return mod
-
-
 def solver_results(model: CompiledModel, parties: list[str] | None = None,
-                   respect_red_lines: bool = True) -> SolverResults:
+                   respect_red_lines: bool = True,
+                   individual_rationality: bool = True) -> SolverResults:
     """Nash, KS, egalitarian and utilitarian packages, each as the solver reports it."""
+    from accord.solve import solve
+
     ids = list(parties) if parties else list(model.party_ids)
-    mod = _solve_module()
-    if mod is None:
-        return SolverResults(ids, False, "solver not available",
-                             respect_red_lines=respect_red_lines)
-    out = SolverResults(ids, True, "", respect_red_lines=respect_red_lines)
+    out = SolverResults(ids, True, "", respect_red_lines=respect_red_lines,
+                        individual_rationality=individual_rationality)
     for method in SOLVER_METHODS:
         try:
-            res = mod.solve(model, method=method, parties=ids, top=1,
-                            respect_red_lines=respect_red_lines)
+            res = solve(model, method=method, parties=ids, top=1,
+                        respect_red_lines=respect_red_lines,
+                        individual_rationality=individual_rationality)
         except Exception as exc:  # a failing solver must not sink the report
             out.points.append(SolverPoint(method, False, f"solver failed: {exc}", False, {}, {}))
             continue
@@ -118,36 +130,17 @@ def solver_results(model: CompiledModel, parties: list[str] | None = None,
     return out
 
 
-def _frontier(model: CompiledModel, pair: list[str], points: np.ndarray,
-              status: np.ndarray, sampled: bool, zone_empty: bool
-              ) -> tuple[np.ndarray | None, str]:
-    mod = _solve_module()
-    if mod is not None:
-        try:
-            fr = mod.frontier(model, parties=pair, respect_red_lines=not zone_empty)
-            u = np.asarray(fr.utilities, dtype=float).reshape(-1, len(fr.parties))
-            u = u[:, [list(fr.parties).index(p) for p in pair]]
-            u = u[np.argsort(u[:, 0], kind="stable")]
-            how = "exact" if getattr(fr, "exact", False) else "approximate"
-            where = "ignoring red lines" if zone_empty else "within both parties' red lines"
-            return u, f"Pareto frontier from accord.solve ({how}, {len(u)} points, {where})"
-        except Exception as exc:  # a failing solver must not sink the report
-            note = f"frontier solver failed ({exc})"
-    else:
-        note = "solver not available"
-    if sampled or not (status >= 1).any():
-        return None, note + "; no frontier drawn"
-    # The whole space was enumerated: its non-dominated packages are the exact frontier.
-    pts = points[status >= 1]
-    order = np.lexsort((-pts[:, 1], -pts[:, 0]))
-    best_y = -np.inf
-    keep = []
-    for k in order:
-        if pts[k, 1] > best_y + 1e-12:
-            keep.append(k)
-            best_y = pts[k, 1]
-    front = pts[keep][::-1]
-    return front, note + "; frontier of the enumerated packages within both red lines"
+def _frontier(model: CompiledModel, pair: list[str], zone_empty: bool
+              ) -> tuple[np.ndarray, str]:
+    from accord.solve import frontier
+
+    fr = frontier(model, parties=pair, respect_red_lines=not zone_empty)
+    u = np.asarray(fr.utilities, dtype=float).reshape(-1, len(fr.parties))
+    u = u[:, [list(fr.parties).index(p) for p in pair]]
+    u = u[np.argsort(u[:, 0], kind="stable")]
+    how = "exact" if fr.exact else "approximate"
+    where = "ignoring red lines" if zone_empty else "within both parties' red lines"
+    return u, f"Pareto frontier from accord.solve ({how}, {len(u)} points, {where})"
 
 
 def default_pair(scenario: Scenario, model: CompiledModel) -> list[str]:
@@ -184,11 +177,11 @@ def utility_space(scenario: Scenario, model: CompiledModel, analysis: Analysis,
     within = model.within_red_lines(x)[:, idx].all(axis=1)
     accepts = model.accepts(x)[:, idx].all(axis=1)
     status = np.where(accepts, 2, np.where(within, 1, 0))
-    frontier, note = _frontier(model, pair, u, status, sampled, zone_empty)
+    frontier, note = _frontier(model, pair, zone_empty)
     if solutions is None:
         solutions = solver_results(model, pair)
-    if solutions.available and not solutions.any_feasible:
-        solutions = solver_results(model, pair, respect_red_lines=False)
+    if not solutions.any_feasible:
+        solutions = relaxed_results(model, pair)
     by_id = {s.plan_id: s for s in analysis.plans}
     plans = []
     for plan in plan_order(scenario):
@@ -202,5 +195,3 @@ def utility_space(scenario: Scenario, model: CompiledModel, analysis: Analysis,
                         frontier, note, solutions, zone_empty, plans)
 
 
-def ensure_analysis(scenario: Scenario, analysis: Analysis | None) -> Analysis:
-    return analysis if analysis is not None else analyze(scenario)

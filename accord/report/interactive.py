@@ -61,7 +61,7 @@ def utility_space_figure(space: UtilitySpace) -> go.Figure:
             fig.add_trace(go.Scatter(
                 x=[sp.utilities[pa]], y=[sp.utilities[pb]], mode="markers",
                 name=f"{METHOD_NAMES[sp.method]} solution"
-                + ("" if space.solutions.respect_red_lines else " (ignoring red lines)"),
+                + (f" ({space.solutions.what_if})" if space.solutions.what_if else ""),
                 marker={"size": 14, "symbol": SOLUTION_SYMBOLS[sp.method], "color": "gold",
                         "line": {"color": "black", "width": 1}}))
     if space.plans:

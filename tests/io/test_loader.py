@@ -154,3 +154,14 @@ def test_ruamel_types_do_not_leak(small_path):
     assert [type(o) for o in cap] == [str, int, int]
     assert type(s.parties[0].reservation) is float
     assert type(s.plans[0].date).__name__ == "date"
+
+
+def test_json_duplicate_keys_are_refused(tmp_path):
+    from accord.io import load_scenario
+    from accord.model import ScenarioError
+
+    path = tmp_path / "dup.json"
+    path.write_text('{"scenario": "x", "title": "a", "title": "b", "parties": [], "issues": []}')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "duplicate key 'title'" in str(err.value)
