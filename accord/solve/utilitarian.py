@@ -1,8 +1,8 @@
 """Utilitarian solution: the package with the largest sum of utilities (Harsanyi 1955,
 "Cardinal welfare, individualistic ethics, and interpersonal comparisons of utility").
 
-Ties are broken by the larger smallest utility. Linear, so the MILP is exact; enumeration
-ranks every feasible package.
+Enumeration breaks ties by the larger smallest utility; the MILP (linear, so exact) proves the
+optimal sum and returns one package attaining it.
 """
 
 from __future__ import annotations
