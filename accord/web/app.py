@@ -383,7 +383,8 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         return ws.publish(viewer, scenario_id, job_id, body.published)
 
     @app.get("/api/scenarios/{scenario_id}/report", tags=["analysis"],
-             summary="Self-contained HTML report of your view", response_class=HTMLResponse)
+             summary="Self-contained HTML report of the scenario (mediator)",
+             response_class=HTMLResponse)
     def report(scenario_id: ScenarioId, viewer: Member) -> Response:
         html = ws.report(viewer, scenario_id)
         return HTMLResponse(html, headers={

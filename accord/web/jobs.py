@@ -1,7 +1,7 @@
 """Background analyses: a small thread pool, progress and results written to the store.
 
-Threads (not processes) because the analyses spend their time in numpy and the MILP/CP-SAT
-solvers, which release the GIL, and because a thread can hand back progress cheaply. Two
+Threads (not processes) because the analyses spend their time in numpy and the HiGHS MILP
+solver, which release the GIL, and because a thread can hand back progress cheaply. Two
 workers keep the server responsive on a small machine: requests are served by the event loop
 and its own thread pool while jobs run. Jobs a killed server left running are marked
 `interrupted` on the next start.

@@ -7,7 +7,10 @@ Roles per scenario (DESIGN.md, "Roles and confidentiality"):
   published, with other parties' preference-derived detail removed;
 - observer: sees the shared parts and published results, never any party's preferences.
 
-Everything a non-mediator receives (scenario, versions, diffs, exports, reports, analysis
+Only the mediator downloads the HTML report: it compares the parties (accord.report needs at
+least two scored parties), so there is no report of a one-party or no-party view.
+
+Everything a non-mediator receives (scenario, versions, diffs, exports, analysis
 results, error messages) is built from `filter_scenario` or passed through `filter_result`, so
 a preference that is not in the viewer's view cannot reach them by any route. A party's
 reservation (walk-away), capability, basis and note are treated as preferences too: they are
@@ -32,21 +35,11 @@ _ALLOWED: dict[str, frozenset[str]] = {
         "download_report", "view_members",
     }),
     DELEGATE: frozenset({
-        "view", "edit_preferences", "run_score", "download_scenario", "download_report",
-        "view_members",
+        "view", "edit_preferences", "run_score", "download_scenario", "view_members",
     }),
     OBSERVER: frozenset({"view", "download_scenario", "view_members"}),
 }
 
-# Fields of another party's record a non-mediator may keep in an analysis result.
-_PARTY_PUBLIC = ("id", "name", "party", "role", "utility", "accepts")
-# Keys under which per-party scalars are the published outcome itself, not a preference.
-_OUTCOME_KEYS = frozenset({"utilities", "utility", "accepts", "accepted", "all_accept"})
-# Party-aligned arrays that may carry preferences; dropped whole for non-mediators.
-_DENY_KEYS = frozenset({"disagreement", "reservation", "reservations", "ideal", "ideals",
-                        "weights", "values", "red_lines", "concessions", "margin", "basis",
-                        "rationale", "uncertainty", "samples", "capability"})
-WITHHELD = "[withheld]"
 
 
 class Forbidden(Exception):
@@ -125,62 +118,209 @@ def can_see_job(viewer: Viewer, view: str, published: bool) -> bool:
     return published or view == viewer.view_key
 
 
-def hidden_parties(viewer: Viewer, scenario: Scenario) -> set[str]:
-    return set(scenario.party_ids) - visible_parties(viewer, scenario)
+class _Cut:
+    """What one non-mediator viewer may keep of a result computed on a wider view.
+
+    Everything is an allowlist: a field a filter below does not name is dropped, so a field
+    an analysis adds later reaches mediators only until someone decides it is safe.
+    """
+
+    def __init__(self, viewer: Viewer, scenario: Scenario):
+        self.order = list(scenario.party_ids)
+        self.parties = set(self.order)
+        self.visible = visible_parties(viewer, scenario)
+        hidden = self.parties - self.visible
+        names = [p.name for p in scenario.parties if p.id in hidden]
+        self._patterns = [re.compile(rf"\b{re.escape(x)}\b", re.IGNORECASE)
+                          for x in (*sorted(hidden), *names) if x]
+
+    @staticmethod
+    def pick(obj: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+        return {k: obj[k] for k in fields if k in obj}
+
+    def own(self, obj: Any) -> dict[str, Any]:
+        """A per-party mapping cut to the viewer's own party (nothing for observers)."""
+        if not isinstance(obj, dict):
+            return {}
+        return {k: v for k, v in obj.items() if k in self.visible}
+
+    def outcome(self, obj: Any) -> dict[str, Any]:
+        """A per-party mapping of outcomes (utility of a package, whether a party accepts
+        it): every party's scalar is kept, anything else under a party key is dropped."""
+        if not isinstance(obj, dict):
+            return {}
+        return {k: v for k, v in obj.items()
+                if k in self.parties and (v is None or isinstance(v, bool | int | float))}
+
+    def text(self, obj: Any) -> str | None:
+        """A sentence, unless it names a hidden party (by id or name)."""
+        if not isinstance(obj, str) or any(p.search(obj) for p in self._patterns):
+            return None
+        return obj
+
+    def texts(self, obj: Any) -> list[str]:
+        if not isinstance(obj, list):
+            return []
+        return [t for t in map(self.text, obj) if t is not None]
+
+    def acceptance_patterns(self, obj: Any) -> dict[str, float]:
+        """Monte Carlo acceptance patterns ("ua+ru": the share of draws in which exactly ua
+        and ru accept; "none": nobody does) summed over the hidden parties' part of each
+        pattern: what is left says only how often the viewer's own party accepts."""
+        out: dict[str, float] = {}
+        if not isinstance(obj, dict) or not self.visible:
+            return out
+        for key, share in obj.items():
+            if not isinstance(key, str) or not isinstance(share, int | float):
+                continue
+            members = set() if key == "none" else set(key.split("+"))
+            kept = "+".join(p for p in self.order if p in members and p in self.visible)
+            out[kept or "none"] = out.get(kept or "none", 0.0) + float(share)
+        return {k: round(v, 12) for k, v in out.items()}
 
 
-def _mentions(text: str, patterns: list[re.Pattern[str]]) -> bool:
-    return any(p.search(text) for p in patterns)
+# Fields kept as they are, per result part. Per-party fields are handled by name below.
+_SCORE_TOP = ("scenario", "title", "note", "parties_scored")
+_PLAN_PUBLIC = ("id", "title", "choices", "all_accept")
+_HIDDEN_PARTY = ("id", "name", "utility", "accepts")
+_OWN_PARTY = ("id", "name", "utility", "reservation", "margin", "ideal", "accepts",
+              "red_lines_crossed")
+_REFERENCE_PUBLIC = ("choices", "moves", "engine", "optimal", "feasible")
+_IMPROVEMENT_PUBLIC = ("choices", "changes", "engine", "optimal")
+_SOLVE_PUBLIC = ("method", "engine", "optimal", "gap", "seconds", "feasible", "parties",
+                 "tolerance", "via")
+_ROBUST_TOP = ("scenario", "samples", "requested", "seed", "partial", "block_size")
+_ROBUST_PACKAGE = ("label", "choices")
 
 
-def filter_result(payload: Any, viewer: Viewer, scenario: Scenario, view: str = "full") -> Any:
-    """An analysis result as this viewer may see it.
+def _score_party(c: _Cut, v: Any) -> dict[str, Any]:
+    if not isinstance(v, dict):
+        return {}
+    if v.get("id") in c.visible:
+        out = c.pick(v, _OWN_PARTY)
+        out["reasons"] = c.texts(v.get("reasons"))
+        return out
+    return c.pick(v, _HIDDEN_PARTY)
 
-    A result computed on the viewer's own view holds nothing else and passes unchanged. Any
-    other result keeps, for parties hidden from the viewer, only the outcome (utility of the
-    published package and whether they accept it); every preference-shaped field (weights,
-    values, red lines, reservations, concessions, reasons) is dropped and any text naming a
-    hidden party (other than its bare id) is withheld.
+
+def _reference(c: _Cut, ref: Any) -> dict[str, Any]:
+    """A plan's distance to the Nash or Kalai-Smorodinsky package."""
+    if not isinstance(ref, dict):
+        return {}
+    out = c.pick(ref, _REFERENCE_PUBLIC)
+    if "utilities" in ref:
+        out["utilities"] = c.outcome(ref["utilities"])
+    if "distance" in ref:
+        out["distance"] = c.own(ref["distance"])
+    if (msg := c.text(ref.get("message"))) is not None:
+        out["message"] = msg
+    return out
+
+
+def _plan_score(c: _Cut, plan: Any) -> dict[str, Any]:
+    if not isinstance(plan, dict):
+        return {}
+    out = c.pick(plan, _PLAN_PUBLIC)
+    out["parties"] = [_score_party(c, v) for v in plan.get("parties") or []]
+    out["concessions"] = c.own(plan.get("concessions"))
+    imp = plan.get("improvement")
+    if isinstance(imp, dict):
+        kept = c.pick(imp, _IMPROVEMENT_PUBLIC)
+        kept["utilities"] = c.outcome(imp.get("utilities"))
+        kept["gains"] = c.own(imp.get("gains"))
+        out["improvement"] = kept
+    elif "improvement" in plan:
+        out["improvement"] = None
+    out["notes"] = c.texts(plan.get("notes"))
+    for method in ("nash", "ks"):
+        if method in plan:
+            out[method] = _reference(c, plan[method])
+    return out
+
+
+def _score_result(c: _Cut, r: dict[str, Any]) -> dict[str, Any]:
+    out = c.pick(r, _SCORE_TOP)
+    out["plans"] = [_plan_score(c, p) for p in r.get("plans") or []]
+    return out
+
+
+def _solve_result(c: _Cut, r: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "parties" in r:
+        out["parties"] = r["parties"]
+    s = r.get("solve")
+    if isinstance(s, dict):
+        kept = c.pick(s, _SOLVE_PUBLIC)
+        kept["packages"] = [{"choices": p.get("choices"),
+                             "utilities": c.outcome(p.get("utilities"))}
+                            for p in s.get("packages") or [] if isinstance(p, dict)]
+        kept["disagreement"] = c.own(s.get("disagreement"))
+        if (msg := c.text(s.get("message"))) is not None:
+            kept["message"] = msg
+        out["solve"] = kept
+    out["plans"] = [{"id": p.get("id"), "title": p.get("title"),
+                     "utilities": c.outcome(p.get("utilities"))}
+                    for p in r.get("plans") or [] if isinstance(p, dict)]
+    return out
+
+
+def _robust_package(c: _Cut, o: dict[str, Any]) -> dict[str, Any]:
+    out = c.pick(o, _ROBUST_PACKAGE)
+    out["accept"] = c.own(o.get("accept"))
+    out["accept_ci95"] = c.own(o.get("accept_ci95"))
+    stated = o.get("stated")
+    if isinstance(stated, dict):
+        out["stated"] = {"accepts": c.outcome(stated.get("accepts")),
+                         "utility": c.outcome(stated.get("utility"))}
+        if "all_accept" in stated:
+            out["stated"]["all_accept"] = stated["all_accept"]
+    out["utility"] = c.own(o.get("utility"))
+    out["red_lines"] = c.own(o.get("red_lines"))
+    patterns = c.acceptance_patterns(o.get("patterns"))
+    if patterns:
+        out["patterns"] = patterns
+    return out
+
+
+def _robustness_result(c: _Cut, r: dict[str, Any]) -> dict[str, Any]:
+    out = c.pick(r, _ROBUST_TOP)
+    if "label" in r:  # one package: its fields are at the top
+        out.update(_robust_package(c, r))
+    if isinstance(r.get("packages"), list):
+        out["packages"] = [_robust_package(c, o) for o in r["packages"] if isinstance(o, dict)]
+    out["uncertain"] = [t for t in c.texts(r.get("uncertain"))
+                        if t.split(":", 1)[0] in c.visible]
+    return out
+
+
+_RESULT_FILTERS = {"score": _score_result, "solve": _solve_result,
+                   "robustness": _robustness_result}
+
+
+def filter_result(payload: Any, viewer: Viewer, scenario: Scenario, view: str = "full",
+                  kind: str = "") -> Any:
+    """An analysis result of `kind` (score, solve, robustness) as this viewer may see it.
+
+    A result computed on the viewer's own view holds nothing else and passes unchanged, as
+    does every result for the mediator. Of any other result a viewer keeps only the fields
+    named in the allowlists above: the public parts (plans, packages' choices, method and
+    engine), for every party the outcome (its utility for each package shown and whether it
+    accepts), and the viewer's own party's detail. Dropped: hidden parties' preference-shaped
+    fields (reservations, margins, red lines, concessions, distances, gains, Monte Carlo
+    acceptance rates and utility spreads), numbers that mix hidden parties' preferences
+    (Pareto efficiency, solver objectives, euclidean distances, everyone-accepts rates;
+    acceptance patterns are summed down to the viewer's own party), sentences naming a
+    hidden party, and every field of an unknown kind of result.
     """
     if viewer.role == MEDIATOR or view == viewer.view_key:
         return payload
-    hidden = hidden_parties(viewer, scenario)
-    if not hidden:
+    cut = _Cut(viewer, scenario)
+    if cut.visible == cut.parties:
         return payload
-    names = [p.name for p in scenario.parties if p.id in hidden]
-    patterns = [re.compile(rf"\b{re.escape(x)}\b", re.IGNORECASE)
-                for x in (*sorted(hidden), *names) if x]
-    own = viewer.party
-
-    def walk(obj: Any, parent: str | None, mine: bool = False) -> Any:
-        if isinstance(obj, dict):
-            pid = obj.get("id", obj.get("party"))
-            if isinstance(pid, str) and pid in hidden:
-                return {k: walk(obj[k], k) for k in _PARTY_PUBLIC if k in obj}
-            # The viewer's own party record keeps its detail (still cut of hidden parties).
-            mine = mine or (isinstance(pid, str) and pid == own and "utility" in obj)
-            out: dict[str, Any] = {}
-            for k, v in obj.items():
-                key = str(k)
-                if key in hidden:
-                    if parent in _OUTCOME_KEYS and isinstance(v, int | float | bool):
-                        out[key] = v
-                    continue
-                if key == own:
-                    out[key] = walk(v, key, True)
-                    continue
-                if key in _DENY_KEYS and not mine and not isinstance(v, dict):
-                    continue
-                out[key] = walk(v, key, mine)
-            return out
-        if isinstance(obj, list):
-            items = [walk(v, parent, mine) for v in obj]
-            return [v for v in items if v != WITHHELD]
-        if isinstance(obj, str) and obj not in hidden and _mentions(obj, patterns):
-            return WITHHELD
-        return obj
-
-    return walk(payload, None)
+    fn = _RESULT_FILTERS.get(kind)
+    if fn is None or not isinstance(payload, dict):
+        return {}
+    return fn(cut, payload)
 
 
 def problem_text(viewer: Viewer, lines: list[str]) -> list[str]:

@@ -3,7 +3,7 @@ run and publish analyses. Every answer is cut to the viewer by `accord.web.polic
 
 This module holds no analysis logic: scoring, solving, robustness and reports come from
 `accord.evaluate`, `accord.solve`, `accord.uncertainty` and `accord.report`, imported when first
-used so that the workspace runs (showing "not available") before those features are installed.
+used so that starting the server does not load them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import Any
 
 from accord.io.loader import dump_text, parse_text, read_data, scenario_to_data
@@ -44,10 +43,6 @@ class WebError(Exception):
         return self.detail
 
 
-def not_available(what: str) -> WebError:
-    return WebError(404, f"{what} is not available in this installation yet")
-
-
 def _fmt_of(filename: str) -> str:
     name = filename.lower()
     if name.endswith(".json"):
@@ -62,10 +57,8 @@ def _genius_to_scenario(text: str, filename: str, profiles: dict[str, str] | Non
     import tempfile
     from pathlib import Path
 
-    try:
-        from accord.io.genius import GeniusError, import_genius
-    except ImportError:
-        raise not_available("Genius import") from None
+    from accord.io.genius import GeniusError, import_genius
+
     if not profiles:
         raise WebError(422, "a Genius domain needs its profiles: give `profiles` as "
                        "{file name: XML text}, one per party")
@@ -368,7 +361,7 @@ class Workspace:
         }
         if with_result and job.result is not None:
             out["result"] = policy.filter_result(json.loads(job.result), viewer, scenario,
-                                                 job.view)
+                                                 job.view, job.kind)
         return out
 
     def jobs_of(self, viewer: Viewer, scenario_id: int) -> list[dict[str, Any]]:
@@ -398,20 +391,16 @@ class Workspace:
         return {"id": job_id, "published": published}
 
     def report(self, viewer: Viewer, scenario_id: int) -> str:
-        """The self-contained HTML report of the viewer's view, from accord.report."""
+        """The self-contained HTML report of the whole scenario, from accord.report (mediators
+        only: a report compares the parties, so there is no report of one party's view)."""
         policy.require(viewer, "download_report")
-        try:
-            from accord.report import build_report  # type: ignore[attr-defined]
-        except ImportError:
-            raise not_available("the report") from None
+        from accord.report import build_report
+
         _, scenario = self._scenario_for(viewer, scenario_id)
-        if not scenario.preferences:
-            raise WebError(422, "no party has preferences in your view, nothing to report")
         try:
             return str(build_report(scenario))
-        except Exception as exc:  # another feature's failure must not become a 500 or a leak
-            raise WebError(422, "the report could not be built"
-                           + (f": {type(exc).__name__}: {exc}" if viewer.is_mediator else ""))\
+        except Exception as exc:  # e.g. fewer than two scored parties: a 422, not a 500
+            raise WebError(422, f"the report could not be built: {type(exc).__name__}: {exc}")\
                 from None
 
 
@@ -437,17 +426,14 @@ def _replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any])
 
 
 def run_score(scenario: Scenario, plans: list[str] | None, improvement: bool) -> dict[str, Any]:
-    """accord.evaluate's analysis, with the solvers' extras when they are installed."""
+    """accord.evaluate's analysis, with the solvers' extras (distance to the Nash and
+    Kalai-Smorodinsky packages)."""
     from accord.evaluate import analyze
+    from accord.solve import analysis_extras
 
     result = analyze(scenario, plans or None, find_improvement=improvement)
-    try:
-        from accord.solve import analysis_extras  # type: ignore[attr-defined]
-    except ImportError:
-        pass
-    else:
-        with contextlib.suppress(Exception):  # extras are optional decoration
-            analysis_extras(result)
+    with contextlib.suppress(Exception):  # extras are optional decoration
+        analysis_extras(result)
     return _plain(result.to_dict())
 
 
@@ -467,7 +453,7 @@ def _default(o: Any) -> Any:
 
 
 def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
-    """A callable(progress) for the job runner; checks availability before queueing."""
+    """A callable(progress) for the job runner; checks the parameters before queueing."""
     if kind == "score":
         plans = params.get("plans")
         if plans is not None and not (isinstance(plans, list)
@@ -478,15 +464,11 @@ def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
             raise WebError(422, "unknown plan id")
         return lambda progress: run_score(scenario, plans, True)
     if kind == "solve":
-        try:
-            from accord.solve import solve  # type: ignore[attr-defined]
-        except ImportError:
-            raise not_available("the solvers") from None
+        from accord.solve import METHODS, solve
+
         method = str(params.get("method", "nash"))
-        methods: tuple[str, ...] = tuple(getattr(import_module("accord.solve.base"), "METHODS",
-                                                 ("nash",)))
-        if method not in methods:
-            raise WebError(422, f"method must be one of: {', '.join(methods)}")
+        if method not in METHODS:
+            raise WebError(422, f"method must be one of: {', '.join(METHODS)}")
         top = params.get("top", 1)
         if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= 20:
             raise WebError(422, "top must be an integer from 1 to 20")
@@ -517,7 +499,7 @@ def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
             progress(0.8)
             plans = run_score(scenario, None, False)
             return _plain({"solve": result.to_dict(), "parties": list(parties or scored),
-                           "plans": [{"id": p["plan_id"] if "plan_id" in p else p.get("id"),
+                           "plans": [{"id": p["id"],
                                       "title": p.get("title"),
                                       "utilities": {v["id"]: v["utility"]
                                                     for v in p.get("parties", [])}}
@@ -525,10 +507,8 @@ def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
 
         return run_solve
     # robustness: Monte Carlo verdicts on one plan (accord.uncertainty)
-    try:
-        from accord.uncertainty import plan_robustness
-    except ImportError:
-        raise not_available("the robustness analysis") from None
+    from accord.uncertainty import plan_robustness
+
     samples = params.get("samples", 1000)
     if not isinstance(samples, int) or isinstance(samples, bool) or not 10 <= samples <= 100_000:
         raise WebError(422, "samples must be an integer from 10 to 100000")
@@ -544,4 +524,4 @@ def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
     return run_robust
 
 
-__all__ = ["Forbidden", "WebError", "Workspace", "not_available"]
+__all__ = ["Forbidden", "WebError", "Workspace"]

@@ -84,6 +84,14 @@ def _query(op: dict[str, Any]) -> list[dict[str, Any]]:
     return variants
 
 
+# Status each role gets for routes whose answer depends on the role alone (not on the body).
+EXPECTED = {
+    "GET /api/scenarios/{scenario_id}/report": {
+        "med": 200, "ua_del": 403, "ru_del": 403, "eu_del": 403, "obs": 403, "outsider": 404,
+        "anon": 401},
+}
+
+
 def _check(role: str, label: str, response: Any, markers: dict[str, list[str]],
            seen: dict[str, set[str]]) -> None:
     assert response.status_code < 500, f"{role} {label}: {response.status_code} {response.text}"
@@ -141,6 +149,9 @@ def test_every_route_for_every_role(world: Any, markers: dict[str, list[str]]) -
                                 kw["json"] = body
                             r = client.call(method, url, **kw)
                             _check(role, f"{method} {url} {params}", r, markers, seen)
+                            want = EXPECTED.get(f"{method} {path}", {}).get(role)
+                            assert want is None or r.status_code == want, \
+                                f"{role} {method} {url}: {r.status_code}, expected {want}"
                 walked.add((method, path))
         world.wait()
 
@@ -171,3 +182,109 @@ def test_error_messages_do_not_leak(world: Any, role: str, markers: dict[str, li
                         json={"base_version": 1, "text": "weights: {ru: 1}\nvalues: {ru: {}}"})
     assert r.status_code in (403, 422)
     assert not any(m in r.text for m in markers["ru"] + markers["eu"])
+
+
+# Reservation intervals for ua and eu make their acceptance of p2 uncertain, so the Monte Carlo
+# acceptance patterns carry composite keys such as "ua+ru" and "ru+eu".
+UNCERTAIN_RESERVATIONS = {
+    "ua": "    uncertainty: {reservation: {low: 0.1, high: 0.4}}\n",
+    "eu": "    uncertainty: {reservation: {low: 0.1, high: 0.3}}\n",
+}
+PARTIES = {"ua", "ru", "eu"}
+# Per-party mappings that may name every party: outcomes of packages shown to everyone.
+OUTCOME_PARENTS = {"utilities", "accepts", "utility"}
+
+
+def _party_keys(obj: Any, path: str = "") -> list[tuple[str, str, Any]]:
+    """(path, key, value) of every mapping key naming a party, alone or joined by "+"."""
+    out = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            parts = set(str(k).split("+"))
+            if parts <= PARTIES:
+                out.append((path, str(k), v))
+            out += _party_keys(v, f"{path}/{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out += _party_keys(v, f"{path}/{i}")
+    return out
+
+
+def _keys(obj: Any) -> set[str]:
+    if isinstance(obj, dict):
+        return set(map(str, obj)) | {k for v in obj.values() for k in _keys(v)}
+    if isinstance(obj, list):
+        return {k for v in obj for k in _keys(v)}
+    return set()
+
+
+@pytest.mark.parametrize("role", ["ua_del", "obs"])
+def test_published_results_reveal_no_hidden_preference(world: Any, role: str,
+                                                       markers: dict[str, list[str]]) -> None:
+    """Published score, solve and robustness results, as a delegate and an observer get them:
+    a hidden party appears only with the outcome of a package shown (its utility, whether it
+    accepts); acceptance patterns are summed down to the viewer's own party; numbers mixing
+    the hidden parties' preferences (objective, euclidean distance, everyone-accepts rate,
+    Pareto efficiency) are gone."""
+    sid, med = world.sid, world["med"]
+    text = med.get(f"/api/scenarios/{sid}/download").text
+    for party, line in UNCERTAIN_RESERVATIONS.items():
+        text = text.replace(f"  {party}:\n", f"  {party}:\n{line}", 1)
+    assert med.put(f"/api/scenarios/{sid}", json={"base_version": 1, "text": text}
+                   ).status_code == 200
+    jobs = {kind: med.post(f"/api/scenarios/{sid}/jobs", json=body).json()["id"]
+            for kind, body in [("robustness", {"kind": "robustness", "samples": 400,
+                                               "plan": "p2"}),
+                               ("solve", {"kind": "solve", "method": "nash", "top": 2}),
+                               ("score", {"kind": "score"})]}
+    world.wait()
+    full = {k: med.get(f"/api/scenarios/{sid}/jobs/{j}").json()["result"]
+            for k, j in jobs.items()}
+    # the mediator's results really hold what must not leak: the test is not vacuous
+    assert any("+" in k and k != "ru" for k in full["robustness"]["patterns"])
+    assert "all_accept" in full["robustness"] and "euclidean" in full["score"]["plans"][0]["nash"]
+    assert "objective" in full["solve"]["solve"]["packages"][0]
+    for j in jobs.values():
+        assert med.post(f"/api/scenarios/{sid}/jobs/{j}/publish",
+                        json={"published": True}).status_code == 200
+
+    own = {"ua"} if role == "ua_del" else set()
+    got = {}
+    for kind, j in jobs.items():
+        r = world[role].get(f"/api/scenarios/{sid}/jobs/{j}")
+        assert r.status_code == 200
+        assert not any(m in r.text for p, ms in markers.items() if p not in own for m in ms)
+        got[kind] = r.json()["result"]
+        for path, key, value in _party_keys(got[kind]):
+            if set(key.split("+")) <= own:
+                continue
+            parent = path.rsplit("/", 1)[-1]
+            assert parent in OUTCOME_PARENTS and "+" not in key and (
+                value is None or isinstance(value, bool | int | float)), \
+                f"{role} gets {kind} result {path}/{key} = {value!r}"
+        # mixes of every party's preferences; and, for an observer, any party's own detail
+        banned = {"euclidean", "objective", "all_accept_ci95", "pareto_efficient"}
+        if not own:
+            banned |= {"margin", "reservation", "red_lines_crossed", "gains", "ideal"}
+        assert not banned & _keys(got[kind]), f"{role} gets {banned & _keys(got[kind])}"
+
+    rob = got["robustness"]
+    assert "all_accept" not in rob  # the everyone-accepts rate; the stated one stays below
+    assert set(rob["stated"]["accepts"]) == PARTIES  # the outcome of the plan itself
+    assert all(t.startswith("ua:") for t in rob["uncertain"]) and (own or not rob["uncertain"])
+    if own:
+        # the patterns now say only how often ua accepts, which its own rate already says
+        p_ua = full["robustness"]["accept"]["ua"]
+        assert 0 < p_ua < 1
+        assert set(rob["patterns"]) == {"ua", "none"}
+        assert rob["patterns"]["ua"] == pytest.approx(p_ua)
+        assert rob["patterns"]["none"] == pytest.approx(1 - p_ua)
+        assert set(rob["accept"]) == {"ua"} and set(rob["utility"]) == {"ua"}
+    else:
+        assert "patterns" not in rob and rob["accept"] == {} and rob["utility"] == {}
+    solve = got["solve"]["solve"]
+    assert set(solve["disagreement"]) == own
+    assert [set(p["utilities"]) for p in solve["packages"]] == [PARTIES] * 2
+    plan = got["score"]["plans"][0]
+    assert {v["id"] for v in plan["parties"]} == PARTIES
+    assert set(plan["nash"]["distance"]) == own and set(plan["concessions"]) == own

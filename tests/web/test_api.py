@@ -258,10 +258,6 @@ def test_robustness_job(world: Any) -> None:
     sid, med = world.sid, world["med"]
     r = med.post(f"/api/scenarios/{sid}/jobs", json={"kind": "robustness", "samples": 200,
                                                      "plan": "p2"})
-    if r.status_code == 404:
-        import pytest
-
-        pytest.skip("accord.uncertainty has not landed")
     assert r.status_code == 202, r.text
     job = _wait(med, sid, r.json()["id"])
     assert job["status"] == "done", job
@@ -278,10 +274,22 @@ def test_downloads(world: Any, markers: dict[str, list[str]]) -> None:
     j = world["obs"].get(f"/api/scenarios/{sid}/download?format=json")
     assert j.status_code == 200 and "preferences" not in j.json()
     rep = world["med"].get(f"/api/scenarios/{sid}/report")
-    assert rep.status_code in (200, 404)  # 404 until accord.report lands
-    if rep.status_code == 200:
-        assert rep.text.lstrip().lower().startswith("<!doctype html")
-        assert "sandbox" in rep.headers["content-security-policy"]
+    assert rep.status_code == 200, rep.text
+    assert rep.text.lstrip().lower().startswith("<!doctype html")
+    assert "sandbox" in rep.headers["content-security-policy"]
+
+
+def test_only_the_mediator_downloads_the_report(world: Any) -> None:
+    """A report compares the parties; a delegate's or observer's view has at most one scored
+    party, so they get a plain 403 (not a 422 that always fails) and no link to it."""
+    sid = world.sid
+    for role in ("ua_del", "ru_del", "obs"):
+        r = world[role].get(f"/api/scenarios/{sid}/report")
+        assert r.status_code == 403, (role, r.status_code, r.text)
+        assert "download report" in r.json()["detail"]
+        assert 'id="download-report"' not in world[role].get(f"/scenarios/{sid}").text
+    assert world["outsider"].get(f"/api/scenarios/{sid}/report").status_code == 404
+    assert 'id="download-report"' in world["med"].get(f"/scenarios/{sid}").text
 
 
 def test_create_from_json_and_reject_bad_text(world: Any) -> None:
@@ -324,3 +332,23 @@ def test_pages_render_for_each_role(world: Any, markers: dict[str, list[str]]) -
     r = world["med"].get("/static/vendor/plotly.min.js")
     assert r.status_code == 200 and len(r.content) > 100_000
     assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_core_analyses_are_imported_plainly(world: Any) -> None:
+    """accord.solve, .evaluate, .report, .uncertainty and .io.genius are part of accord: the web
+    layer imports them without "not available" fallbacks, and takes the solver's method list
+    from accord.solve itself."""
+    import ast
+    import inspect
+
+    from accord.solve import METHODS
+    from accord.web import service
+
+    tree = ast.parse(inspect.getsource(service))
+    guarded = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.ExceptHandler)
+               and isinstance(n.type, ast.Name) and n.type.id == "ImportError"]
+    assert guarded == [], f"ImportError fallbacks at service.py lines {guarded}"
+    assert "import_module" not in inspect.getsource(service)
+    r = world["med"].post(f"/api/scenarios/{world.sid}/jobs", json={"kind": "solve",
+                                                                     "method": "nope"})
+    assert r.status_code == 422 and r.json()["detail"].endswith(", ".join(METHODS))
