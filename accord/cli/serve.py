@@ -111,12 +111,9 @@ def users_add(
 @users_app.command("list")
 def users_list(database: DatabaseOpt = None) -> None:
     """List the workspace users."""
-    from sqlalchemy import select
-
-    from accord.store.models import User
-
     store = _open_store(database)
-    with store.tx() as s:
-        for u in s.scalars(select(User).order_by(User.id)):
+    try:
+        for u in store.users():
             print(f"{u.username}\t{'admin' if u.is_admin else 'user'}")
-    store.close()
+    finally:
+        store.close()

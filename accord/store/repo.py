@@ -167,6 +167,11 @@ class Store:
         except IntegrityError:
             raise Duplicate(f"user {username!r} exists") from None
 
+    def users(self) -> list[User]:
+        """Every user, oldest first."""
+        with self.tx() as s:
+            return list(s.scalars(select(User).order_by(User.id)))
+
     def user_by_name(self, username: str) -> User | None:
         with self.tx() as s:
             return s.scalar(select(User).where(User.username == username))

@@ -1,4 +1,5 @@
-"""`accord users add` on a real SQLite file: the first user is the administrator."""
+"""`accord users add` and `accord users list` on a real SQLite file: the first user is the
+administrator."""
 
 from __future__ import annotations
 
@@ -31,4 +32,9 @@ def test_users_add(tmp_path: Path) -> None:
     from accord.web.security import verify_password
 
     assert verify_password(alice.password_hash, "a good long password")
+    assert [u.username for u in store.users()] == ["alice", "bob"]
     store.close()
+    listed = subprocess.run([sys.executable, "-m", "accord", "users", "list", "--database", db],
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == ["alice\tadmin", "bob\tuser"]
