@@ -72,7 +72,8 @@ def analyze_cmd(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown")
                    ] = Format.text,
     no_improvement: Annotated[bool, typer.Option(
-        "--no-improvement", help="Skip the exact search for a better package.")] = False,
+        "--no-improvement",
+        help="Skip the exact searches (a better package; the Nash and KS references).")] = False,
 ) -> None:
     """Score every plan for every party: utility, walk-away, red lines, concessions, and the
     package that would leave everyone better off.
@@ -91,23 +92,14 @@ def analyze_cmd(
     if not s.preferences:
         fail(f"{scenario}: no party has preferences, so there is nothing to score",
              "add a `preferences:` block for at least one party")
-    result = analyze(s, plan or None, find_improvement=not no_improvement)
-    _extend(result)
+    result = analyze(s, plan or None, find_improvement=not no_improvement,
+                     references=not no_improvement)
     if fmt == Format.json:
         emit_json(result.to_dict())
     elif fmt == Format.markdown:
         console.print(render_markdown(result), markup=False, highlight=False, soft_wrap=True)
     else:
         render_text(result)
-
-
-def _extend(result: Analysis) -> None:
-    """Later features (solvers' distances, ...) add keys here through their own hook."""
-    try:
-        from accord.solve import analysis_extras  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    analysis_extras(result)
 
 
 def schema() -> None:

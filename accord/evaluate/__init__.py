@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from accord.evaluate.plan import (
@@ -23,7 +23,6 @@ class Analysis:
     scenario: Scenario
     model: CompiledModel
     plans: list[PlanScore]
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -32,17 +31,25 @@ class Analysis:
             "note": self.scenario.note,
             "parties_scored": list(self.model.party_ids),
             "plans": [p.to_dict() for p in self.plans],
-            **self.extras,
         }
 
 
 def analyze(scenario: Scenario, plans: list[str] | None = None,
-            model: CompiledModel | None = None, find_improvement: bool = True) -> Analysis:
-    """Score the named plans (all when None) for every party with preferences."""
+            model: CompiledModel | None = None, find_improvement: bool = True,
+            references: bool = False) -> Analysis:
+    """Score the named plans (all when None) for every party with preferences.
+
+    `references`: also measure each plan against the Nash and Kalai-Smorodinsky packages.
+    """
+    from accord.evaluate.references import add_references
+
     model = model if model is not None else compile_scenario(scenario)
     ids = plans if plans is not None else [p.id for p in scenario.plans]
     scores = [score_plan(scenario, model, pid, find_improvement=find_improvement) for pid in ids]
-    return Analysis(scenario, model, scores)
+    result = Analysis(scenario, model, scores)
+    if references:
+        add_references(result)
+    return result
 
 
 __all__ = [

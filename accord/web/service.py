@@ -8,7 +8,6 @@ used so that starting the server does not load them.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import io
 import json
@@ -429,11 +428,9 @@ def run_score(scenario: Scenario, plans: list[str] | None, improvement: bool) ->
     """accord.evaluate's analysis, with the solvers' extras (distance to the Nash and
     Kalai-Smorodinsky packages)."""
     from accord.evaluate import analyze
-    from accord.solve import analysis_extras
 
-    result = analyze(scenario, plans or None, find_improvement=improvement)
-    with contextlib.suppress(Exception):  # extras are optional decoration
-        analysis_extras(result)
+    result = analyze(scenario, plans or None, find_improvement=improvement,
+                     references=improvement)
     return _plain(result.to_dict())
 
 

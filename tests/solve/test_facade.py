@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 
 from accord.evaluate import analyze
-from accord.solve import analysis_extras, solve
+from accord.solve import solve
 
 
 def test_analysis_extras_distance_and_moves(small_scenario) -> None:  # type: ignore[no-untyped-def]
-    result = analyze(small_scenario)
-    analysis_extras(result)
+    result = analyze(small_scenario, references=True)
     model = result.model
     nash = solve(model, "nash").packages[0]
     for score in result.plans:
