@@ -239,10 +239,15 @@ def robust_plan_cmd(
         fail(f"--replications {replications} must be at least 1", "use e.g. --replications 3")
     model = compile_scenario(s)
     chosen = parse_parties(list(model.party_ids), parties)
-    with _executor(workers, scheduler) as ex, _progress("scoring", fmt) as progress:
-        res = robust_plan(s, samples=samples, seed=seed, saa_samples=saa_samples,
-                          replications=replications, time_limit=time_limit, model=model,
-                          parties=chosen if parties else None, executor=ex, progress=progress)
+    try:
+        with _executor(workers, scheduler) as ex, _progress("scoring", fmt) as progress:
+            res = robust_plan(s, samples=samples, seed=seed, saa_samples=saa_samples,
+                              replications=replications, time_limit=time_limit, model=model,
+                              parties=chosen if parties else None, executor=ex,
+                              progress=progress)
+    except ValueError as exc:
+        fail(f"{scenario}: {exc}", "add a plan to the scenario to score, or choose parties "
+             "whose red lines leave a package (--parties)")
     d = res.to_dict()
     if fmt == Format.json:
         emit_json(d)

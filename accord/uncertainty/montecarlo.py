@@ -23,7 +23,13 @@ from numpy.random import PCG64, SeedSequence
 from numpy.typing import NDArray
 
 from accord.model.compiled import FloatArray, IntArray
-from accord.uncertainty.spec import UncertaintySpec, fixed_reservation
+from accord.uncertainty.spec import (
+    Levels,
+    PartyDraws,
+    UncertaintySpec,
+    fixed_reservation,
+    stated_accepts,
+)
 
 BLOCK = 1 << 16
 """Samples per block: the unit of seeding and of work."""
@@ -32,7 +38,6 @@ NBINS = 1000
 Z95 = 1.959963984540054
 MAX_PATTERN_PARTIES = 10
 
-Levels = NDArray[np.uint16]
 DrawFn = Callable[[int], Levels]
 """slot -> (n,) table levels for one party."""
 
@@ -59,51 +64,11 @@ def party_utilities(spec: UncertaintySpec, p: int, packages: IntArray, draw: Dra
                     n: int) -> tuple[NDArray[np.float32] | None, NDArray[np.float32] | None]:
     """(K, n) sampled utilities of party p for K packages and (n,) walk-aways, from `draw`.
 
-    Either is None where it is not random (the stated numbers then apply exactly).
+    Either is None where it is not random (the stated numbers then apply exactly). The
+    formula is `PartyDraws.utilities`, shared with the robust search and the sensitivity runs.
     """
-    m = spec.model
-    res = spec.table(p, 0)[draw(0)] if spec.random_reservation[p] else None
-    support = spec.weight_issues(p)
-    random_w = bool(spec.random_weights[p])
-    rv = spec.random_values[p]
-    if not random_w and not any(rv[i, packages[:, i]].any() for i in support):
-        return None, res
-    den: NDArray[np.float32] | None = None
-    gam: dict[int, NDArray[np.float32]] = {}
-    if random_w:
-        den = np.zeros(n, dtype=np.float32)
-        for i in support:
-            g = spec.table(p, 1 + int(i))[draw(1 + int(i))]
-            gam[int(i)] = g
-            den += g
-    vals: dict[tuple[int, int], NDArray[np.float32]] = {}
-    out = np.empty((packages.shape[0], n), dtype=np.float32)
-    tmp = np.empty(n, dtype=np.float32)
-    for k, row in enumerate(packages):
-        num = np.zeros(n, dtype=np.float32)
-        const = 0.0
-        for i in support:
-            ii, o = int(i), int(row[i])
-            if rv[ii, o]:
-                v = vals.get((ii, o))
-                if v is None:
-                    slot = spec.value_slot(ii, o)
-                    v = vals[(ii, o)] = spec.table(p, slot)[draw(slot)]
-                if random_w:
-                    np.multiply(gam[ii], v, out=tmp)
-                else:
-                    np.multiply(v, np.float32(m.weights[p, ii]), out=tmp)
-                num += tmp
-            elif random_w:
-                num += gam[ii] * np.float32(m.values[p, ii, o])
-            else:
-                const += float(m.table[p, ii, o])
-        if den is not None:
-            num /= den
-        if const:
-            num += np.float32(const)
-        out[k] = num
-    return out, res
+    d = PartyDraws(spec, p, draw, n)
+    return d.utilities(packages), d.reservation
 
 
 @dataclass
@@ -323,7 +288,7 @@ def reduce_tallies(spec: UncertaintySpec, packages: IntArray, labels: Sequence[s
     pats = sum((t.patterns for t in ts), np.zeros((n_k, width), dtype=np.int64))
     hist = sum((t.hist for t in ts), np.zeros((n_k, n_p, NBINS), dtype=np.int64))
     viol = m.violations(pk)  # (K, P, I)
-    stated_acc = m.accepts(pk)
+    stated_acc = stated_accepts(spec, pk)
     stated_u = m.utilities(pk).reshape(n_k, n_p)
     outcomes = []
     for k in range(n_k):

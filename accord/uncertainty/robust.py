@@ -28,43 +28,40 @@ from scipy.stats import t as student_t
 
 from accord.model import CompiledModel, Scenario, compile_scenario
 from accord.model.compiled import FloatArray, IntArray
+from accord.solve.base import explain_infeasible, make_problem
+from accord.solve.milp import PackageProgram
 from accord.uncertainty.distributed import Executor
 from accord.uncertainty.montecarlo import BLOCK, MonteCarloResult, _Stream, wilson
 from accord.uncertainty.run import Progress, monte_carlo
-from accord.uncertainty.spec import UncertaintySpec, compile_uncertainty, fixed_reservation
+from accord.uncertainty.spec import (
+    PartyDraws,
+    UncertaintySpec,
+    compile_uncertainty,
+    fixed_reservation,
+)
 
 SAA_STREAM = 1
 """Seed-sequence stream of the SAA samples; replication m is block m of it."""
 
 
-def sample_tensors(spec: UncertaintySpec, n: int, seed: int, *, stream: int = SAA_STREAM,
-                   block: int = 0) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(n, P, I) weights, (n, P, I, O) values and (n, P) walk-aways of one block's samples.
+def sample_tables(spec: UncertaintySpec, n: int, seed: int, *, stream: int = SAA_STREAM,
+                  block: int = 0) -> tuple[FloatArray, FloatArray]:
+    """(n, P, I, O) utility tables and (n, P) walk-aways of one block's samples.
 
-    The same draws the Monte Carlo engine uses for this (stream, block): evaluating a package
-    by gathers on these tensors gives the engine's utilities.
+    The same draws and formula (`PartyDraws`) the Monte Carlo engine uses for this (stream,
+    block): a package's utility under sample s is the sum of its entries in tables[s, p].
     """
     if not 0 < n <= BLOCK:
         raise ValueError(f"n must be in 1..{BLOCK}")
     m = spec.model
-    n_p, n_i, n_o = m.values.shape
-    w = np.broadcast_to(m.weights, (n, n_p, n_i)).copy()
-    v = np.broadcast_to(m.values, (n, n_p, n_i, n_o)).copy()
-    r = np.broadcast_to(fixed_reservation(spec), (n, n_p)).copy()
-    for p in range(n_p):
-        st = _Stream(seed, stream, block, p, n)
-        for s in spec.slots(p):
-            col = spec.table(p, s)[st(s)].astype(np.float64)
-            if s == 0:
-                r[:, p] = col
-            elif s <= n_i:
-                w[:, p, s - 1] = col
-            else:
-                i, o = divmod(s - 1 - n_i, n_o)
-                v[:, p, i, o] = col
-        if spec.random_weights[p]:
-            w[:, p] /= w[:, p].sum(axis=1, keepdims=True)
-    return w, v, r
+    tables = np.empty((n, *m.values.shape))
+    r = np.broadcast_to(fixed_reservation(spec), (n, m.n_parties)).copy()
+    for p in range(m.n_parties):
+        d = PartyDraws(spec, p, _Stream(seed, stream, block, p, n), n)
+        tables[:, p] = d.table()
+        if d.reservation is not None:
+            r[:, p] = d.reservation
+    return tables, r
 
 
 @dataclass
@@ -139,43 +136,44 @@ def _summary(o: Any) -> dict[str, Any]:
 
 
 def red_line_clash(m: CompiledModel) -> str | None:
-    """Where the scored parties' red lines leave an issue without any allowed option."""
-    allowed = np.logical_not(np.any(m.forbidden, axis=0))
-    for i in np.flatnonzero(~allowed.any(axis=1)):
-        parts = []
-        for p, pid in enumerate(m.party_ids):
-            opts = [m.options[i][o] for o in np.flatnonzero(m.forbidden[p, i, :m.n_options[i]])]
-            if opts:
-                parts.append(f"{pid} forbids {', '.join(opts)}")
-        who = "; ".join(parts)
-        return f"on issue {m.issue_ids[i]!r} every option is behind a red line ({who})"
-    return None
+    """Where the scored parties' red lines leave an issue without any allowed option (the
+    solver's own explanation), or None."""
+    problem = make_problem(m, individual_rationality=False)
+    if all(len(opts) for opts in problem.allowed):
+        return None
+    return explain_infeasible(problem, lambda parties: None)
 
 
-def saa_milp(spec: UncertaintySpec, w: FloatArray, v: FloatArray, r: FloatArray, *,
+def saa_milp(spec: UncertaintySpec, tables: FloatArray, r: FloatArray, *,
              time_limit: float | None = None) -> Replication:
-    """max (1/N) sum_s z_s subject to every party accepting under sample s when z_s = 1."""
+    """max (1/N) sum_s z_s subject to every party accepting under sample s when z_s = 1.
+
+    Columns: the package binaries of `PackageProgram` (same layout, same red-line bounds, same
+    decoding), then one binary z_s per sample. PackageProgram's auxiliaries are continuous, and
+    z must be integral, so the program is passed to HiGHS here.
+    """
     t0 = time.perf_counter()
     m = spec.model
-    n = w.shape[0]
+    n = tables.shape[0]
     keep = ~m.padding
-    n_bin = int(m.offsets[-1])
-    upper_x = np.where(m.flat_forbidden.any(axis=0), 0.0, 1.0)
+    prog = PackageProgram(m)
+    n_bin = prog.n_bin
     allowed = np.logical_not(np.any(m.forbidden, axis=0))  # (I, O)
     issue_of = np.repeat(np.arange(m.n_issues), m.n_options)
     rows = [csr_matrix((np.ones(n_bin), (issue_of, np.arange(n_bin))),
                        shape=(m.n_issues, n_bin + n))]
     lbs, ubs = [np.ones(m.n_issues)], [np.ones(m.n_issues)]
     z_upper = np.ones(n)
+    fixed_r = fixed_reservation(spec)
     for p in range(m.n_parties):
         if not spec.is_random(p):
             # A party without uncertainty must accept outright.
             coef = m.flat_table[p]
             rows.append(csr_matrix(np.concatenate([coef, np.zeros(n)])[None]))
-            lbs.append(np.array([m.reservation[p] - 1e-9]))
+            lbs.append(np.array([fixed_r[p] - 1e-9]))
             ubs.append(np.array([np.inf]))
             continue
-        table = (w[:, p, :, None] * v[:, p])  # (n, I, O)
+        table = tables[:, p]  # (n, I, O)
         lo = np.where(allowed[None], table, np.inf).min(axis=2)
         hi = np.where(allowed[None], table, -np.inf).max(axis=2)
         lo = np.where(np.isfinite(lo), lo, 0.0).sum(axis=1)
@@ -196,7 +194,7 @@ def saa_milp(spec: UncertaintySpec, w: FloatArray, v: FloatArray, r: FloatArray,
     if time_limit is not None:
         options["time_limit"] = time_limit
     res = milp(c, integrality=np.ones(n_bin + n),
-               bounds=Bounds(np.zeros(n_bin + n), np.concatenate([upper_x, z_upper])),
+               bounds=Bounds(np.zeros(n_bin + n), np.concatenate([prog.upper, z_upper])),
                constraints=LinearConstraint(vstack(rows).tocsr(), np.concatenate(lbs),
                                             np.concatenate(ubs)),
                options=options)
@@ -204,9 +202,7 @@ def saa_milp(spec: UncertaintySpec, w: FloatArray, v: FloatArray, r: FloatArray,
     if res.x is None:
         status = "infeasible" if res.status == 2 else "no solution in time"
         return Replication(n, status, None, 0.0 if res.status == 2 else 1.0, None, secs)
-    x = np.asarray(res.x)
-    package = np.array([int(np.argmax(x[m.offsets[i]:m.offsets[i + 1]]))
-                        for i in range(m.n_issues)], dtype=np.int64)
+    package = prog.decode(np.asarray(res.x))
     obj = float(-res.fun)
     bound = getattr(res, "mip_dual_bound", None)
     bound_v = float(-bound) if bound is not None and np.isfinite(bound) else obj
@@ -229,7 +225,7 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
     notes: list[str] = []
     clash = red_line_clash(model)
     if clash:
-        notes.append(f"no package respects every red line: {clash}; P(all accept) is 0 for "
+        notes.append(f"{clash}; P(all accept) is 0 for "
                      "every package (choose parties to drop, or revisit a red line)")
     reps: list[Replication] = []
     labels: list[str] = []
@@ -244,8 +240,8 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
         return label
 
     for rep in range(replications):
-        w, v, r = sample_tensors(spec, saa_samples, seed, block=rep)
-        res = saa_milp(spec, w, v, r, time_limit=time_limit)
+        tables, r = sample_tables(spec, saa_samples, seed, block=rep)
+        res = saa_milp(spec, tables, r, time_limit=time_limit)
         reps.append(res)
         if res.package is not None:
             add(f"saa-{rep + 1}", res.package)
@@ -266,7 +262,8 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
         for plan in scenario.plans:
             add(plan.id, model.encode(dict(plan.choices)))
     if not cands:
-        raise ValueError("no candidate package: every replication failed and no plan given")
+        why = clash or "no SAA replication found a package and there is no Nash package"
+        raise ValueError(f"no candidate package to score: {why}; and no plan is given")
     ev = monte_carlo(spec, np.stack(cands), samples, seed, labels=labels, executor=executor,
                      progress=progress)
     best = max(ev.packages, key=lambda o: (o.p_all, o.label.startswith("saa"))).label

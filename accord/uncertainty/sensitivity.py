@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,14 @@ from scipy import stats
 from accord.model import CompiledModel, Scenario, compile_scenario
 from accord.model.compiled import IntArray
 from accord.uncertainty.montecarlo import BLOCK, Levels, _Stream, party_utilities
-from accord.uncertainty.spec import LEVELS, Assumption, UncertaintySpec, compile_uncertainty
+from accord.uncertainty.spec import (
+    LEVELS,
+    Assumption,
+    UncertaintySpec,
+    compile_uncertainty,
+    fixed_reservation,
+    stated_accepts,
+)
 
 OAT_STREAM = 2
 """Seed-sequence stream of the one-at-a-time draws (0 is the Monte Carlo, 1 the robust search)."""
@@ -180,9 +187,9 @@ def _accepts(spec: UncertaintySpec, p: int, x: IntArray, draw: Callable[[int], L
         return np.zeros(n, dtype=bool)
     u, r = party_utilities(spec, p, x[None], draw, n)
     if u is None and r is None:
-        return np.full(n, bool(m.accepts(x)[0, p]))
+        return np.full(n, bool(stated_accepts(spec, x)[0, p]))
     uu = u[0] if u is not None else np.float32(m.utilities(x)[p])
-    rr = r if r is not None else np.float32(spec.res_low[p])
+    rr = r if r is not None else np.float32(fixed_reservation(spec)[p])
     return np.broadcast_to(uu >= rr, (n,)).copy()
 
 
@@ -203,22 +210,24 @@ def _marginal(spec: UncertaintySpec, p: int, slot: int, q: float) -> float:
 
 
 def _margin_at(spec: UncertaintySpec, p: int, x: IntArray, slot: int, value: float) -> float:
-    """The party's utility minus walk-away at stated numbers, with one of them replaced."""
+    """The party's utility minus walk-away at stated numbers, with one of them replaced (a
+    weight moves with the others rescaled to keep the sum 1), as the compiled model has it."""
     m = spec.model
-    w = m.weights[p].astype(float).copy()
-    v = m.values[p][np.arange(m.n_issues), x].astype(float).copy()
-    r = float(spec.res_low[p]) if not spec.random_reservation[p] else float(m.reservation[p])
     if slot == 0:
-        r = value
-    elif slot <= m.n_issues:
+        return float(m.utilities(x)[p]) - value
+    one = m.restrict([m.party_ids[p]])
+    w, v = one.weights.copy(), one.values.copy()
+    if slot <= m.n_issues:
         i = slot - 1
-        rest = 1.0 - w[i]
-        w = w * ((1.0 - value) / rest) if rest > 0 else w
-        w[i] = value
+        rest = 1.0 - w[0, i]
+        if rest > 0:
+            w *= (1.0 - value) / rest
+        w[0, i] = value
     else:
         i = (slot - 1 - m.n_issues) // int(spec.value_a.shape[2])
-        v[i] = value
-    return float(w @ v - r)
+        v[0, i, int(x[i])] = value
+    moved = replace(one, weights=w, values=v)
+    return float(moved.utilities(x)[0]) - float(fixed_reservation(spec)[p])
 
 
 def _spread(spec: UncertaintySpec, p: int, kind: str, i: int, o: int) -> float | None:
@@ -239,9 +248,11 @@ def break_even(spec: UncertaintySpec, x: IntArray) -> list[Flip]:
     out: list[Flip] = []
     inside = m.within_red_lines(x)[0]
     u = m.utilities(x)
+    fixed_r = fixed_reservation(spec)
+    verdicts = stated_accepts(spec, x)[0]
     for p, pid in enumerate(m.party_ids):
-        r = float(spec.res_low[p]) if not spec.random_reservation[p] else float(m.reservation[p])
-        accepts = bool(inside[p] and u[p] >= r - 1e-12)
+        r = float(fixed_r[p])
+        accepts = bool(verdicts[p])
         to = "rejects" if accepts else "accepts"
         if not inside[p]:
             crossed = [m.issue_ids[i] for i in np.flatnonzero(m.violations(x)[0, p])]
@@ -327,7 +338,8 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
                 m.party_ids[p], a.label, a.kind, a.issue, a.option, stated, lo, hi,
                 _margin_at(spec, p, x, s, lo), _margin_at(spec, p, x, s, hi),
                 res[0][0], res[1][0], res[0][1], res[1][1]))
-    tornado.sort(key=lambda e: (-e.swing, -e.margin_swing, e.assumption))
+    # margins are sums of floats: round off the last bits so equal swings sort by name
+    tornado.sort(key=lambda e: (-e.swing, -round(e.margin_swing, 12), e.assumption))
 
     # Variance-based, per party over its inputs, and for all over groups of inputs.
     sobol: list[SobolIndex] = []
@@ -353,13 +365,11 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
     sobol.extend(_sobol_all(spec, x, slots, sobol_n, seed, notes))
 
     stated_u = m.utilities(x)
-    inside = m.within_red_lines(x)[0]
-    fixed_r = [float(spec.res_low[p]) if not spec.random_reservation[p]
-               else float(m.reservation[p]) for p in range(n_p)]
+    fixed_r = fixed_reservation(spec)
+    verdicts = stated_accepts(spec, x)[0]
     return SensitivityResult(
         scenario=m.scenario_id, plan=plan, seed=seed, samples=samples, sobol_n=sobol_n,
-        stated_accepts={pid: bool(inside[p] and stated_u[p] >= fixed_r[p] - 1e-12)
-                        for p, pid in enumerate(m.party_ids)},
+        stated_accepts={pid: bool(verdicts[p]) for p, pid in enumerate(m.party_ids)},
         stated_margin={pid: float(stated_u[p] - fixed_r[p]) for p, pid in enumerate(m.party_ids)},
         tornado=tornado, sobol=sobol, flips=break_even(spec, x), notes=notes)
 
@@ -367,7 +377,7 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
 def _stated(spec: UncertaintySpec, p: int, x: IntArray, slot: int) -> float:
     m = spec.model
     if slot == 0:
-        return float(m.reservation[p])
+        return float(fixed_reservation(spec)[p])
     if slot <= m.n_issues:
         return float(m.weights[p, slot - 1])
     i = (slot - 1 - m.n_issues) // int(spec.value_a.shape[2])

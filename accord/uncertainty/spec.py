@@ -21,6 +21,7 @@ within 1 / (2 LEVELS) of the exact one in Kolmogorov distance.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -227,5 +228,109 @@ def compile_uncertainty(scenario: Scenario, model: CompiledModel) -> Uncertainty
 
 
 def fixed_reservation(spec: UncertaintySpec) -> FloatArray:
-    """(P,) the walk-away used where it is not random (the block's point interval, else stated)."""
+    """(P,) the walk-away used where it is not random (the block's point interval, else stated).
+
+    Every verdict in this package compares against this, never `model.reservation` directly,
+    so a point interval `{low: x, high: x}` counts the same everywhere.
+    """
     return np.where(spec.random_reservation, spec.model.reservation, spec.res_low)
+
+
+def stated_accepts(spec: UncertaintySpec, packages: NDArray[np.int64]) -> BoolArray:
+    """(N, P) verdicts at the stated numbers: within the red lines and the compiled model's
+    utility at least the fixed walk-away (`fixed_reservation`)."""
+    m = spec.model
+    x = np.asarray(packages, dtype=np.intp).reshape(-1, m.n_issues)
+    return m.within_red_lines(x) & (m.utilities(x) >= fixed_reservation(spec) - 1e-12)
+
+
+Levels = NDArray[np.uint16]
+Sample = NDArray[np.float32]
+
+
+class PartyDraws:
+    """One party's sampled numbers for n samples, and the one formula for sampled utilities.
+
+    u(x) = sum_i g_i v_i(x_i) / sum_i g_i over the issues the party weights, where g_i is issue
+    i's Gamma variate when weights are random (the Dirichlet, normalised at the end) or its
+    stated weight (which sums to 1, so no division), and v_i the drawn or stated value. Where
+    neither is random the term is the compiled model's `table` entry. `draw(slot)` gives the
+    (n,) table levels of one random input; inputs are drawn on first use.
+    """
+
+    def __init__(self, spec: UncertaintySpec, p: int, draw: Callable[[int], Levels],
+                 n: int) -> None:
+        self.spec, self.p, self.draw, self.n = spec, p, draw, n
+        self.support = spec.weight_issues(p)
+        self.random_w = bool(spec.random_weights[p])
+        self._values: dict[tuple[int, int], Sample] = {}
+        self._gamma: dict[int, Sample] = {}
+        self.den: Sample | None = None
+        if self.random_w:
+            den = np.zeros(n, dtype=np.float32)
+            for i in self.support:
+                g = spec.table(p, 1 + int(i))[draw(1 + int(i))]
+                self._gamma[int(i)] = g
+                den += g
+            self.den = den
+        self.reservation: Sample | None = (spec.table(p, 0)[draw(0)]
+                                           if spec.random_reservation[p] else None)
+
+    def random_utility(self, packages: NDArray[np.int64]) -> bool:
+        """Whether any of these packages' utilities is random for this party."""
+        rv = self.spec.random_values[self.p]
+        return self.random_w or any(bool(rv[i, packages[:, i]].any()) for i in self.support)
+
+    def value(self, i: int, o: int) -> Sample:
+        v = self._values.get((i, o))
+        if v is None:
+            slot = self.spec.value_slot(i, o)
+            v = self._values[(i, o)] = self.spec.table(self.p, slot)[self.draw(slot)]
+        return v
+
+    def term(self, i: int, o: int, out: Sample | None = None) -> Sample | float:
+        """g_i v_i(o): option o of issue i's share of the utility before normalisation; a
+        float where nothing in it is random."""
+        m, p = self.spec.model, self.p
+        if self.spec.random_values[p, i, o]:
+            v = self.value(i, o)
+            if self.random_w:
+                return np.multiply(self._gamma[i], v, out=out)
+            return np.multiply(v, np.float32(m.weights[p, i]), out=out)
+        if self.random_w:
+            return np.multiply(self._gamma[i], np.float32(m.values[p, i, o]), out=out)
+        return float(m.table[p, i, o])
+
+    def utilities(self, packages: NDArray[np.int64]) -> NDArray[np.float32] | None:
+        """(K, n) sampled utilities of K packages; None when none of them is random."""
+        if not self.random_utility(packages):
+            return None
+        n = self.n
+        out = np.empty((packages.shape[0], n), dtype=np.float32)
+        tmp = np.empty(n, dtype=np.float32)
+        for k, row in enumerate(packages):
+            num = np.zeros(n, dtype=np.float32)
+            const = 0.0
+            for i in self.support:
+                t = self.term(int(i), int(row[i]), out=tmp)
+                if isinstance(t, float):
+                    const += t
+                else:
+                    num += t
+            if self.den is not None:
+                num /= self.den
+            if const:
+                num += np.float32(const)
+            out[k] = num
+        return out
+
+    def table(self) -> FloatArray:
+        """(n, I, O) each option's share of the utility per sample: the compiled model's
+        `table` under the drawn numbers (a package's utility is the sum of its entries)."""
+        m = self.spec.model
+        out = np.zeros((self.n, m.n_issues, m.values.shape[2]))
+        for i in self.support:
+            for o in range(int(m.n_options[i])):
+                t = self.term(int(i), o)
+                out[:, i, o] = t / self.den if self.den is not None else t
+        return out

@@ -61,3 +61,16 @@ def test_sensitivity_and_robust_plan_json(cli, write_scenario, small_data) -> No
     assert r.code == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["best"]["all_accept"] == d["all_accept"] and d["replications"]
+
+
+def test_robust_plan_without_candidates_is_one_line_exit_2(cli, write_scenario,
+                                                           small_data) -> None:
+    data = _with_uncertainty(small_data)
+    data["preferences"]["b"]["red_lines"].append({"issue": "land", "forbid": ["all", "half"]})
+    data["plans"] = []
+    r = cli("robust-plan", write_scenario(data), "--samples", "1000", "--saa-samples", "20",
+            "--replications", "1")
+    assert r.code == 2, (r.stdout, r.stderr)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "no candidate package" in lines[0] and "fix:" in lines[0]
+    assert "Traceback" not in r.stderr

@@ -57,3 +57,30 @@ def test_tornado_and_sobol_rank_the_walk_away_and_value() -> None:
         assert si.total + si.total_ci >= 0 and si.first <= si.total + si.total_ci
     d = r.to_dict()
     assert d["smallest_flip"]["a"]["kind"] == "reservation"  # 0.05 beats 0.1 and 0.083
+
+
+def test_point_walk_away_counts_everywhere(small_data) -> None:
+    """b is certain but for a point walk-away 0.8 (stated 0.3): it rejects p2 (0.74 to b) in
+    the Monte Carlo, the sensitivity runs and the break-even verdicts alike."""
+    import copy
+
+    from accord.uncertainty import monte_carlo
+
+    from .helpers import scenario
+
+    data = copy.deepcopy(small_data)
+    data["preferences"]["a"]["uncertainty"] = {"values": {"sd": 0.1},
+                                               "reservation": {"low": 0.3, "high": 0.5}}
+    data["preferences"]["b"]["uncertainty"] = {"reservation": {"low": 0.8, "high": 0.8}}
+    s = scenario(data)
+    m = compile_scenario(s)
+    spec = compile_uncertainty(s, m)
+    x = m.encode(dict(s.plan("p2").choices))
+    mc = monte_carlo(spec, x[None], 4096, seed=0).packages[0]
+    assert mc.p_accept("b") == 0.0 and mc.stated_accepts["b"] is False
+    res = sensitivity(s, "p2", samples=4096, sobol_n=256)
+    assert res.stated_accepts["b"] is False
+    assert res.stated_margin["b"] == pytest.approx(m.utilities(x)[1] - 0.8)
+    assert res.tornado and all(e.all_low == 0.0 and e.all_high == 0.0 for e in res.tornado)
+    b_walk = next(f for f in res.flips if f.party == "b" and f.kind == "reservation")
+    assert b_walk.stated == pytest.approx(0.8) and b_walk.verdict == "accepts"
