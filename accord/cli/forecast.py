@@ -9,21 +9,26 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from accord.cli.common import Format, console, emit_json, err_console, fail, load
+from accord.cli.common import (
+    Format,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    report_scenario_error,
+)
 from accord.forecast import (
     DEFAULT_MODEL,
     MODELS,
-    ActorTable,
     Evaluation,
     ForecastDataError,
     TableForecast,
     evaluate,
     explain_table,
-    from_scenario,
-    is_actor_table,
-    load_table,
+    load_source,
 )
-from accord.forecast.deu import DATASETS
+from accord.forecast.deu import DATASETS, ENV_DATA_DIR, REPO_DATA_DIR
+from accord.model import ScenarioError
 
 
 def register(app: typer.Typer) -> None:
@@ -44,8 +49,10 @@ def forecast_cmd(
         "--evaluate", help="Score every model on the dataset's development and held-out "
                            "halves.")] = False,
     data_dir: Annotated[Path | None, typer.Option(
-        "--data-dir", help="Folder holding the datasets (default: $ACCORD_FORECAST_DATA, "
-                           "then data/forecasting, ../shared/data/forecasting).")] = None,
+        "--data-dir", help="Folder holding the datasets (deu3/deu3.csv). Searched in this "
+                           f"order: this option when given (then only it); else ${ENV_DATA_DIR} "
+                           "when set; then ../shared/data/forecasting beside the repository "
+                           f"checkout ({REPO_DATA_DIR}).")] = None,
     issue: Annotated[list[str] | None, typer.Option(
         "--issue", "-i", help="Issue id (repeatable); all by default.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown")
@@ -78,8 +85,10 @@ def forecast_cmd(
         if not source:
             fail("nothing to forecast", "give a scenario (e.g. ukraine-2025), an actor table, "
                  "or --dataset deu3 --evaluate")
-        table = _load(source)
+        table = load_source(source)
         result = explain_table(table, model, issue)
+    except ScenarioError as exc:
+        report_scenario_error(exc)
     except ForecastDataError as exc:
         fail(f"{exc.file}: {exc.field}: {exc.problem}", exc.fix)
     except KeyError as exc:
@@ -92,15 +101,6 @@ def forecast_cmd(
         _markdown(result)
     else:
         _text(result)
-
-
-def _load(source: str) -> ActorTable:
-    path = Path(source)
-    if path.exists() and is_actor_table(path):
-        return load_table(path)
-    if path.suffix.lower() in (".csv", ".xml") and not path.exists():
-        raise ForecastDataError(source, "file", "does not exist", "check the path")
-    return from_scenario(load(source))
 
 
 def _text(result: TableForecast) -> None:

@@ -14,6 +14,7 @@ table (`load_table`: KTAB CSV/XML, BDM CSV, JSON) or the DEU III dataset (`load_
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from accord.forecast.data import ActorTable, ForecastDataError, IssueData, from_scenario
@@ -25,13 +26,23 @@ from accord.forecast.tables import is_actor_table, load_table
 
 
 def load_source(source: str | os.PathLike[str]) -> ActorTable:
-    """An actor table file, or else a scenario (path or bundled name) turned into one."""
+    """An actor table file, or else a scenario (path or bundled name) turned into one.
+
+    Raises ForecastDataError for a bad table (or a .csv/.xml path that does not exist) and
+    ScenarioError for a bad scenario; the scenario's warnings become the table's warnings.
+    """
     path = Path(source)
     if path.exists() and is_actor_table(path):
         return load_table(path)
-    from accord.io import load_scenario
+    if path.suffix.lower() in (".csv", ".xml") and not path.exists():
+        raise ForecastDataError(str(source), "file", "does not exist", "check the path")
+    from accord.io import load_with_warnings
 
-    return from_scenario(load_scenario(source))
+    scenario, problems = load_with_warnings(source)
+    table = from_scenario(scenario)
+    # One line each, without the severity word (the caller shows them as warnings).
+    found = tuple(str(replace(p, severity="error")) for p in problems)
+    return replace(table, warnings=(*table.warnings, *found))
 
 
 def forecast_source(source: str | os.PathLike[str], model: str = DEFAULT_MODEL

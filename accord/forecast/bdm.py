@@ -106,13 +106,8 @@ class BDMRun:
         return self.rounds[-1].positions if self.rounds else self.issue.position
 
 
-def _weights(issue: IssueData) -> FloatArray:
-    w = issue.capability * issue.salience / 100.0
-    return w if float(w.sum()) > 0 else issue.capability.astype(np.float64)
-
-
 def _mean(x: FloatArray, w: FloatArray) -> float:
-    return float(np.average(x, weights=w)) if float(w.sum()) > 0 else float(x.mean())
+    return float(np.average(x, weights=w))
 
 
 def _probabilities(x: FloatArray, w: FloatArray, span: float, r: FloatArray,
@@ -171,7 +166,7 @@ def step(issue: IssueData, x: FloatArray, span: float, settings: BDMSettings,
          round_no: int) -> Round:
     """One round from positions x."""
     n = x.size
-    w = _weights(issue)
+    w = issue.pull()
     s = issue.salience / 100.0
     med = weighted_median(x, w)
     r = (_risk_exponents(x, w, s, span, settings.q, med, settings.denominator)
@@ -220,7 +215,7 @@ def simulate(issue: IssueData, settings: BDMSettings | None = None) -> BDMRun:
     if issue.n == 0:
         raise ValueError(f"issue {issue.id}: no actor has a position")
     x = issue.position.astype(np.float64).copy()
-    w = _weights(issue)
+    w = issue.pull()
     span = float(x.max() - x.min())
     run = BDMRun(issue, settings, weighted_median(x, w), _mean(x, w))
     if span <= 0 or issue.n < 2:

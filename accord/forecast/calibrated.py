@@ -44,14 +44,8 @@ class Calibration:
 
 
 def weights(issue: IssueData, alpha: float = ALPHA, beta: float = BETA) -> FloatArray:
-    """Each actor's pull; capability, then equal weights stand in when all are zero."""
-    w = issue.capability ** alpha * issue.salience ** beta
-    if float(w.sum()) > 0:
-        return np.asarray(w / w.sum())
-    w = issue.capability ** alpha
-    if float(w.sum()) > 0:
-        return np.asarray(w / w.sum())
-    return np.full(issue.n, 1.0 / issue.n)
+    """Each actor's share of the pull (`IssueData.shares` with these exponents)."""
+    return issue.shares(alpha, beta)
 
 
 def forecast(issue: IssueData, alpha: float = ALPHA, beta: float = BETA) -> float:

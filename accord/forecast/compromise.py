@@ -16,11 +16,8 @@ LABEL = "Compromise model (Achen 2006)"
 
 
 def forecast(issue: IssueData) -> float:
-    """Sum of c_i s_i x_i over sum of c_i s_i; falls back to capability, then equal weights,
-    when every weight is zero (no one cares, so no one pulls harder than another)."""
+    """Sum of c_i s_i x_i over sum of c_i s_i, with `IssueData.pull`'s fallbacks (capability,
+    then equal weights, when every weight is zero: no one cares, so no one pulls harder)."""
     if issue.n == 0:
         raise ValueError(f"issue {issue.id}: no actor has a position")
-    for w in (issue.weight, issue.capability):
-        if float(w.sum()) > 0:
-            return float(np.average(issue.position, weights=w))
-    return float(issue.position.mean())
+    return float(np.average(issue.position, weights=issue.pull()))

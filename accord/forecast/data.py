@@ -9,7 +9,8 @@ A scenario becomes an `ActorTable` through the compiled model (the arrays every 
 algorithm uses): a party's position on an issue is the option it values most, its salience
 is its weight rescaled so that its most important issue scores 100, and its capability is the
 party's `capability` field (1 when absent). Parties without preferences (a mediator, say)
-have no position to forecast from and are listed as skipped.
+have no position to forecast from and are listed as skipped; so, issue by issue, is a party
+that puts no weight on the issue (it values every option alike, so it has no position there).
 """
 
 from __future__ import annotations
@@ -76,10 +77,21 @@ class IssueData:
     def span(self) -> float:
         return float(self.high - self.low)
 
-    @property
-    def weight(self) -> FloatArray:
-        """Capability x salience: the pull each actor exerts in the compromise model."""
-        return np.asarray(self.capability * self.salience)
+    def pull(self, alpha: float = 1.0, beta: float = 1.0) -> FloatArray:
+        """Each actor's pull on the outcome, as every model weighs it: capability^alpha x
+        (salience / 100)^beta; when that is zero for everyone (no one cares), capability^alpha;
+        when that is too, equal weights (1 each). Not normalised: BDM's and SMP's votes use it
+        as it is (alpha = beta = 1 there); `shares` normalises it."""
+        c = self.capability ** alpha
+        for w in (c * self.salience ** beta / 100.0 ** beta, c):
+            if float(w.sum()) > 0:
+                return np.asarray(w, dtype=np.float64)
+        return np.ones(self.n)
+
+    def shares(self, alpha: float = 1.0, beta: float = 1.0) -> FloatArray:
+        """`pull` normalised to sum to 1: each actor's share of the pull."""
+        w = self.pull(alpha, beta)
+        return np.asarray(w / w.sum())
 
     def option_at(self, k: int) -> float:
         m = len(self.options)
@@ -140,17 +152,21 @@ def from_scenario(scenario: Scenario) -> ActorTable:
     issues = []
     for i, iss in enumerate(scenario.issues):
         m = int(model.n_options[i])
-        vals = model.values[:, i, :m]
+        # A party with no weight on the issue has no position on it (all options tie at 0).
+        cares = model.weights[:, i] > 0
+        ids = tuple(pid for pid, c in zip(model.party_ids, cares, strict=True) if c)
+        indifferent = tuple(f"{names[pid]} ({pid}): no weight on {iss.id}, so no position there"
+                            for pid, c in zip(model.party_ids, cares, strict=True) if not c)
+        vals = model.values[cares, i, :m]
         # The most-valued option; ties (two options both worth 1) sit at their mean index.
         best = vals.max(axis=1, keepdims=True)
         tied = np.isclose(vals, best)
         idx = (tied * np.arange(m)).sum(axis=1) / tied.sum(axis=1)
-        position = 100.0 * idx / (m - 1) if m > 1 else np.zeros(model.n_parties)
+        position = 100.0 * idx / (m - 1) if m > 1 else np.zeros(len(ids))
         issues.append(IssueData(
-            id=iss.id, name=iss.name, actors=model.party_ids,
-            actor_names=tuple(names[p] for p in model.party_ids),
-            position=position, salience=salience[:, i], capability=capability,
-            options=model.options[i], skipped=skipped,
+            id=iss.id, name=iss.name, actors=ids, actor_names=tuple(names[p] for p in ids),
+            position=position, salience=salience[cares, i], capability=capability[cares],
+            options=model.options[i], skipped=skipped + indifferent,
         ))
     return ActorTable(name=scenario.title, source=scenario.scenario, kind="scenario",
                       issues=tuple(issues))

@@ -46,8 +46,8 @@ ACTOR_NAMES = {"com": "Commission", "ep": "European Parliament", "at": "Austria"
 MISSING_SALIENCE = 50.0
 DATASETS = {"deu3": Path("deu3") / "deu3.csv"}
 ENV_DATA_DIR = "ACCORD_FORECAST_DATA"
-DEFAULT_DATA_DIRS = (Path("data/forecasting"), Path("../shared/data/forecasting"),
-                     Path("/work/shared/data/forecasting"))
+REPO_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "forecasting"
+"""../shared/data/forecasting beside the repository checkout this package runs from."""
 _REQUIRED = ("isnr", "proc", "counvte", "rp", "out",
              *(f"p{a}" for a in ACTORS), *(f"s{a}" for a in ACTORS))
 
@@ -84,21 +84,27 @@ class DeuInfo:
     unknown_dates: int
 
 
+def data_dirs(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+    """The folders searched for datasets, in order: `data_dir` when given (then only it), else
+    $ACCORD_FORECAST_DATA when set, then ../shared/data/forecasting beside the repository
+    checkout (`REPO_DATA_DIR`)."""
+    if data_dir:
+        return [Path(data_dir)]
+    env = os.environ.get(ENV_DATA_DIR)
+    return [*([Path(env)] if env else []), REPO_DATA_DIR]
+
+
 def find_dataset(name: str, data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """The file of a named dataset: in `data_dir`, $ACCORD_FORECAST_DATA, or the usual places."""
+    """The file of a named dataset, in the first of `data_dirs(data_dir)` that holds it."""
     if name not in DATASETS:
         raise ForecastDataError(f"--dataset {name}", "dataset", "is not a known dataset",
                                 f"use one of: {', '.join(DATASETS)}")
-    bases = [Path(data_dir)] if data_dir else []
-    if not data_dir and os.environ.get(ENV_DATA_DIR):
-        bases.append(Path(os.environ[ENV_DATA_DIR]))
-    if not data_dir:
-        bases.extend(DEFAULT_DATA_DIRS)
+    bases = data_dirs(data_dir)
     for base in bases:
         if (base / DATASETS[name]).is_file():
             return base / DATASETS[name]
     where = ", ".join(str(b / DATASETS[name]) for b in bases)
-    raise ForecastDataError(str(bases[0] / DATASETS[name]) if bases else name, "file",
+    raise ForecastDataError(str(bases[0] / DATASETS[name]), "file",
                             f"not found (looked in {where})",
                             f"pass --data-dir with the folder holding {DATASETS[name]}, or "
                             f"set {ENV_DATA_DIR}")

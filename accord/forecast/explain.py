@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from accord.forecast import bdm, calibrated, smp
 from accord.forecast.data import ActorTable, FloatArray, IssueData
 from accord.forecast.models import DEFAULT_MODEL, MODELS
@@ -92,10 +90,7 @@ class TableForecast:
 def _shares(issue: IssueData, model: str) -> FloatArray:
     if model == calibrated.NAME:
         return calibrated.weights(issue)
-    w = issue.weight
-    if float(w.sum()) <= 0:
-        w = issue.capability
-    return np.asarray(w / w.sum()) if float(w.sum()) > 0 else np.full(issue.n, 1 / issue.n)
+    return issue.shares()
 
 
 def _join(names: Sequence[str]) -> str:

@@ -35,5 +35,4 @@ def weighted_median(x: FloatArray, w: FloatArray) -> float:
 def forecast(issue: IssueData) -> float:
     if issue.n == 0:
         raise ValueError(f"issue {issue.id}: no actor has a position")
-    w = issue.weight if float(issue.weight.sum()) > 0 else issue.capability
-    return weighted_median(issue.position, w)
+    return weighted_median(issue.position, issue.pull())

@@ -105,11 +105,7 @@ def simulate(issue: IssueData, settings: SMPSettings | None = None) -> SMPRun:
     if issue.n == 0:
         raise ValueError(f"issue {issue.id}: no actor has a position")
     ideals = issue.position.astype(np.float64)
-    w = issue.capability * issue.salience / 100.0
-    if float(w.sum()) <= 0:
-        w = issue.capability.astype(np.float64)
-    if float(w.sum()) <= 0:
-        w = np.ones(issue.n)
+    w = issue.pull()
     span = issue.span if issue.span > 0 else float(ideals.max() - ideals.min())
     power = 4.0 if settings.victory == "quartic" else 1.0
     x = ideals.copy()

@@ -1,6 +1,6 @@
 """Actor tables from files: KTAB SMP CSV and XML, the BDM CSV, and actor-list JSON.
 
-Formats (see /work/shared/data/forecasting/README.md):
+Formats (described in the README.md of the shared forecasting data folder; docs/forecast.md):
 - KTAB SMP CSV (Wise et al., KAPSARC): line 1 `name, description, #actors, #dimensions`;
   line 2 a header `Actor, Description, Influence, <Position d>, <Salience d> ...`; one row per
   actor. Fields are padded with spaces and rows end in a stray comma. Scale 0-100.
@@ -301,7 +301,12 @@ def read_actors_json(path: Path, data: Any) -> ActorTable:
             _check_ranges(file, at, sal[-1], cap[-1])
         _unique(file, names)
         p = np.array(pos)
-        label = (case.get("continuum") or {}).get("label") if isinstance(case, dict) else None
+        continuum = case.get("continuum")
+        if continuum is not None and not isinstance(continuum, dict):
+            raise ForecastDataError(file, f"{where}.continuum".lstrip("."),
+                                    f"{continuum!r} is not an object",
+                                    'give {"label": "...", ...} or leave it out')
+        label = (continuum or {}).get("label")
         ident = str(case.get("case_id") or case.get("question_id") or path.stem)
         issues.append(IssueData(
             id=_slug(ident), name=str(label or case.get("title") or ident),

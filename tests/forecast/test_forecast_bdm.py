@@ -7,16 +7,15 @@ our value v when v lies in [p - 0.05, p + 0.1): the figure is then v rounded or 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from accord.forecast import bdm
 from accord.forecast.data import IssueData
+from accord.forecast.deu import REPO_DATA_DIR
 from accord.forecast.tables import load_table
 
-EXAMPLES = Path("/work/shared/data/forecasting/bdm-examples")
+EXAMPLES = REPO_DATA_DIR / "bdm-examples"
 PUBLISHED_MEDIAN = (8.4, 9.9, 9.9, 9.9, 9.9, 7.4, 8.8, 9.6)
 PUBLISHED_MEAN = (7.4, 7.5, 7.6, 7.3, 7.3, 7.4, 7.5, 7.6)
 # Our rounds, pinned (regression): median and mean after each round.

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-SHARED = Path("/work/shared/data/forecasting")
+from accord.forecast.deu import REPO_DATA_DIR
+
+SHARED = REPO_DATA_DIR
 HAVE_DEU = (SHARED / "deu3" / "deu3.csv").is_file()
 
 
@@ -123,3 +125,30 @@ def test_evaluate_scores_every_model_by_default(tmp_path: Path) -> None:
     assert [s.model for s in result.scores] == list(MODELS)
     assert all((s.n_dev, s.n_heldout) == (5, 5) for s in result.scores)
     assert result.to_dict()["models"][-1]["ours"] is True
+
+
+def test_data_dir_help_lists_the_search_order(cli: Any) -> None:
+    res = cli("forecast", "--help")
+    text = " ".join(res.stdout.split())
+    for needle in ("--data-dir", "ACCORD_FORECAST_DATA", "../shared/data/forecasting",
+                   "repository checkout"):
+        assert needle in text, needle
+
+
+def test_scenario_problems_are_one_line_each(cli: Any, tmp_path: Path) -> None:
+    res = cli("forecast", str(tmp_path / "nope.yaml"))
+    assert res.code == 2 and "Traceback" not in res.stderr
+    assert res.stderr.startswith("error: ") and len(res.stderr.strip().splitlines()) == 1
+    res = cli("forecast", str(tmp_path / "nope.csv"))
+    assert res.code == 2 and "does not exist" in res.stderr
+
+
+def test_json_continuum_string_is_one_line(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text('{"question_id": "Q", "continuum": "Tariffs", "actors": ['
+                    '{"id": "a", "position": 4, "salience": 80, "capability": 1}]}')
+    res = cli("forecast", str(path))
+    assert res.code == 2 and "Traceback" not in res.stderr
+    assert res.stderr.strip().splitlines() == [
+        f"error: {path}: continuum: 'Tariffs' is not an object; "
+        'fix: give {"label": "...", ...} or leave it out']

@@ -11,13 +11,15 @@ from accord.forecast.data import ForecastDataError
 from accord.forecast.deu import (
     ACTORS,
     MISSING_SALIENCE,
+    REPO_DATA_DIR,
+    data_dirs,
     find_dataset,
     load_deu,
     parse_date,
     split,
 )
 
-SHARED = Path("/work/shared/data/forecasting")
+SHARED = REPO_DATA_DIR
 HAVE_DEU = (SHARED / "deu3" / "deu3.csv").is_file()
 HEAD = ["prnrnmc", "isnrnmc", "prnr", "prname", "isnr", "type", "council", "proc", "counvte",
         "proccde", "issues", "intro", "finact", *(f"p{a}" for a in ACTORS),
@@ -155,3 +157,25 @@ def test_the_real_file() -> None:
     dated = [i for i in table.issues if i.meta["intro"] and i.meta["finact"]]
     assert all(i.meta["intro"] <= i.meta["finact"] for i in dated)  # decoded dates in order
     assert min(i.meta["intro"] for i in dated) >= "1996"
+
+
+def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACCORD_FORECAST_DATA", raising=False)
+    assert data_dirs() == [REPO_DATA_DIR]
+    assert REPO_DATA_DIR.parts[-3:] == ("shared", "data", "forecasting")
+    monkeypatch.setenv("ACCORD_FORECAST_DATA", str(tmp_path / "env"))
+    assert data_dirs() == [tmp_path / "env", REPO_DATA_DIR]
+    assert data_dirs(tmp_path) == [tmp_path]  # an explicit folder is the only one
+    (tmp_path / "env" / "deu3").mkdir(parents=True)
+    (tmp_path / "env" / "deu3" / "deu3.csv").write_text("x")
+    assert find_dataset("deu3") == tmp_path / "env" / "deu3" / "deu3.csv"
+    with pytest.raises(ForecastDataError) as exc:
+        find_dataset("deu3", tmp_path / "nowhere")
+    assert str(REPO_DATA_DIR) not in exc.value.problem
+
+
+@pytest.mark.skipif(not (SHARED / "deu3" / "deu3.csv").is_file(), reason="no shared data")
+def test_found_beside_the_checkout_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACCORD_FORECAST_DATA", raising=False)
+    monkeypatch.chdir("/")  # not relative to the working directory
+    assert find_dataset("deu3") == REPO_DATA_DIR / "deu3" / "deu3.csv"

@@ -81,3 +81,33 @@ def test_bundled_ukraine_case_forecasts_every_issue() -> None:
         assert np.isclose(sum(p.share for p in f.pulls), 1.0)
         assert f.text.endswith(".")
     assert any("United States" in n for n in result.notes)
+
+
+def test_no_weight_means_no_position(small_data: dict[str, Any], write_scenario: Any) -> None:
+    """Alpha puts no weight on the alliance: it has no position there (not a made-up middle
+    one), so the models and the explanation see Beta alone, and Alpha is listed as skipped."""
+    small_data["preferences"]["a"]["weights"] = {"land": 5, "cap": 3, "bloc": 0}
+    small_data["preferences"]["a"]["values"]["bloc"] = {"join": 0, "neutral": 0}
+    table = from_scenario(load_scenario(write_scenario(small_data)))
+    land, cap, bloc = table.issues
+    assert land.actors == ("a", "b") and bloc.actors == ("b",)
+    assert bloc.position.tolist() == [100.0] and bloc.salience.tolist() == [100.0]
+    assert any(s.startswith("Alpha (a): no weight on bloc") for s in bloc.skipped)
+    assert not any("Alpha" in s for s in land.skipped)
+    f = explain_table(table, "compromise").issues[2]
+    assert set(f.by_model.values()) == {100.0}  # every model: Beta's 'neutral'
+    assert [p.actor for p in f.pulls] == ["b"] and "Alpha" not in f.text
+    d = f.to_dict()
+    assert any("no weight on bloc" in s for s in d["skipped"])
+
+
+def test_nobody_weighs_an_issue(small_data: dict[str, Any], write_scenario: Any) -> None:
+    for pid in ("a", "b"):
+        small_data["preferences"][pid]["weights"]["bloc"] = 0
+        small_data["preferences"][pid]["values"]["bloc"] = {"join": 0, "neutral": 0}
+    small_data["preferences"]["b"]["red_lines"] = []
+    table = from_scenario(load_scenario(write_scenario(small_data)))
+    assert table.issues[2].n == 0
+    result = explain_table(table)
+    assert [f.issue.id for f in result.issues] == ["land", "cap"]
+    assert any("No actor has a position on bloc" in n for n in result.notes)

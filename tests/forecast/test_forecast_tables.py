@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from accord.forecast.data import ForecastDataError
+from accord.forecast.deu import REPO_DATA_DIR
 from accord.forecast.tables import is_actor_table, load_table
 
-SHARED = Path("/work/shared/data/forecasting")
+SHARED = REPO_DATA_DIR
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="shared data not present")
 
 KTAB = ("Two dims; scen 2,Scenario-0002;Combined, 3, 2, \n"
@@ -154,3 +155,16 @@ def test_shared_ktab_files_load() -> None:
     assert [i.n for i in xml.issues] == [4, 5, 5]
     cases = load_table(SHARED / "ktab" / "ktab-china-2014-outcomes.json").issues
     assert [i.n for i in cases] == [26, 34]
+
+
+@pytest.mark.parametrize("continuum", ['"Tariffs"', "[1, 2]", "3"])
+def test_json_continuum_must_be_an_object(tmp_path: Path, continuum: str) -> None:
+    path = tmp_path / "a.json"
+    path.write_text('{"question_id": "Q", "continuum": ' + continuum + ', "actors": ['
+                    '{"id": "a", "position": 4, "salience": 80, "capability": 1}]}')
+    with pytest.raises(ForecastDataError) as exc:
+        load_table(path)
+    assert exc.value.field == "continuum" and "not an object" in exc.value.problem
+    path.write_text('{"question_id": "Q", "continuum": {"label": "Tariffs"}, "actors": ['
+                    '{"id": "a", "position": 4, "salience": 80, "capability": 1}]}')
+    assert load_table(path).issues[0].name == "Tariffs"
