@@ -55,10 +55,10 @@ def _parties(s: Scenario, given: str | None) -> list[str]:
     return parse_parties(scored, given) if given else default_parties(s)
 
 
-def _check_numbers(rounds: int, discount: float, repeat: int) -> None:
+def _check_numbers(rounds: int, discount: float | None, repeat: int) -> None:
     if rounds < 1:
         fail(f"--rounds {rounds}: must be at least 1", "e.g. --rounds 100")
-    if not 0.0 < discount <= 1.0:
+    if discount is not None and not 0.0 < discount <= 1.0:
         fail(f"--discount {discount}: must lie in (0, 1]", "e.g. --discount 0.9, or 1 for none")
     if repeat < 1:
         fail(f"--repeat {repeat}: must be at least 1", "e.g. --repeat 20")
@@ -85,9 +85,10 @@ def simulate_cmd(
     start: Annotated[str | None, typer.Option(
         "--start", help="Single text: plan id of the first draft; default the first plan.")
     ] = None,
-    discount: Annotated[float, typer.Option(
-        "--discount", help="Discount factor d: an agreement at relative time t is worth "
-        "d**t of its utility.")] = 1.0,
+    discount: Annotated[float | None, typer.Option(
+        "--discount", help="Discount factor d for every party: an agreement at relative time "
+        "t is worth d**t of its utility. Overrides each party's own `discount`; default: "
+        "each party's own (none: no discounting).")] = None,
     repeat: Annotated[int, typer.Option("--repeat", help="Number of runs.")] = 1,
     trace: Annotated[Path | None, typer.Option(
         "--trace", help="Write every offer or draft as JSON lines to this file.")] = None,
@@ -154,7 +155,8 @@ def simulate_cmd(
     lines: list[str] = []
     for k, sd in enumerate(repeat_seeds(seed, repeat), start=1):
         r = simulate(model, protocol, names, rounds=rounds, seed=sd, discount=discount,
-                     mediator=mediator_strategy, mediator_id=mediator_id, start=start_choices,
+                     scenario=s, mediator=mediator_strategy, mediator_id=mediator_id,
+                     start=start_choices,
                      record=trace is not None or protocol == "single-text", space=space)
         score(r, ref)
         results.append(r)
@@ -277,7 +279,9 @@ def tournament_cmd(
     repeat: Annotated[int, typer.Option("--repeat", help="Runs per profile and seed.")] = 20,
     seed: Annotated[int, typer.Option("--seed", help="Base seed.")] = 0,
     rounds: Annotated[int, typer.Option("--rounds", help="Deadline in rounds.")] = 100,
-    discount: Annotated[float, typer.Option("--discount", help="Discount factor.")] = 1.0,
+    discount: Annotated[float | None, typer.Option(
+        "--discount", help="Discount factor for every party, overriding each party's own "
+        "`discount`; default: each party's own (none: no discounting).")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write one row per run: .csv, or .parquet (needs pyarrow).")
     ] = None,

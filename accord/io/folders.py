@@ -41,7 +41,7 @@ def _geniusweb_files(folder: Path) -> tuple[Path | None, list[Path]]:
     for path in sorted(folder.glob("*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             continue
         if isinstance(data, dict) and "issuesValues" in data:
             domain = path

@@ -87,9 +87,14 @@ def _float(el: ET.Element, attr: str, where: str, default: float | None = None) 
             return default
         raise GeniusError(f"{where}: <{el.tag}> lacks attribute {attr!r}; fix: add it")
     try:
-        return float(v)
+        x = float(v)
     except ValueError:
-        raise GeniusError(f"{where}: <{el.tag} {attr}={v!r}> is not a number") from None
+        raise GeniusError(f"{where}: <{el.tag} {attr}={v!r}> is not a number; fix: write a "
+                          f"number") from None
+    if not math.isfinite(x):
+        raise GeniusError(f"{where}: <{el.tag} {attr}={v!r}> is not a finite number; fix: "
+                          f"write a finite number")
+    return x
 
 
 def _range(issue: ET.Element, where: str) -> tuple[float, float]:
@@ -100,6 +105,16 @@ def _range(issue: ET.Element, where: str) -> tuple[float, float]:
         raise GeniusError(f"{where}: issue {issue.get('name')!r} has no range; fix: add "
                           f"<range lowerbound=.. upperbound=..>")
     return _float(rng, "lowerbound", where), _float(rng, "upperbound", where)
+
+
+MAX_OPTIONS = 1_000_000
+"""An integer issue may have at most this many values."""
+
+
+def _check_range(name: str, kind: str, lo: float, hi: float, where: str) -> None:
+    if lo > hi:
+        raise GeniusError(f"{where}: {kind} issue {name!r} has lowerbound {lo} above "
+                          f"upperbound {hi}; fix: swap them")
 
 
 def read_domain(path: str | Path, real_steps: int = REAL_STEPS) -> list[dict[str, Any]]:
@@ -124,12 +139,17 @@ def read_domain(path: str | Path, real_steps: int = REAL_STEPS) -> list[dict[str
             out.append({"id": name, "name": name, "options": opts, "_genius": info})
         elif kind == "integer":
             lo, hi = _range(el, where)
+            _check_range(name, "integer", lo, hi, where)
+            if hi - lo >= MAX_OPTIONS:
+                raise GeniusError(f"{where}: integer issue {name!r} has more than "
+                                  f"{MAX_OPTIONS} values; fix: narrow its bounds")
             opts = list(range(int(lo), int(hi) + 1))
             info.update(lowerbound=int(lo), upperbound=int(hi))
             out.append({"id": name, "name": name, "kind": "numeric", "options": opts,
                         "_genius": info})
         else:
             lo, hi = _range(el, where)
+            _check_range(name, "real", lo, hi, where)
             if real_steps < 2:
                 raise GeniusError("real_steps must be at least 2")
             grid = [lo + (hi - lo) * k / (real_steps - 1) for k in range(real_steps)]
@@ -197,6 +217,9 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
         if w is None:
             raise GeniusError(f"{where}: issue {name!r} has no <weight index="
                               f"{el.get('index')!r}>; fix: add it")
+        if w < 0:
+            raise GeniusError(f"{where}: <weight value={_fmt(w)!r}> of issue {name!r} is "
+                              f"negative; fix: give weights >= 0")
         raw_w[name] = w
         table: dict[str, float] = {}
         if info["kind"] == "discrete":
@@ -271,7 +294,8 @@ def build_scenario(scenario_id: str, title: str, issues: list[dict[str, Any]],
     try:
         scenario, _ = parse_scenario(data, file=source)
     except ScenarioError as exc:
-        raise GeniusError(f"{source}: the imported scenario is not valid: {exc}") from None
+        what = "; ".join(str(p) for p in exc.problems) or str(exc).replace("\n", "; ")
+        raise GeniusError(f"{source}: the imported scenario is not valid: {what}") from None
     return scenario
 
 
@@ -325,7 +349,8 @@ def export_genius(scenario: Scenario, outdir: str | Path) -> tuple[list[Path], l
     """Write `<id>-domain.xml` and one `<id>-<party>.xml` per scored party; return the paths
     and warnings (Genius rescales each discrete issue to a best value of 1: a party whose best
     option on an issue is worth less than 1 gets that issue's weight scaled so its utilities
-    stay the same up to one common factor, which the warning states)."""
+    stay the same up to one common factor, which the warning states; the reservation is divided
+    by the same factor, clipped to [0, 1], so every accept verdict survives the round trip)."""
     out = Path(outdir)
     sid = scenario.scenario
     scored = scenario.scored_party_ids
@@ -397,13 +422,24 @@ def export_genius(scenario: Scenario, outdir: str | Path) -> tuple[list[Path], l
         body += wlines + ["</objective>"]
         if party.discount is not None:
             body.append(f'<discount_factor value="{_fmt(party.discount)}"/>')
-        if party.reservation is not None:
-            body.append(f'<reservation value="{_fmt(party.reservation)}"/>')
+        scaled = not math.isclose(scale_total, 1.0, rel_tol=0, abs_tol=1e-12)
+        reservation = party.reservation
+        res_note = ""
+        if reservation is not None and scaled and scale_total > 0:
+            # Genius divides the weights by their sum (scale_total), so every Genius utility is
+            # accord's / scale_total; the walk-away must scale with them to keep each verdict.
+            written = _clamp(reservation / scale_total)
+            res_note = (f"its reservation is written as {reservation:.6g} / {scale_total:.6f}"
+                        f" = {written:.6g}" + (" (clipped to 1)" if written
+                                                < reservation / scale_total else "") + "; ")
+            reservation = written
+        if reservation is not None:
+            body.append(f'<reservation value="{_fmt(reservation)}"/>')
         body += ["</utility_space>", ""]
-        if not math.isclose(scale_total, 1.0, rel_tol=0, abs_tol=1e-12):
+        if scaled:
             warnings.append(f"{pid}: some issue's best option is worth less than 1, which "
-                            f"Genius cannot express; its Genius utilities are accord's divided "
-                            f"by {scale_total:.6f}")
+                            f"Genius cannot express; {res_note}its Genius utilities are "
+                            f"accord's divided by {scale_total:.6f}")
         path = out / f"{sid}-{pid}.xml"
         write_atomic(path, "\n".join(body))
         paths.append(path)

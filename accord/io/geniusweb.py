@@ -14,6 +14,7 @@ are refused with an error naming the construct.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -34,15 +35,51 @@ def _read(path: str | Path) -> Any:
         raise GeniusError(f"{p}: cannot read: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise GeniusError(f"{p}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    except UnicodeDecodeError:
+        raise GeniusError(f"{p}: not UTF-8 text; fix: give a GeniusWeb JSON file") from None
+    except RecursionError:
+        raise GeniusError(f"{p}: JSON nested too deeply; fix: give a GeniusWeb JSON "
+                          f"file") from None
 
 
-def _grid(rng: dict[str, Any], where: str) -> list[float | int]:
-    try:
-        low, high, step = (Decimal(str(rng[k])) for k in ("low", "high", "step"))
-    except KeyError as exc:
-        raise GeniusError(f"{where}: numeric range lacks {exc.args[0]!r}") from None
+def _kind_of(x: Any) -> str:
+    return "null" if x is None else type(x).__name__
+
+
+def _dict(x: Any, where: str, element: str, fix: str) -> dict[str, Any]:
+    if not isinstance(x, dict):
+        raise GeniusError(f"{where}: {element} is {_kind_of(x)}, not an object; fix: {fix}")
+    return x
+
+
+def _number(x: Any, where: str, element: str) -> float:
+    """A finite JSON number (not a boolean, string or null)."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise GeniusError(f"{where}: {element} is {x!r}, not a number; fix: write a number")
+    v = float(x)
+    if not math.isfinite(v):
+        raise GeniusError(f"{where}: {element} is {x!r}; fix: write a finite number")
+    return v
+
+
+MAX_GRID = 1_000_000
+"""A numeric range may list at most this many values."""
+
+
+def _grid(rng: Any, where: str) -> list[float | int]:
+    rng = _dict(rng, where, "`range`", 'write {"low": .., "high": .., "step": ..}')
+    bounds = []
+    for k in ("low", "high", "step"):
+        if k not in rng:
+            raise GeniusError(f"{where}: numeric range lacks {k!r}; fix: add it")
+        _number(rng[k], where, f"range {k!r}")
+        bounds.append(Decimal(str(rng[k])))
+    low, high, step = bounds
     if step <= 0 or high < low:
         raise GeniusError(f"{where}: numeric range needs step > 0 and low <= high")
+    if (high - low) / step >= MAX_GRID:
+        raise GeniusError(f"{where}: numeric range has more than {MAX_GRID} values; fix: use "
+                          f"a coarser step")
     out: list[float | int] = []
     x = low
     while x <= high:
@@ -59,26 +96,49 @@ def read_domain(data_or_path: Any, where: str = "domain") -> list[dict[str, Any]
         raise GeniusError(f"{where}: no `issuesValues`; fix: give a GeniusWeb domain file")
     issues = []
     for name, spec in iv.items():
+        at = f"{where}: issue {name!r}"
+        spec = _dict(spec, at, "its value set", 'write {"values": [..]} or {"range": {..}}')
         if "values" in spec:
-            issues.append({"id": name, "name": name, "options": list(spec["values"])})
+            vals = spec["values"]
+            if not isinstance(vals, list) or not vals:
+                raise GeniusError(f"{at}: `values` is {_kind_of(vals)}, not a non-empty list; "
+                                  f"fix: list the issue's values")
+            for v in vals:
+                if isinstance(v, bool) or not isinstance(v, str | int | float):
+                    raise GeniusError(f"{at}: value {v!r} is not a string or number; fix: "
+                                      f"write each value as a string")
+            issues.append({"id": name, "name": name, "options": list(vals)})
         elif "range" in spec:
             issues.append({"id": name, "name": name, "kind": "numeric",
-                           "options": _grid(spec["range"], f"{where}: {name}")})
+                           "options": _grid(spec["range"], at)})
         else:
             raise GeniusError(f"{where}: issue {name!r} has neither `values` nor `range`")
     return issues
 
 
-def _utility_fn(spec: dict[str, Any], name: str, where: str) -> Any:
+def _utility_fn(spec: Any, name: str, where: str) -> Any:
+    at = f"{where}: issue {name!r}"
+    spec = _dict(spec, at, "its issueUtilities entry",
+                 'write {"discreteutils": {"valueUtilities": {..}}} or {"numberutils": {..}}')
     for key in _DISCRETE:
         if key in spec:
-            table = spec[key].get("valueUtilities", {})
-            return lambda v: float(table.get(v, 0.0))
+            body = _dict(spec[key], at, f"`{key}`", 'write {"valueUtilities": {value: number}}')
+            table = body.get("valueUtilities", {})
+            table = _dict(table, at, "`valueUtilities`", "map each value to a number")
+            checked = {k: _number(v, at, f"valueUtilities[{k!r}]") for k, v in table.items()}
+            return lambda v: checked.get(option_key(v), checked.get(v, 0.0))
     for key in _NUMBER:
         if key in spec:
-            s = spec[key]
-            lv, lu = float(s["lowValue"]), float(s["lowUtility"])
-            hv, hu = float(s["highValue"]), float(s["highUtility"])
+            s = _dict(spec[key], at, f"`{key}`",
+                      "give lowValue, lowUtility, highValue and highUtility")
+            nums = {}
+            for k in ("lowValue", "lowUtility", "highValue", "highUtility"):
+                if k not in s:
+                    raise GeniusError(f"{at}: `{key}` lacks {k!r}; fix: give lowValue, "
+                                      f"lowUtility, highValue and highUtility")
+                nums[k] = _number(s[k], at, f"`{key}` {k!r}")
+            lv, lu = nums["lowValue"], nums["lowUtility"]
+            hv, hu = nums["highValue"], nums["highUtility"]
 
             def num(v: Any, lv: float = lv, lu: float = lu, hv: float = hv,
                     hu: float = hu) -> float:
@@ -88,8 +148,8 @@ def _utility_fn(spec: dict[str, Any], name: str, where: str) -> Any:
                 return lu if hv == lv else lu + (x - lv) / (hv - lv) * (hu - lu)
 
             return num
-    raise GeniusError(f"{where}: issue {name!r} uses {', '.join(spec) or 'nothing'}; only "
-                      f"discrete and number value-set utilities are supported")
+    raise GeniusError(f"{where}: issue {name!r} uses {', '.join(map(str, spec)) or 'nothing'}; "
+                      f"only discrete and number value-set utilities are supported")
 
 
 def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, Any]:
@@ -99,9 +159,12 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
         kind = next(iter(data), "?") if isinstance(data, dict) and data else type(data).__name__
         raise GeniusError(f"{where}: profile type {kind!r} is not supported; accord reads "
                           f"LinearAdditiveUtilitySpace profiles only")
-    space = data["LinearAdditiveUtilitySpace"]
-    utils = space.get("issueUtilities", {})
-    weights = space.get("issueWeights", {})
+    space = _dict(data["LinearAdditiveUtilitySpace"], where, "`LinearAdditiveUtilitySpace`",
+                  "give issueUtilities and issueWeights")
+    utils = _dict(space.get("issueUtilities", {}), where, "`issueUtilities`",
+                  "map each issue to its value-set utilities")
+    weights = _dict(space.get("issueWeights", {}), where, "`issueWeights`",
+                    "map each issue to a number")
     values: dict[str, dict[str, float]] = {}
     w_out: dict[str, float] = {}
     for iss in issues:
@@ -110,13 +173,29 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
             raise GeniusError(f"{where}: issue {name!r} lacks issueUtilities or issueWeights")
         fn = _utility_fn(utils[name], name, where)
         values[name] = {option_key(o): fn(o) for o in iss["options"]}
-        w_out[name] = float(weights[name])
+        w = _number(weights[name], where, f"issueWeights[{name!r}]")
+        if w < 0:
+            raise GeniusError(f"{where}: issueWeights[{name!r}] is {w}; fix: give weights "
+                              f">= 0")
+        w_out[name] = w
     bid = space.get("reservationBid")
     reservation = 0.0
-    if isinstance(bid, dict) and bid.get("issuevalues"):
-        chosen = bid["issuevalues"]
-        reservation = sum(w_out[i["id"]] * values[i["id"]][option_key(chosen[i["id"]])]
-                          for i in issues if i["id"] in chosen)
+    if bid is not None:
+        bid = _dict(bid, where, "`reservationBid`", 'write {"issuevalues": {issue: value}} '
+                    "or null")
+        chosen = bid.get("issuevalues") or {}
+        chosen = _dict(chosen, where, "`reservationBid.issuevalues`",
+                       "map each issue to one of its values")
+        for i, v in chosen.items():
+            if i not in values:
+                raise GeniusError(f"{where}: reservationBid names issue {i!r}, which the domain "
+                                  f"lacks; fix: use the domain's issues")
+            key = option_key(v) if isinstance(v, str | int | float) else None
+            if key not in values[i]:
+                raise GeniusError(f"{where}: reservationBid value {v!r} for issue {i!r} is not "
+                                  f"in the domain; fix: use one of "
+                                  f"{', '.join(map(str, values[i]))[:200]}")
+        reservation = sum(w_out[i] * values[i][option_key(v)] for i, v in chosen.items())
     return {"weights": w_out, "values": values, "reservation": reservation, "discount": None}
 
 
@@ -128,11 +207,17 @@ def import_geniusweb(domain: str | Path | None, profiles: Sequence[str | Path],
     if not profiles:
         raise GeniusError("no profile files given; fix: pass one profile file per party")
     if domain is None:
-        first = _read(profiles[0]).get("LinearAdditiveUtilitySpace", {})
-        if "domain" not in first:
+        data = _read(profiles[0])
+        first = data.get("LinearAdditiveUtilitySpace") if isinstance(data, dict) else None
+        if not isinstance(first, dict) or "domain" not in first:
             raise GeniusError(f"{profiles[0]}: no embedded domain; fix: pass the domain file")
-        issues = read_domain(first["domain"], str(profiles[0]))
-        name = first["domain"].get("name", "geniusweb")
+        embedded = _dict(first["domain"], str(profiles[0]), "the embedded `domain`",
+                         "embed the domain object, or pass the domain file")
+        issues = read_domain(embedded, str(profiles[0]))
+        name = embedded.get("name") or "geniusweb"
+        if not isinstance(name, str):
+            raise GeniusError(f"{profiles[0]}: the embedded domain's `name` is {name!r}; fix: "
+                              f"write a string")
     else:
         issues = read_domain(domain)
         name = _party_id(domain)

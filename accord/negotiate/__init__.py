@@ -4,7 +4,13 @@ text, strategies, mediators and tournaments, all on the compiled model's arrays.
 from accord.negotiate.alternating import alternating_offers, stacked_offers
 from accord.negotiate.metrics import Reference, reference, score
 from accord.negotiate.result import NegotiationResult
-from accord.negotiate.simulate import PROTOCOLS, repeat_seeds, simulate, summarize
+from accord.negotiate.simulate import (
+    PROTOCOLS,
+    party_discounts,
+    repeat_seeds,
+    simulate,
+    summarize,
+)
 from accord.negotiate.single_text import (
     MEDIATORS,
     HillClimbing,
@@ -53,6 +59,7 @@ __all__ = [
     "TournamentResult",
     "alternating_offers",
     "make_strategy",
+    "party_discounts",
     "reference",
     "register_strategy",
     "repeat_seeds",

@@ -8,7 +8,8 @@ negotiation breaks down when the last round ends without agreement. Relative tim
 of R is t = r / (R - 1), so a time-dependent agent opens at its best and reaches its walk-away
 in the last round. With a discount factor d, a package agreed at time t is worth d**t of its
 utility (the Genius convention), and a party may only accept while that is still at least its
-walk-away.
+walk-away. Each party may have its own factor (`discount` as one number per party, e.g. the
+scenario's `Party.discount`; see `accord.negotiate.simulate.party_discounts`).
 
 The protocol, not the strategy, guards the outcome: an "accept" of a package that crosses the
 party's red lines or falls below its walk-away counts as a rejection, an offer the proposer
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from accord.model.compiled import CompiledModel
+from accord.model.compiled import CompiledModel, FloatArray
 from accord.negotiate.result import NegotiationResult, finish
 from accord.negotiate.space import BidSpace
 from accord.negotiate.strategies import Context, Strategy
@@ -36,13 +37,14 @@ def stacked_offers(
     *,
     rounds: int = 100,
     seed: int = 0,
-    discount: float = 1.0,
+    discount: float | Sequence[float] | FloatArray = 1.0,
     space: BidSpace | None = None,
     record: bool = False,
     protocol: str = "stacked",
 ) -> NegotiationResult:
     """Run one negotiation among all parties of `model` (use `model.restrict` to choose them;
-    their order is the turn order). `space` may be shared between runs on the same model."""
+    their order is the turn order). `space` may be shared between runs on the same model.
+    `discount` is one factor for all parties or one per party, in the model's order."""
     n = model.n_parties
     if len(strategies) != n:
         raise ValueError(f"{n} parties need {n} strategies, got {len(strategies)}")
@@ -50,15 +52,15 @@ def stacked_offers(
         raise ValueError("a negotiation needs at least two parties")
     if rounds < 1:
         raise ValueError("rounds must be at least 1")
-    if not 0.0 < discount <= 1.0:
-        raise ValueError("discount must lie in (0, 1]")
+    disc = discount_vector(discount, n)
     sp = space if space is not None else BidSpace(model)
     if sp.model is not model:
         raise ValueError("the bid space belongs to another model")
     children = np.random.SeedSequence(seed).spawn(n)
     parties = tuple(range(n))
     for p, s in enumerate(strategies):
-        s.start(Context(sp, p, parties, rounds, np.random.default_rng(children[p]), discount))
+        s.start(Context(sp, p, parties, rounds, np.random.default_rng(children[p]),
+                        float(disc[p])))
     names = tuple(getattr(s, "name", type(s).__name__) for s in strategies)
     trace: list[dict[str, Any]] = []
     current = -1
@@ -67,13 +69,13 @@ def stacked_offers(
     span = max(rounds - 1, 1)
     for r in range(rounds):
         t = r / span
-        factor = discount**t if discount < 1.0 else 1.0
+        factor = disc**t  # (P,): each party's own discount at time t
         for p in parties:
             s = strategies[p]
             bid = int(s.offer(t))
             if (current >= 0 and s.accepts(t, current, bid)
-                    and sp.acceptable(current, p, factor)
-                    and (accepted < n - 2 or all(sp.acceptable(current, q, factor)
+                    and sp.acceptable(current, p, float(factor[p]))
+                    and (accepted < n - 2 or all(sp.acceptable(current, q, float(factor[q]))
                                                  for q in parties))):
                 accepted += 1
                 if record:
@@ -84,9 +86,9 @@ def stacked_offers(
                                   max_rounds=rounds, offers=offers, reason="agreement",
                                   factor=factor, trace=trace)
                 continue
-            if not sp.acceptable(bid, p, factor):
+            if not sp.acceptable(bid, p, float(factor[p])):
                 bid = sp.best(p)  # nobody proposes what it could not accept itself
-                if not sp.acceptable(bid, p, factor):
+                if not sp.acceptable(bid, p, float(factor[p])):
                     reason = f"{model.party_ids[p]} walked away: nothing beats its walk-away"
                     return finish(model, protocol=protocol, strategies=names, seed=seed,
                                   package=None, rounds=r + 1, max_rounds=rounds,
@@ -112,6 +114,18 @@ def alternating_offers(model: CompiledModel, strategies: Sequence[Strategy],
             "protocol"
         )
     return stacked_offers(model, strategies, protocol="alternating", **kwargs)
+
+
+def discount_vector(discount: float | Sequence[float] | FloatArray, n: int) -> FloatArray:
+    """One discount factor per party: a single number is used for all; each in (0, 1]."""
+    d = np.asarray(discount, dtype=np.float64)
+    d = np.full(n, float(d)) if d.ndim == 0 else d
+    if d.shape != (n,):
+        raise ValueError(f"{n} parties need one discount factor (or one for all), got "
+                         f"{d.size}")
+    if not ((d > 0.0) & (d <= 1.0)).all():
+        raise ValueError("discount must lie in (0, 1]")
+    return d
 
 
 def _event(sp: BidSpace, r: int, t: float, p: int, action: str, bid: int) -> dict[str, Any]:

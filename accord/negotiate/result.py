@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from accord.model.compiled import CompiledModel, IntArray
+from accord.model.compiled import CompiledModel, FloatArray, IntArray
 from accord.model.scenario import OptionValue
 
 
@@ -63,8 +63,9 @@ class NegotiationResult:
 
 def finish(model: CompiledModel, *, protocol: str, strategies: tuple[str, ...], seed: int,
            package: IntArray | None, rounds: int, max_rounds: int, offers: int, reason: str,
-           factor: float, trace: list[dict[str, Any]]) -> NegotiationResult:
-    """Assemble a result; utilities come from the compiled model (walk-away on breakdown)."""
+           factor: float | FloatArray, trace: list[dict[str, Any]]) -> NegotiationResult:
+    """Assemble a result; utilities come from the compiled model (walk-away on breakdown).
+    `factor` is the discount applied to the agreement: one for all, or one per party."""
     if package is not None:
         u = model.utilities(package)
         choices: dict[str, OptionValue] | None = model.decode(package)
@@ -73,7 +74,9 @@ def finish(model: CompiledModel, *, protocol: str, strategies: tuple[str, ...], 
         factor = 1.0
         choices = None
     util = {p: float(v) for p, v in zip(model.party_ids, u, strict=True)}
-    disc = {p: v * factor for p, v in util.items()} if package is not None else dict(util)
+    f = np.broadcast_to(np.asarray(factor, dtype=np.float64), (model.n_parties,))
+    disc = ({p: v * float(fp) for (p, v), fp in zip(util.items(), f, strict=True)}
+            if package is not None else dict(util))
     return NegotiationResult(
         protocol=protocol, scenario=model.scenario_id, parties=model.party_ids,
         strategies=strategies, seed=seed, agreement=package is not None,

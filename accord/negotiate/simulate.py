@@ -1,4 +1,10 @@
-"""One entry point for a simulated negotiation under any protocol, and repeated runs."""
+"""One entry point for a simulated negotiation under any protocol, and repeated runs.
+
+Time pressure: each party discounts by its own factor, `Party.discount` of the scenario passed
+as `scenario` (a Genius `discount_factor` arrives there on import); a party without one does
+not discount. An explicit `discount` overrides: one number for every party, or a mapping from
+party id to factor.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from accord.model.compiled import CompiledModel
-from accord.model.scenario import OptionValue
+from accord.model.compiled import CompiledModel, FloatArray
+from accord.model.scenario import OptionValue, Scenario
 from accord.negotiate.alternating import stacked_offers
 from accord.negotiate.result import NegotiationResult
 from accord.negotiate.single_text import MEDIATORS, Mediator, single_text
@@ -25,7 +31,8 @@ def simulate(
     *,
     rounds: int = 100,
     seed: int = 0,
-    discount: float = 1.0,
+    discount: float | Mapping[str, float] | None = None,
+    scenario: Scenario | None = None,
     mediator: str | Mediator = "hill-climbing",
     mediator_id: str = "mediator",
     start: Mapping[str, OptionValue] | None = None,
@@ -34,13 +41,15 @@ def simulate(
 ) -> NegotiationResult:
     """Simulate one negotiation among the parties of `model` (restrict it first to choose
     them and their turn order). For the offer protocols, `strategies` gives one strategy per
-    party (a single one is used by all); the single text uses `mediator` and `start`."""
+    party (a single one is used by all); the single text uses `mediator` and `start`.
+    Discount factors: see `party_discounts`."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}")
+    disc = party_discounts(model, scenario, discount)
     if protocol == "single-text":
         med = MEDIATORS[mediator]() if isinstance(mediator, str) else mediator
         return single_text(model, mediator=med, start=start, rounds=rounds, seed=seed,
-                           discount=discount, mediator_id=mediator_id)
+                           discount=disc, mediator_id=mediator_id)
     n = model.n_parties
     if protocol == "alternating" and n != 2:
         raise ValueError(f"alternating offers is bilateral, got {n} parties; use 'stacked'")
@@ -50,8 +59,37 @@ def simulate(
     if len(specs) != n:
         raise ValueError(f"{n} parties need {n} strategies (or one for all), got {len(specs)}")
     agents = [make_strategy(s) if isinstance(s, str) else s for s in specs]
-    return stacked_offers(model, agents, rounds=rounds, seed=seed, discount=discount,
+    return stacked_offers(model, agents, rounds=rounds, seed=seed, discount=disc,
                           space=space, record=record, protocol=protocol)
+
+
+def party_discounts(model: CompiledModel, scenario: Scenario | None = None,
+                    discount: float | Mapping[str, float] | None = None) -> FloatArray:
+    """Each party's discount factor, in the model's party order.
+
+    `discount` given as a number applies to every party (it overrides the scenario); as a
+    mapping it sets the parties it names. Any party left falls back on the scenario's
+    `Party.discount`, then on 1 (no discounting)."""
+    out = np.ones(model.n_parties)
+    if scenario is not None:
+        known = {p.id: p for p in scenario.parties}
+        for k, pid in enumerate(model.party_ids):
+            party = known.get(pid)
+            if party is not None and party.discount is not None:
+                out[k] = party.discount
+    if isinstance(discount, Mapping):
+        unknown = sorted(set(discount) - set(model.party_ids))
+        if unknown:
+            raise ValueError(f"discount names parties not in the negotiation: "
+                             f"{', '.join(unknown)}")
+        for k, pid in enumerate(model.party_ids):
+            if pid in discount:
+                out[k] = discount[pid]
+    elif discount is not None:
+        out[:] = discount
+    if not ((out > 0.0) & (out <= 1.0)).all():
+        raise ValueError("discount must lie in (0, 1]")
+    return out
 
 
 def repeat_seeds(seed: int, repeat: int) -> list[int]:

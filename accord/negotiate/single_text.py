@@ -18,12 +18,12 @@ finds better, and stops when no candidate improves the draft (a local Pareto opt
 mediator first also adopts candidates some parties find worse, with probability
 exp(-objections / T) on a falling temperature, then climbs. Finally each party says yes or no
 once: yes when the text is within its red lines and at least its walk-away (discounted by
-d**(round / max_rounds) if a discount factor is given).
+d**(round / max_rounds) with the party's own discount factor d, if it has one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -31,6 +31,7 @@ import numpy as np
 
 from accord.model.compiled import CompiledModel, FloatArray, IntArray
 from accord.model.scenario import OptionValue
+from accord.negotiate.alternating import discount_vector
 from accord.negotiate.result import NegotiationResult, finish
 
 WISHES = 3
@@ -162,9 +163,24 @@ MEDIATORS: dict[str, type[Mediator]] = {"hill-climbing": HillClimbing,
 
 def opening_draft(model: CompiledModel, choices: Mapping[str, OptionValue] | None) -> IntArray:
     """The mediator's first text: a plan's choices, with any issue it leaves open set to the
-    option whose worst value over the parties is highest (the least objectionable)."""
-    worst = np.where(model.padding, -np.inf, model.values.min(axis=0))  # (I, O)
-    x = worst.argmax(axis=1).astype(np.int64)
+    least objectionable option. That is, per issue, among the options fewest parties forbid
+    (none, where possible), the one whose largest loss to any party is smallest, the loss
+    being the party's weighted utility (`model.table`) given up against its best permitted
+    option on that issue (a party that gives the issue no weight loses nothing); ties go to
+    the higher total utility, then to the first option."""
+    own = np.where(model.forbidden, -np.inf, model.table)  # (P, I, O)
+    best = own.max(axis=2, keepdims=True)  # (P, I, 1)
+    best = np.where(np.isfinite(best), best, model.table.max(axis=2, keepdims=True))
+    loss = (best - model.table).max(axis=0)  # (I, O): the largest loss over the parties
+    vetoes = model.forbidden.sum(axis=0)  # (I, O): how many parties forbid the option
+    total = model.table.sum(axis=0)  # (I, O)
+    x = np.zeros(model.n_issues, dtype=np.int64)
+    for i in range(model.n_issues):
+        n = int(model.n_options[i])
+        # lexsort: last key is primary
+        order = np.lexsort((np.arange(n), -total[i, :n], np.round(loss[i, :n], 12),
+                            vetoes[i, :n]))
+        x[i] = int(order[0])
     if choices:
         for i, iid in enumerate(model.issue_ids):
             if iid in choices:
@@ -179,15 +195,17 @@ def single_text(
     start: Mapping[str, OptionValue] | None = None,
     rounds: int = 100,
     seed: int = 0,
-    discount: float = 1.0,
+    discount: float | Sequence[float] | FloatArray = 1.0,
     mediator_id: str = "mediator",
 ) -> NegotiationResult:
     """Run the single negotiating text among all parties of `model`. The trace lists every
-    adopted draft: what changed, who asked, each critique and each party's vote."""
+    adopted draft: what changed, who asked, each critique and each party's vote. `discount`
+    is one factor for all parties or one per party, in the model's order."""
     if model.n_parties < 2:
         raise ValueError("a negotiation needs at least two parties")
-    if not 0.0 < discount <= 1.0:
-        raise ValueError("discount must lie in (0, 1]")
+    if isinstance(rounds, bool) or not isinstance(rounds, int | np.integer) or rounds < 1:
+        raise ValueError(f"rounds must be a whole number of at least 1, got {rounds!r}")
+    disc = discount_vector(discount, model.n_parties)
     med = mediator if mediator is not None else HillClimbing()
     rng = np.random.default_rng(seed)
     draft = opening_draft(model, start)
@@ -235,7 +253,7 @@ def single_text(
         draft, crit = new, crit_new
     else:
         reason = "deadline"
-    factor = discount ** (step / rounds) if discount < 1.0 else 1.0
+    factor = disc ** (step / rounds)  # (P,): each party's own discount
     u = model.utilities(draft)
     ok = model.within_red_lines(draft)[0] & (u * factor >= model.reservation - 1e-12)
     final = {pid: bool(y) for pid, y in zip(model.party_ids, ok, strict=True)}

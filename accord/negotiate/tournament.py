@@ -6,11 +6,13 @@ multiset, in turn order) meets on every scenario, `repeat` times per base seed. 
 seed is derived from (base seed, scenario, profile, repetition) by numpy's SeedSequence, so a
 tournament gives the same rows whatever the number of worker processes. Workers take one
 (scenario, profile) group at a time and share its bid space and reference points across runs.
+Each party discounts by its own `Party.discount` unless `discount` overrides it for all.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import os
@@ -23,9 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from accord.io import write_atomic
 from accord.model.compiled import CompiledModel
+from accord.model.scenario import Scenario
 from accord.negotiate.metrics import Reference, reference, score
-from accord.negotiate.simulate import simulate
+from accord.negotiate.result import NegotiationResult
+from accord.negotiate.simulate import simulate, summarize
 from accord.negotiate.space import BidSpace
 
 
@@ -42,7 +47,8 @@ class Group:
     repeat: int
     seeds: tuple[int, ...]
     rounds: int
-    discount: float
+    discount: float | None
+    """None: each party's own `Party.discount` (1 when it has none)."""
 
 
 @dataclass
@@ -68,24 +74,28 @@ def run_seed(base: int, scenario_index: int, profile_index: int, rep: int) -> in
 
 
 @lru_cache(maxsize=16)
-def _prepared(ref: str, parties: tuple[str, ...]) -> tuple[CompiledModel, BidSpace, Reference]:
+def _prepared(ref: str, parties: tuple[str, ...]
+              ) -> tuple[Scenario, CompiledModel, BidSpace, Reference]:
     from accord.io import load_scenario
     from accord.model import compile_scenario
 
-    model = compile_scenario(load_scenario(ref)).restrict(list(parties))
-    return model, BidSpace(model), reference(model)
+    scenario = load_scenario(ref)
+    model = compile_scenario(scenario).restrict(list(parties))
+    return scenario, model, BidSpace(model), reference(model)
 
 
-def run_group(g: Group) -> tuple[list[dict[str, Any]], str]:
-    """All runs of one group, and the note on its reference points (if any)."""
-    model, space, ref = _prepared(g.scenario, g.parties)
+def run_group(g: Group) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+    """All runs of one group, their summary, and the note on its reference points (if any)."""
+    scenario, model, space, ref = _prepared(g.scenario, g.parties)
     rows = []
+    results: list[NegotiationResult] = []
     for base in g.seeds:
         for rep in range(g.repeat):
             seed = run_seed(base, g.scenario_index, g.profile_index, rep)
             r = simulate(model, g.protocol, g.profile, rounds=g.rounds, seed=seed,
-                         discount=g.discount, space=space)
+                         discount=g.discount, scenario=scenario, space=space)
             score(r, ref)
+            results.append(r)
             row: dict[str, Any] = {
                 "scenario": g.scenario, "protocol": g.protocol,
                 "profile": "/".join(g.profile), "base_seed": base, "rep": rep, "seed": seed,
@@ -100,7 +110,8 @@ def run_group(g: Group) -> tuple[list[dict[str, Any]], str]:
                 row[f"utility_{k}"] = r.utilities[p]
             row["choices"] = json.dumps(r.choices, ensure_ascii=False) if r.choices else ""
             rows.append(row)
-    return rows, (f"{g.scenario} ({', '.join(g.parties)}): {ref.note}" if ref.note else "")
+    note = f"{g.scenario} ({', '.join(g.parties)}): {ref.note}" if ref.note else ""
+    return rows, summary_entry(g, summarize(results)), note
 
 
 def tournament(
@@ -112,12 +123,14 @@ def tournament(
     seeds: Sequence[int] = (0,),
     rounds: int = 100,
     protocol: str = "auto",
-    discount: float = 1.0,
+    discount: float | None = None,
     workers: int | None = None,
 ) -> TournamentResult:
     """Run every strategy profile on every scenario. `parties[k]` names the parties of
     scenario k (default: its parties with role `party`). `protocol` "auto" is alternating
-    for two parties and stacked for more. `workers` None uses every local core."""
+    for two parties and stacked for more. `discount` None lets each party discount by its own
+    `Party.discount`; a number overrides it for every party. `workers` None uses every local
+    core."""
     from accord.io import load_scenario
 
     groups: list[Group] = []
@@ -137,9 +150,9 @@ def tournament(
     else:
         with ProcessPoolExecutor(max_workers=min(n_workers, len(groups))) as pool:
             chunks = list(pool.map(run_group, groups))
-    rows = [row for chunk, _ in chunks for row in chunk]
-    notes = sorted({note for _, note in chunks if note})
-    return TournamentResult(rows, summary_table(rows), notes)
+    rows = [row for chunk, _, _ in chunks for row in chunk]
+    notes = sorted({note for _, _, note in chunks if note})
+    return TournamentResult(rows, [entry for _, entry, _ in chunks], notes)
 
 
 def default_parties(scenario: Any) -> list[str]:
@@ -149,42 +162,38 @@ def default_parties(scenario: Any) -> list[str]:
     return main if len(main) >= 2 else scored
 
 
-def summary_table(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per (scenario, profile): agreement rate, rounds, utilities, welfare, distances."""
-    out: list[dict[str, Any]] = []
-    keyed: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in rows:
-        keyed.setdefault((r["scenario"], r["profile"]), []).append(r)
-    for (scn, prof), rs in keyed.items():
-        n = sum(1 for k in rs[0] if k.startswith("utility_"))
-        entry: dict[str, Any] = {
-            "scenario": scn, "profile": prof, "runs": len(rs),
-            "agreement_rate": float(np.mean([r["agreement"] for r in rs])),
-            "mean_rounds": float(np.mean([r["rounds"] for r in rs])),
-        }
-        for k in range(1, n + 1):
-            entry[f"utility_{k}"] = float(np.mean([r[f"utility_{k}"] for r in rs]))
-        for key in ("welfare", "nash_distance", "frontier_distance"):
-            vals = [r[key] for r in rs if np.isfinite(r[key])]
-            entry[key] = float(np.mean(vals)) if vals else float("nan")
-        out.append(entry)
-    return out
+def summary_entry(g: Group, summary: dict[str, Any]) -> dict[str, Any]:
+    """One summary row per (scenario, profile) from `simulate.summarize`: agreement rate,
+    rounds, mean utility of each seat (`utility_k`, in turn order), welfare and distances
+    (None where no run has a finite value)."""
+    return {
+        "scenario": g.scenario, "profile": "/".join(g.profile), "runs": summary["runs"],
+        "agreements": summary["agreements"], "agreement_rate": summary["agreement_rate"],
+        "mean_rounds": summary["mean_rounds"],
+        "mean_rounds_to_agreement": summary["mean_rounds_to_agreement"],
+        **{f"utility_{k}": summary["mean_utilities"][p]
+           for k, p in enumerate(g.parties, start=1)},
+        **{key: summary[f"mean_{key}"]
+           for key in ("welfare", "nash_distance", "frontier_distance")},
+    }
 
 
 def write_rows(rows: Sequence[dict[str, Any]], path: str | Path) -> None:
-    """CSV, or Parquet when the name ends in .parquet (needs pandas and pyarrow)."""
+    """CSV, or Parquet when the name ends in .parquet (needs pandas and pyarrow); written
+    atomically."""
     p = Path(path)
     if p.suffix == ".parquet":
         import pandas as pd
 
-        pd.DataFrame(list(rows)).to_parquet(p, index=False)
+        buf = io.BytesIO()
+        pd.DataFrame(list(rows)).to_parquet(buf, index=False)
+        write_atomic(p, buf.getvalue())
         return
     fields: list[str] = []
     for r in rows:
         fields.extend(k for k in r if k not in fields)
-    tmp = p.with_name(p.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields)
-        w.writeheader()
-        w.writerows(rows)
-    tmp.replace(p)
+    text = io.StringIO(newline="")
+    w = csv.DictWriter(text, fieldnames=fields)
+    w.writeheader()
+    w.writerows(rows)
+    write_atomic(p, text.getvalue())
