@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from accord.io import load_with_warnings
+from accord.io import load_with_warnings, write_atomic
 from accord.model import Scenario, ScenarioError
 
 # Markup off: scenario text ("[draft]", "[/x]") must print as written, never as styling.
@@ -34,6 +37,22 @@ def fail(message: str, hint: str | None = None) -> NoReturn:
     line = f"error: {message}" + (f"; fix: {hint}" if hint else "")
     err_console.print(line, markup=False)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def writing(path: Path | str, option: str = "--output") -> Iterator[None]:
+    """An OSError while writing `path` becomes the one-line user error, exit 2."""
+    try:
+        yield
+    except OSError as exc:
+        fail(f"{option} {path}: cannot write ({exc.strerror or exc})",
+             "check that the folder exists and is writable, or choose another path")
+
+
+def write_output(path: Path | str, content: str | bytes, option: str = "--output") -> None:
+    """Write a command's output file atomically, or exit 2 with one line."""
+    with writing(path, option):
+        write_atomic(path, content)
 
 
 def report_scenario_error(exc: ScenarioError) -> NoReturn:

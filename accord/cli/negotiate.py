@@ -10,7 +10,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from accord.cli.common import Format, console, emit_json, err_console, fail, load, parse_parties
+from accord.cli.common import (
+    Format,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    load,
+    parse_parties,
+    write_output,
+    writing,
+)
 from accord.model import Scenario, compile_scenario
 
 
@@ -164,10 +174,7 @@ def simulate_cmd(
             lines.extend(json.dumps({"run": k, "seed": sd, **e}, ensure_ascii=False,
                                     default=str) for e in r.trace)
     if trace is not None:
-        try:
-            trace.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
-        except OSError as exc:
-            fail(f"--trace: cannot write {trace}: {exc.strerror}", "choose a writable path")
+        write_output(trace, "\n".join(lines) + ("\n" if lines else ""), "--trace")
     summary = summarize(results)
     if fmt == Format.json:
         emit_json({
@@ -316,10 +323,8 @@ def tournament_cmd(
     res = tournament(scenarios, names, parties=party_lists, repeat=repeat, seeds=(seed,),
                      rounds=rounds, discount=discount, workers=workers)
     if output is not None:
-        try:
+        with writing(output):
             res.write_csv(output)
-        except OSError as exc:
-            fail(f"--output: cannot write {output}: {exc.strerror}", "choose a writable path")
         err_console.print(f"wrote {len(res.rows)} runs to {output}", markup=False)
     for n in res.notes:
         err_console.print(f"note: {n}", markup=False)

@@ -6,13 +6,20 @@ The commands only parse options, call `accord.report` and write or print what it
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from accord.cli.common import Format, emit_json, err_console, fail, load, parse_parties
+from accord.cli.common import (
+    Format,
+    emit_json,
+    err_console,
+    fail,
+    load,
+    parse_parties,
+    write_output,
+)
 from accord.model import Scenario
 
 
@@ -53,7 +60,6 @@ def report_cmd(
 
       accord report ukraine-2025 --plan us-draft-2025-11-20 --parties ua,ru -o plan.png
     """
-    from accord.io import write_atomic
     from accord.report import STATIC_FORMATS, build_figure, build_report
 
     suffix = output.suffix.lower().lstrip(".")
@@ -77,22 +83,14 @@ def report_cmd(
             if not 100 <= v <= 10_000:
                 fail(f"{name} {v} is out of range", "give a size between 100 and 10000 pixels")
         data = build_figure(s, plan=plan, parties=pair, width=width, height=height, fmt=suffix)
-        _write(output, lambda: write_atomic(output, data))
+        write_output(output, data)
     else:
         if plan is not None:
             err_console.print("note: --plan applies to .png/.svg; the HTML report shows every "
                               "plan", markup=False)
         html = build_report(s, parties=pair)
-        _write(output, lambda: write_atomic(output, html))
+        write_output(output, html)
     err_console.print(f"wrote {output}", markup=False)
-
-
-def _write(output: Path, do: Callable[[], None]) -> None:
-    try:
-        do()
-    except OSError as exc:
-        fail(f"--output {output}: cannot write ({exc.strerror or exc})",
-             "check that the folder is writable, or choose another path")
 
 
 def diff_cmd(

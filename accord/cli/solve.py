@@ -12,7 +12,17 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from accord.cli.common import Format, console, emit_json, err_console, fail, load, parse_parties
+from accord.cli.common import (
+    Format,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    load,
+    parse_parties,
+    write_output,
+    writing,
+)
 from accord.model import compile_scenario
 
 
@@ -165,7 +175,6 @@ def frontier_cmd(
 
       accord frontier ukraine-2025 --parties ua,ru -o frontier.csv
     """
-    from accord.io import write_atomic
     from accord.solve import frontier
 
     s = load(scenario)
@@ -182,11 +191,7 @@ def frontier_cmd(
         for r in rows:
             writer.writerow([f"{r[p]:.10g}" for p in front.parties] + [r[i] for i in
                                                                      model.issue_ids])
-        try:
-            write_atomic(output, buf.getvalue())
-        except OSError as exc:
-            fail(f"{output}: cannot write: {exc.strerror or exc}", "check the folder exists "
-                 "and is writable")
+        write_output(output, buf.getvalue())
         err_console.print(f"wrote {len(rows)} frontier points to {output}", markup=False)
     summary = (f"{len(front)} Pareto-optimal points for {', '.join(front.parties)} by "
                f"{front.method}; {'exact' if front.exact else 'NOT exact'}. {front.message}")
@@ -204,13 +209,20 @@ def frontier_cmd(
             console.print(f"... {len(rows) - 50} more; use -o FILE.csv for all", markup=False)
 
 
+def _profile_ids(party_ids: str | None, profiles: list[Path]) -> list[str] | None:
+    """`--parties a,b`: one id per profile file, in order."""
+    ids = [p.strip() for p in party_ids.split(",")] if party_ids else None
+    if ids is not None and len(ids) != len(profiles):
+        fail(f"--parties names {len(ids)} parties for {len(profiles)} profiles",
+             "give one id per profile file")
+    return ids
+
+
 def _save(scenario: object, output: Path) -> None:
     from accord.io import save_scenario
 
-    try:
+    with writing(output):
         save_scenario(scenario, output)  # type: ignore[arg-type]
-    except OSError as exc:
-        fail(f"{output}: cannot write: {exc.strerror or exc}", "check the folder is writable")
 
 
 @import_app.command("genius")
@@ -229,10 +241,7 @@ def import_genius_cmd(
     """
     from accord.io.genius import GeniusError, import_genius
 
-    ids = [p.strip() for p in party_ids.split(",")] if party_ids else None
-    if ids is not None and len(ids) != len(profiles):
-        fail(f"--parties names {len(ids)} parties for {len(profiles)} profiles",
-             "give one id per profile file")
+    ids = _profile_ids(party_ids, profiles)
     try:
         scenario = import_genius(domain, profiles, ids, real_steps=real_steps)
     except GeniusError as exc:
@@ -258,10 +267,7 @@ def import_geniusweb_cmd(
     from accord.io.genius import GeniusError
     from accord.io.geniusweb import import_geniusweb
 
-    ids = [p.strip() for p in party_ids.split(",")] if party_ids else None
-    if ids is not None and len(ids) != len(profiles):
-        fail(f"--parties names {len(ids)} parties for {len(profiles)} profiles",
-             "give one id per profile file")
+    ids = _profile_ids(party_ids, profiles)
     try:
         scenario = import_geniusweb(domain, profiles, ids)
     except GeniusError as exc:
@@ -286,10 +292,8 @@ def export_genius_cmd(
     if not s.scored_party_ids:
         fail(f"{scenario}: no party has preferences, so there are no profiles to write",
              "add `preferences:` for the parties")
-    try:
+    with writing(output):
         paths, warnings = export_genius(s, output)
-    except OSError as exc:
-        fail(f"{output}: cannot write: {exc.strerror or exc}", "check the folder is writable")
     for w in warnings:
         err_console.print(f"warning: {w}", markup=False)
     lost = [pid for pid in s.scored_party_ids for rl in s.preferences[pid].red_lines][:1]
