@@ -196,6 +196,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
     forbidden = np.zeros((n_p, n_i, omax), dtype=bool)
     padding = np.zeros((n_i, omax), dtype=bool)
     options = tuple(tuple(option_key(o) for o in i.options) for i in issues)
+    issue_index = {iss.id: k for k, iss in enumerate(issues)}
     for i, opts in enumerate(options):
         padding[i, len(opts):] = True
     forbidden[:, padding] = True
@@ -208,7 +209,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
             for o, key in enumerate(options[i]):
                 values[p, i, o] = table.get(key, 0.0)
         for rl in pref.red_lines:
-            i = [iss.id for iss in issues].index(rl.issue)
+            i = issue_index[rl.issue]
             for opt in rl.forbid:
                 forbidden[p, i, options[i].index(option_key(opt))] = True
     reservation = np.array(

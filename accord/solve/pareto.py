@@ -199,7 +199,7 @@ def pareto_frontier(problem: Problem, *, time_limit: float | None = None) -> Fro
     dp = by_dp(problem)
     if dp is not None:
         u, x = dp
-        return Frontier(u, x, parties, True, "dynamic programming over issues (exact)",
+        return Frontier(u, x, parties, True, "dynamic programming over issues",
                         seconds=time.perf_counter() - t0)
     if m.n_parties == 2:
         u, x, exact = by_epsilon_constraint(problem, time_limit)
