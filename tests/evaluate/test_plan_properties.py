@@ -7,13 +7,13 @@ brute force below enumerates with itertools.product and evaluates from the Scena
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle import oracle_utility, packages
 
 from accord.evaluate import analyze, score_plan
 from accord.model import Scenario, compile_scenario, option_key, parse_scenario
@@ -25,19 +25,6 @@ PROPS = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 TOL = 1e-6
-
-
-def packages(scenario: Scenario) -> list[dict[str, Any]]:
-    ids = [i.id for i in scenario.issues]
-    return [
-        dict(zip(ids, combo, strict=True))
-        for combo in itertools.product(*(i.options for i in scenario.issues))
-    ]
-
-
-def utility(scenario: Scenario, pid: str, c: dict[str, Any]) -> float:
-    pref = scenario.preferences[pid]
-    return sum(pref.weights[i.id] * pref.values[i.id][option_key(c[i.id])] for i in scenario.issues)
 
 
 def forbidden_by_anyone(scenario: Scenario, issue: str, option: Any) -> bool:
@@ -72,7 +59,7 @@ def check_against_brute_force(scenario: Scenario, plan_id: str) -> None:
     score = score_plan(scenario, model, plan_id)
     plan = dict(scenario.plan(plan_id).choices)
     pids = list(model.party_ids)
-    base = np.array([utility(scenario, p, plan) for p in pids])
+    base = np.array([oracle_utility(scenario, p, plan) for p in pids])
 
     # Verdicts, reasons and concessions from the numbers.
     assert [v.id for v in score.parties] == pids
@@ -97,7 +84,7 @@ def check_against_brute_force(scenario: Scenario, plan_id: str) -> None:
     # Efficiency and the improvement, by brute force over eligible packages.
     cands = [c for c in packages(scenario) if eligible(scenario, plan, c)]
     assert any(same(c, plan) for c in cands), "the plan itself is always eligible"
-    gains = np.array([[utility(scenario, p, c) for p in pids] for c in cands]) - base
+    gains = np.array([[oracle_utility(scenario, p, c) for p in pids] for c in cands]) - base
     dominating = (gains >= -1e-9).all(axis=1) & (gains > TOL).any(axis=1)
     best_min_gain = gains.min(axis=1).max()
     if score.pareto_efficient:
@@ -107,7 +94,7 @@ def check_against_brute_force(scenario: Scenario, plan_id: str) -> None:
         imp = score.improvement
         assert imp is not None
         assert eligible(scenario, plan, imp.choices)
-        got = np.array([utility(scenario, p, imp.choices) for p in pids])
+        got = np.array([oracle_utility(scenario, p, imp.choices) for p in pids])
         np.testing.assert_allclose([imp.utilities[p] for p in pids], got, atol=1e-9)
         g = got - base
         assert (g >= -TOL).all() and (g > TOL).any(), "nobody worse off, somebody better off"
@@ -194,7 +181,7 @@ def test_engines_agree_on_the_max_min_gain(data, scenario_dicts):
             ]
             if any(bad):
                 continue
-        u = np.array([utility(scenario, p, cand) for p in model.party_ids])
+        u = np.array([oracle_utility(scenario, p, cand) for p in model.party_ids])
         if kw["individual_rationality"] and (u < model.reservation - 1e-12).any():
             continue
         allowed.append((u - model.utilities(x)).min())

@@ -6,13 +6,13 @@ raw file data) and sums by hand: the one place a second evaluation route is allo
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle import oracle_utility, packages
 
 from accord.model import Scenario, compile_scenario, option_key, parse_scenario
 
@@ -21,22 +21,6 @@ PROPS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-
-def packages(scenario: Scenario) -> list[dict[str, Any]]:
-    """Every package as {issue: option as written}, in the model's mixed-radix order."""
-    ids = [i.id for i in scenario.issues]
-    return [
-        dict(zip(ids, combo, strict=True))
-        for combo in itertools.product(*(i.options for i in scenario.issues))
-    ]
-
-
-def oracle_utility(scenario: Scenario, pid: str, choices: dict[str, Any]) -> float:
-    pref = scenario.preferences[pid]
-    return sum(
-        pref.weights[i.id] * pref.values[i.id][option_key(choices[i.id])] for i in scenario.issues
-    )
 
 
 def raw_utility(data: dict[str, Any], pid: str, choices: dict[str, Any]) -> float:

@@ -8,38 +8,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle import random_model
 
 from accord.model.compiled import CompiledModel
 from accord.solve import METHODS, solve
 
 TOL = 1e-6
-
-
-def model_from(seed: int, n_parties: int, n_options: list[int], red: float, res: float,
-               quantum: int = 0) -> CompiledModel:
-    """A random model; `quantum` > 0 rounds values to a grid to create ties."""
-    rng = np.random.default_rng(seed)
-    n_i, o_max = len(n_options), max(n_options)
-    values = rng.random((n_parties, n_i, o_max))
-    if quantum:
-        values = np.round(values * quantum) / quantum
-    padding = np.arange(o_max)[None, :] >= np.array(n_options)[:, None]
-    values[:, padding] = 0.0
-    forbidden = (rng.random((n_parties, n_i, o_max)) < red) | padding[None]
-    # A red line never forbids every option of an issue for one party.
-    for p in range(n_parties):
-        for i in range(n_i):
-            if forbidden[p, i, : n_options[i]].all():
-                forbidden[p, i, 0] = False
-    return CompiledModel(
-        scenario_id="random", party_ids=tuple(f"p{k}" for k in range(n_parties)),
-        issue_ids=tuple(f"i{i}" for i in range(n_i)),
-        options=tuple(tuple(str(o) for o in range(n)) for n in n_options),
-        raw_options=tuple(tuple(range(n)) for n in n_options),
-        numeric=np.zeros(n_i, dtype=bool), n_options=np.array(n_options),
-        weights=rng.dirichlet(np.ones(n_i), size=n_parties), values=values,
-        forbidden=forbidden, padding=padding,
-        reservation=np.round(rng.random(n_parties) * res, 3))
 
 
 def objective(method: str, u: np.ndarray, model: CompiledModel, feasible_u: np.ndarray,
@@ -83,10 +57,10 @@ def brute(model: CompiledModel, method: str, base: np.ndarray | None
 def models(draw: st.DrawFn) -> tuple[CompiledModel, str, int]:
     n_parties = draw(st.integers(2, 4))
     n_options = draw(st.lists(st.integers(2, 4), min_size=1, max_size=5))
-    model = model_from(draw(st.integers(0, 2**31)), n_parties, n_options,
-                       draw(st.sampled_from([0.0, 0.15, 0.3])),
-                       draw(st.sampled_from([0.0, 0.3, 0.5, 0.7])),
-                       draw(st.sampled_from([0, 4])))
+    model = random_model(draw(st.integers(0, 2**31)), n_parties, n_options,
+                         red=draw(st.sampled_from([0.0, 0.15, 0.3])),
+                         res=draw(st.sampled_from([0.0, 0.3, 0.5, 0.7])),
+                         quantum=draw(st.sampled_from([0, 4])))
     return model, draw(st.sampled_from(METHODS)), draw(st.integers(1, 4))
 
 
@@ -117,7 +91,7 @@ def test_engines_agree_with_brute_force(case: tuple[CompiledModel, str, int]) ->
 
 
 def test_nash_milp_large_is_proven_and_beats_random_packages() -> None:
-    model = model_from(3, 2, [5] * 28, 0.0, 0.2)
+    model = random_model(3, 2, [5] * 28, red=0.0, res=0.2)
     res = solve(model, "nash", engine="milp")
     assert res.engine == "milp" and res.optimal and res.gap <= res.tolerance
     best = res.packages[0]
@@ -135,12 +109,12 @@ def test_nash_milp_large_is_proven_and_beats_random_packages() -> None:
 
 
 def test_auto_engine_and_bad_arguments() -> None:
-    small = model_from(1, 2, [3, 3], 0.0, 0.0)
+    small = random_model(1, 2, [3, 3], red=0.0, res=0.0)
     assert solve(small, "nash").engine == "enumeration"
-    assert solve(model_from(1, 2, [10] * 5, 0.0, 0.0), "nash").engine == "dp"
+    assert solve(random_model(1, 2, [10] * 5, red=0.0, res=0.0), "nash").engine == "dp"
     with pytest.raises(ValueError, match="dp engine"):
         solve(small, "nash", engine="dp", top=2)
-    assert solve(model_from(1, 4, [5] * 12, 0.0, 0.0), "egalitarian").engine == "milp"
+    assert solve(random_model(1, 4, [5] * 12, red=0.0, res=0.0), "egalitarian").engine == "milp"
     with pytest.raises(ValueError, match="unknown method"):
         solve(small, "fair")
     with pytest.raises(ValueError, match="baseline"):

@@ -7,29 +7,11 @@ import itertools
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import random_model
 
 from accord.model.compiled import CompiledModel
 from accord.solve import frontier, make_problem
 from accord.solve.pareto import by_epsilon_constraint, by_weighted_sums, pareto_frontier
-
-
-def random_model(seed: int, n_parties: int, n_options: list[int], quantum: int) -> CompiledModel:
-    rng = np.random.default_rng(seed)
-    n_i, o_max = len(n_options), max(n_options)
-    values = rng.random((n_parties, n_i, o_max))
-    if quantum:
-        values = np.round(values * quantum) / quantum
-    padding = np.arange(o_max)[None, :] >= np.array(n_options)[:, None]
-    forbidden = (rng.random((n_parties, n_i, o_max)) < 0.1) | padding[None]
-    forbidden[:, :, 0] = False
-    return CompiledModel(
-        scenario_id="r", party_ids=tuple(f"p{k}" for k in range(n_parties)),
-        issue_ids=tuple(f"i{i}" for i in range(n_i)),
-        options=tuple(tuple(str(o) for o in range(n)) for n in n_options),
-        raw_options=tuple(tuple(range(n)) for n in n_options),
-        numeric=np.zeros(n_i, dtype=bool), n_options=np.array(n_options),
-        weights=rng.dirichlet(np.ones(n_i), size=n_parties), values=values,
-        forbidden=forbidden, padding=padding, reservation=rng.random(n_parties) * 0.5)
 
 
 def brute_front(model: CompiledModel, red: bool, ir: bool) -> set[tuple[float, ...]]:
@@ -56,7 +38,7 @@ def brute_front(model: CompiledModel, red: bool, ir: bool) -> set[tuple[float, .
        st.sampled_from([0, 3]))
 def test_frontier_matches_brute_force(seed: int, n_parties: int, n_options: list[int],
                                       red: bool, ir: bool, quantum: int) -> None:
-    model = random_model(seed, n_parties, n_options, quantum)
+    model = random_model(seed, n_parties, n_options, quantum=quantum)
     front = frontier(model, respect_red_lines=red, individual_rationality=ir)
     assert front.exact
     got = {tuple(np.round(r, 10)) for r in front.utilities}
@@ -69,7 +51,7 @@ def test_frontier_matches_brute_force(seed: int, n_parties: int, n_options: list
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 2**31), st.lists(st.integers(2, 4), min_size=1, max_size=4))
 def test_epsilon_constraint_equals_dynamic_programming(seed: int, n_options: list[int]) -> None:
-    model = random_model(seed, 2, n_options, 0)
+    model = random_model(seed, 2, n_options, quantum=0)
     problem = make_problem(model, respect_red_lines=True, individual_rationality=False)
     u, x, exact = by_epsilon_constraint(problem)
     assert exact
@@ -79,7 +61,7 @@ def test_epsilon_constraint_equals_dynamic_programming(seed: int, n_options: lis
 
 
 def test_weighted_sums_are_an_inner_approximation() -> None:
-    model = random_model(7, 3, [3, 4, 3, 4], 0)
+    model = random_model(7, 3, [3, 4, 3, 4], quantum=0)
     problem = make_problem(model, respect_red_lines=True, individual_rationality=False)
     exact = {tuple(np.round(r, 10)) for r in pareto_frontier(problem).utilities}
     u, _ = by_weighted_sums(problem, n_weights=20)
@@ -90,7 +72,7 @@ def test_large_frontier_falls_back_with_a_label(monkeypatch) -> None:  # type: i
     import accord.solve.pareto as pareto
 
     monkeypatch.setattr(pareto, "DP_CAP_N", 5)
-    model = random_model(2, 3, [4] * 6, 0)
+    model = random_model(2, 3, [4] * 6, quantum=0)
     front = frontier(model, respect_red_lines=False)
     assert not front.exact and "inner approximation" in front.method
     monkeypatch.setattr(pareto, "DP_CAP_2", 3)
