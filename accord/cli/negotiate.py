@@ -119,11 +119,8 @@ def simulate_cmd(
     from accord.negotiate import (
         MEDIATORS,
         PROTOCOLS,
-        BidSpace,
-        reference,
         repeat_seeds,
-        score,
-        simulate,
+        simulate_many,
         summarize,
     )
 
@@ -159,20 +156,14 @@ def simulate_cmd(
         chosen = plans.get(start) if start else (s.plans[0] if s.plans else None)
         start_choices = dict(chosen.choices) if chosen is not None else None
     model = compile_scenario(s).restrict(ps)
-    space = BidSpace(model) if protocol != "single-text" else None
-    ref = reference(model)
-    results = []
-    lines: list[str] = []
-    for k, sd in enumerate(repeat_seeds(seed, repeat), start=1):
-        r = simulate(model, protocol, names, rounds=rounds, seed=sd, discount=discount,
-                     scenario=s, mediator=mediator_strategy, mediator_id=mediator_id,
-                     start=start_choices,
-                     record=trace is not None or protocol == "single-text", space=space)
-        score(r, ref)
-        results.append(r)
-        if trace is not None:
-            lines.extend(json.dumps({"run": k, "seed": sd, **e}, ensure_ascii=False,
-                                    default=str) for e in r.trace)
+    seeds = repeat_seeds(seed, repeat)
+    results, ref = simulate_many(model, protocol, names, seeds, rounds=rounds,
+                                 discount=discount, scenario=s, mediator=mediator_strategy,
+                                 mediator_id=mediator_id, start=start_choices,
+                                 record=trace is not None or protocol == "single-text")
+    lines = [json.dumps({"run": k, "seed": sd, **e}, ensure_ascii=False, default=str)
+             for k, (sd, r) in enumerate(zip(seeds, results, strict=True), start=1)
+             for e in r.trace] if trace is not None else []
     if trace is not None:
         write_output(trace, "\n".join(lines) + ("\n" if lines else ""), "--trace")
     summary = summarize(results)

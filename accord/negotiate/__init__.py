@@ -9,6 +9,7 @@ from accord.negotiate.simulate import (
     party_discounts,
     repeat_seeds,
     simulate,
+    simulate_many,
     summarize,
 )
 from accord.negotiate.single_text import (
@@ -65,6 +66,7 @@ __all__ = [
     "repeat_seeds",
     "score",
     "simulate",
+    "simulate_many",
     "single_text",
     "stacked_offers",
     "summarize",

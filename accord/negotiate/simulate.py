@@ -16,6 +16,7 @@ import numpy as np
 from accord.model.compiled import CompiledModel, FloatArray
 from accord.model.scenario import OptionValue, Scenario
 from accord.negotiate.alternating import stacked_offers
+from accord.negotiate.metrics import Reference, reference, score
 from accord.negotiate.result import NegotiationResult
 from accord.negotiate.single_text import MEDIATORS, Mediator, single_text
 from accord.negotiate.space import BidSpace
@@ -61,6 +62,29 @@ def simulate(
     agents = [make_strategy(s) if isinstance(s, str) else s for s in specs]
     return stacked_offers(model, agents, rounds=rounds, seed=seed, discount=disc,
                           space=space, record=record, protocol=protocol)
+
+
+def simulate_many(
+    model: CompiledModel,
+    protocol: str,
+    strategies: Sequence[str | Strategy],
+    seeds: Sequence[int],
+    *,
+    space: BidSpace | None = None,
+    ref: Reference | None = None,
+    **kwargs: Any,
+) -> tuple[list[NegotiationResult], Reference]:
+    """One run per seed, each scored against the Pareto frontier and the Nash package; the
+    bid space and the reference points are built once and shared by every run."""
+    ref = ref if ref is not None else reference(model)
+    if space is None and protocol != "single-text":
+        space = BidSpace(model)
+    results = []
+    for sd in seeds:
+        r = simulate(model, protocol, strategies, seed=sd, space=space, **kwargs)
+        score(r, ref)
+        results.append(r)
+    return results, ref
 
 
 def party_discounts(model: CompiledModel, scenario: Scenario | None = None,

@@ -28,9 +28,8 @@ import numpy as np
 from accord.io import write_atomic
 from accord.model.compiled import CompiledModel
 from accord.model.scenario import Scenario
-from accord.negotiate.metrics import Reference, reference, score
-from accord.negotiate.result import NegotiationResult
-from accord.negotiate.simulate import simulate, summarize
+from accord.negotiate.metrics import Reference, reference
+from accord.negotiate.simulate import simulate_many, summarize
 from accord.negotiate.space import BidSpace
 
 
@@ -88,28 +87,26 @@ def run_group(g: Group) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
     """All runs of one group, their summary, and the note on its reference points (if any)."""
     scenario, model, space, ref = _prepared(g.scenario, g.parties)
     rows = []
-    results: list[NegotiationResult] = []
-    for base in g.seeds:
-        for rep in range(g.repeat):
-            seed = run_seed(base, g.scenario_index, g.profile_index, rep)
-            r = simulate(model, g.protocol, g.profile, rounds=g.rounds, seed=seed,
-                         discount=g.discount, scenario=scenario, space=space)
-            score(r, ref)
-            results.append(r)
-            row: dict[str, Any] = {
-                "scenario": g.scenario, "protocol": g.protocol,
-                "profile": "/".join(g.profile), "base_seed": base, "rep": rep, "seed": seed,
-                "agreement": r.agreement, "rounds": r.rounds, "offers": r.offers,
-                "welfare": r.metrics["welfare"],
-                "nash_distance": r.metrics["nash_distance"],
-                "frontier_distance": r.metrics["frontier_distance"],
-            }
-            for k, (p, s) in enumerate(zip(g.parties, g.profile, strict=True), start=1):
-                row[f"party_{k}"] = p
-                row[f"strategy_{k}"] = s
-                row[f"utility_{k}"] = r.utilities[p]
-            row["choices"] = json.dumps(r.choices, ensure_ascii=False) if r.choices else ""
-            rows.append(row)
+    runs = [(base, rep, run_seed(base, g.scenario_index, g.profile_index, rep))
+            for base in g.seeds for rep in range(g.repeat)]
+    results, _ = simulate_many(model, g.protocol, g.profile, [sd for _, _, sd in runs],
+                               space=space, ref=ref, rounds=g.rounds, discount=g.discount,
+                               scenario=scenario)
+    for (base, rep, seed), r in zip(runs, results, strict=True):
+        row: dict[str, Any] = {
+            "scenario": g.scenario, "protocol": g.protocol,
+            "profile": "/".join(g.profile), "base_seed": base, "rep": rep, "seed": seed,
+            "agreement": r.agreement, "rounds": r.rounds, "offers": r.offers,
+            "welfare": r.metrics["welfare"],
+            "nash_distance": r.metrics["nash_distance"],
+            "frontier_distance": r.metrics["frontier_distance"],
+        }
+        for k, (p, s) in enumerate(zip(g.parties, g.profile, strict=True), start=1):
+            row[f"party_{k}"] = p
+            row[f"strategy_{k}"] = s
+            row[f"utility_{k}"] = r.utilities[p]
+        row["choices"] = json.dumps(r.choices, ensure_ascii=False) if r.choices else ""
+        rows.append(row)
     note = f"{g.scenario} ({', '.join(g.parties)}): {ref.note}" if ref.note else ""
     return rows, summary_entry(g, summarize(results)), note
 
