@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 OptionValue = str | bool | int | float
 """An option as written in the file: a string, or a number on a numeric grid."""
@@ -52,6 +52,12 @@ class Source(_Strict):
         "e.g. 'B2'.",
     )
     kind: Literal["report", "official", "analysis", "document"] = "report"
+    derived_from: str | None = Field(
+        default=None,
+        description="Id of the source (often a `kind: document`, e.g. one leaked text) this one "
+        "copies or summarises. Copies of one document are not independent corroboration: "
+        "provenance counts them once.",
+    )
     note: str | None = None
 
 
@@ -185,6 +191,26 @@ class Scenario(_Strict):
     sources: list[Source] = Field(default_factory=list)
     statements: list[Statement] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _sources_descend_from_known_documents(self) -> Scenario:
+        """`derived_from` names another listed source, and no chain of copies loops."""
+        parent = {s.id: s.derived_from for s in self.sources}
+        for src in self.sources:
+            seen = {src.id}
+            cur = src.derived_from
+            while cur is not None:
+                if cur not in parent:
+                    raise ValueError(
+                        f"source {src.id!r}: derived_from names unknown source {cur!r}; "
+                        "list that document under `sources:` or fix the id")
+                if cur in seen:
+                    raise ValueError(
+                        f"source {src.id!r}: derived_from loops back to {cur!r}; "
+                        "the chain of copies must end at an original document")
+                seen.add(cur)
+                cur = parent[cur]
+        return self
+
     # Look-ups used everywhere; cheap enough to compute on demand.
     def party(self, party_id: str) -> Party:
         for p in self.parties:
@@ -210,6 +236,17 @@ class Scenario(_Strict):
             if s.id == source_id:
                 return s
         raise KeyError(f"unknown source {source_id!r}")
+
+    def original_document(self, source_id: str) -> str | None:
+        """The source a copy descends from, following `derived_from` to its end; None if
+        `source_id` is no copy."""
+        parent = {s.id: s.derived_from for s in self.sources}
+        seen: set[str] = set()
+        cur, root = parent.get(source_id), None
+        while cur is not None and cur not in seen:  # validated acyclic; guard all the same
+            seen.add(cur)
+            root, cur = cur, parent.get(cur)
+        return root
 
     @property
     def party_ids(self) -> list[str]:

@@ -9,10 +9,14 @@ Independence is counted by outlet: two reports from one outlet count once, and a
 whose `citing` names another outlet among the provision's sources counts with that outlet
 (it repeats it rather than corroborating it). Outlets repeating one wire service not itself
 listed still count apart: the count is of outlets, and each source line shows whom it cites.
+Copies of one document do not corroborate each other: sources whose `derived_from` chains
+end at the same document (e.g. every outlet printing one leaked text) count once, as that
+document.
 
-Flags: `no-source`, `single-source`, `low-reliability-only` (no source graded A-C with
-credibility 1-3 and at least one graded below), `ungraded` (no source carries a grade),
-`denied` and `not-confirmed` (an official statement says so).
+Flags: `no-source`, `single-source`, `single-document` (several outlets, all copying one
+document), `low-reliability-only` (no source graded A-C with credibility 1-3 and at least one
+graded below), `ungraded` (no source carries a grade), `denied` and `not-confirmed` (an
+official statement says so).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ CREDIBILITY = {
 FLAG_TEXT = {
     "no-source": "no source given",
     "single-source": "rests on a single outlet",
+    "single-document": "its outlets all copy one document",
     "low-reliability-only": "rests only on low-reliability sources",
     "ungraded": "no source carries a reliability grade",
     "denied": "officially denied",
@@ -99,10 +104,13 @@ class SourceRef:
     kind: str
     url: str | None
     title: str | None
+    original: str | None = None
+    """The document this source copies, at the end of its `derived_from` chain."""
 
     @classmethod
-    def of(cls, s: Source) -> SourceRef:
-        return cls(s.id, s.outlet, s.citing, s.date, s.reliability, s.kind, s.url, s.title)
+    def of(cls, s: Source, original: str | None = None) -> SourceRef:
+        return cls(s.id, s.outlet, s.citing, s.date, s.reliability, s.kind, s.url, s.title,
+                   original)
 
     @property
     def grade(self) -> Grade:
@@ -115,6 +123,7 @@ class SourceRef:
             "date": self.date.isoformat() if self.date else None,
             "reliability": self.reliability, "grade": g.describe() if g.graded else None,
             "kind": self.kind, "url": self.url, "title": self.title,
+            "copy_of": self.original,
         }
 
 
@@ -219,18 +228,30 @@ def cited_names(citing: str | None) -> list[str]:
     return [re.sub(r"\s*\(.*?\)\s*", " ", p).strip().casefold() for p in parts if p.strip()]
 
 
-def independent_outlets(sources: list[SourceRef]) -> list[str]:
-    """Distinct outlets, dropping an outlet whose every report cites another outlet listed."""
+def independent_outlets(sources: list[SourceRef],
+                        documents: dict[str, str] | None = None) -> list[str]:
+    """Distinct outlets, dropping an outlet whose every report cites another outlet listed;
+    copies of one document count once, named `copies of <document>` (`documents` maps a
+    document's id to its name)."""
+    documents = documents or {}
+
+    def key(s: SourceRef) -> str:
+        return f"document:{s.original}" if s.original else s.outlet.strip().casefold()
+
     names: dict[str, str] = {}
     for s in sources:
-        names.setdefault(s.outlet.strip().casefold(), s.outlet.strip())
+        name = (f"copies of {documents.get(s.original, s.original)}" if s.original
+                else s.outlet.strip())
+        names.setdefault(key(s), name)
 
     def repeats(s: SourceRef) -> bool:
-        own = s.outlet.strip().casefold()
+        if s.original:
+            return False
+        own = key(s)
         return any(c in names and c != own for c in cited_names(s.citing))
 
-    standing = {s.outlet.strip().casefold() for s in sources if not repeats(s)}
-    out = [name for key, name in names.items() if key in standing]
+    standing = {key(s) for s in sources if not repeats(s)}
+    out = [name for k, name in names.items() if k in standing]
     return out or list(names.values())[:1]  # outlets citing each other in a ring: count one
 
 
@@ -240,7 +261,10 @@ def _flags(sources: list[SourceRef], outlets: list[str],
     if not sources:
         flags.append("no-source")
     elif len(outlets) == 1:
-        flags.append("single-source")
+        copied = {s.original for s in sources}
+        several = len({s.outlet.strip().casefold() for s in sources}) > 1
+        flags.append("single-document" if several and None not in copied and len(copied) == 1
+                     else "single-source")
     grades = [s.grade for s in sources]
     if sources and not any(g.adequate for g in grades) and any(g.low for g in grades):
         flags.append("low-reliability-only")
@@ -266,13 +290,14 @@ def provision_provenance(scenario: Scenario, plan: Plan, provision: Provision,
                          statements: list[StatementRef] | None = None) -> ProvisionProvenance:
     """One provision's evidence; `statements` defaults to those naming its plan and point."""
     by_id = {s.id: s for s in scenario.sources}
-    refs = [SourceRef.of(by_id[sid]) for sid in provision.sources if sid in by_id]
+    refs = [SourceRef.of(by_id[sid], scenario.original_document(sid))
+            for sid in provision.sources if sid in by_id]
     point = _point(provision)
     if statements is None:
         statements = [StatementRef.of(st, party_names(scenario)) for st in scenario.statements
                       if st.about == plan.id and point is not None
                       and point in {str(x) for x in st.points}]
-    outlets = independent_outlets(refs)
+    outlets = independent_outlets(refs, {s.id: s.outlet for s in scenario.sources})
     return ProvisionProvenance(plan.id, point, provision.issue, provision.text, refs, outlets,
                                statements, _flags(refs, outlets, statements))
 
@@ -302,6 +327,9 @@ def provenance(scenario: Scenario) -> Provenance:
     for st in scenario.statements:
         for sid in st.sources:
             use(sid, f"statement {st.id}")
+    for src in scenario.sources:
+        if src.derived_from is not None:
+            use(src.derived_from, f"copy {src.id}")
     for party in scenario.parties:
         pref = scenario.preferences.get(party.id)
         basis = list(party.basis) + (list(pref.basis) if pref else []) + [
@@ -309,7 +337,8 @@ def provenance(scenario: Scenario) -> Provenance:
         for sid in basis:
             use(sid, f"assumptions on {party.id}")
     return Provenance(scenario.scenario, provisions, plan_statements, other,
-                      [SourceRef.of(s) for s in scenario.sources], uses)
+                      [SourceRef.of(s, scenario.original_document(s.id))
+                       for s in scenario.sources], uses)
 
 
 def render_text(prov: Provenance) -> str:
@@ -365,6 +394,8 @@ def _source_line(s: SourceRef) -> str:
     line += f", grade {s.reliability} ({g.describe()})" if s.reliability else ", ungraded"
     if s.kind != "report":
         line += f", {s.kind}"
+    if s.original:
+        line += f", copy of {s.original}"
     return line
 
 

@@ -23,6 +23,20 @@ def test_outlets_repeating_another_listed_outlet_do_not_corroborate() -> None:
     assert independent_outlets([_src("A"), _src("a ")]) == ["A"]
 
 
+def _copy(outlet: str, original: str | None) -> SourceRef:
+    return SourceRef(outlet.lower(), outlet, None, None, None, "report", None, None, original)
+
+
+def test_copies_of_one_document_count_once() -> None:
+    copies = [_copy("Paper", "leak"), _copy("Blog", "leak"), _copy("Wire", "leak")]
+    assert independent_outlets(copies, {"leak": "Leaked text"}) == ["copies of Leaked text"]
+    # An outlet reporting on its own stands beside the document, however many copies there are.
+    assert independent_outlets([*copies, _copy("Agency", None)], {"leak": "Leaked text"}) == \
+        ["copies of Leaked text", "Agency"]
+    # Copies of two different documents are two lines of evidence.
+    assert len(independent_outlets([_copy("Paper", "leak"), _copy("Blog", "memo")])) == 2
+
+
 def test_flags_and_statements(fixture_scenario: Scenario) -> None:
     prov = provenance(fixture_scenario)
     by = {(p.plan_id, p.point): p for p in prov.provisions}
@@ -38,5 +52,5 @@ def test_flags_and_statements(fixture_scenario: Scenario) -> None:
     assert prov.uses["s-official"] == ["p2#5", "statement st-deny", "assumptions on a"]
     d = prov.to_dict()
     assert d["summary"] == {"provisions": 7, "flagged": 5, "by_flag": {
-        "no-source": 1, "single-source": 3, "low-reliability-only": 1, "ungraded": 1,
-        "denied": 1, "not-confirmed": 1}}
+        "no-source": 1, "single-source": 3, "single-document": 0, "low-reliability-only": 1,
+        "ungraded": 1, "denied": 1, "not-confirmed": 1}}
