@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 OptionValue = str | bool | int | float
 """An option as written in the file: a string, or a number on a numeric grid."""
@@ -191,11 +191,12 @@ class Scenario(_Strict):
     sources: list[Source] = Field(default_factory=list)
     statements: list[Statement] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _sources_descend_from_known_documents(self) -> Scenario:
+    @field_validator("sources")
+    @classmethod
+    def _sources_descend_from_known_documents(cls, sources: list[Source]) -> list[Source]:
         """`derived_from` names another listed source, and no chain of copies loops."""
-        parent = {s.id: s.derived_from for s in self.sources}
-        for src in self.sources:
+        parent = {s.id: s.derived_from for s in sources}
+        for src in sources:
             seen = {src.id}
             cur = src.derived_from
             while cur is not None:
@@ -209,7 +210,7 @@ class Scenario(_Strict):
                         "the chain of copies must end at an original document")
                 seen.add(cur)
                 cur = parent[cur]
-        return self
+        return sources
 
     # Look-ups used everywhere; cheap enough to compute on demand.
     def party(self, party_id: str) -> Party:

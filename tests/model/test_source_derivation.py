@@ -52,3 +52,4 @@ def test_cli_names_the_field_and_the_fix_without_a_traceback(tmp_path: Path) -> 
     assert res.exit_code == 2
     assert "Traceback" not in res.output + res.stderr
     assert "derived_from" in res.stderr and "list that document under `sources:`" in res.stderr
+    assert "bad.yaml:" in res.stderr and ": sources: " in res.stderr  # file, line and field
