@@ -179,7 +179,7 @@ def test_c9_copies_of_the_leaked_text_are_one_source(case: Scenario) -> None:
 @pytest.mark.parametrize(("sid", "date"), [
     ("st-rubio-2025-11-19", "2025-11-19"), ("st-rubio-2025-11-22", "2025-11-22"),
     ("st-rubio-2025-11-23", "2025-11-23"), ("st-e3-call-2025-11-21", "2025-11-21"),
-    ("st-driscoll-abudhabi-2025-11-25", "2025-11-24"), ("st-coalition-2025-11-25", "2025-11-25"),
+    ("st-driscoll-abudhabi-2025-11-24", "2025-11-24"), ("st-coalition-2025-11-25", "2025-11-25"),
     ("st-peskov-mayhem-2025-11-25", "2025-11-25")])
 def test_section_a_statements_are_in_with_dates_and_sources(case: Scenario, sid: str,
                                                              date: str) -> None:
