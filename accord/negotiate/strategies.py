@@ -19,6 +19,13 @@
 Every strategy acts on integer bid ids of a shared `BidSpace`. Acceptance follows Faratin's
 rule AC_next: accept when the offer is worth at least the bid one would make instead.
 A new strategy only needs `target(t)` (see docs/negotiate.md).
+
+What a party knows (`Context`): its own preferences; the others' red lines, all of them as
+declared (the default) or, with private red lines, only those their rejections revealed
+(`RedLineKnowledge`); and the others' utilities only when told (`know_utilities`), else a
+frequency model of each from its offers. Every bidder offers only packages that avoid the red
+lines it knows, and concedes where that costs it least per unit of the others' (estimated or
+exact) gain, ties going to its seeded generator (`BidSpace.at_least`).
 """
 
 from __future__ import annotations
@@ -29,13 +36,53 @@ from typing import ClassVar
 
 import numpy as np
 
-from accord.model.compiled import FloatArray
-from accord.negotiate.space import BidSpace
+from accord.model.compiled import BoolArray, CompiledModel, FloatArray, IntArray
+from accord.negotiate.space import BidSpace, declared_red_lines
+
+
+class RedLineKnowledge:
+    """What the parties at the table know of each other's red lines, shared by all of them.
+
+    Public (the default): every red line is a declared position, known to all from the start.
+    Private: nothing is known until a party rejects a package that crosses its red lines; it
+    then states which of them the package crosses, and every other party learns those
+    options. A party always knows its own red lines.
+    """
+
+    def __init__(self, model: CompiledModel, private: bool = False) -> None:
+        declared = declared_red_lines(model)
+        self.model = model
+        self.private = private
+        self.known: BoolArray = np.zeros_like(declared) if private else declared
+        self.version = 0
+        """Bumped on every new revelation, so bidders can cache what they rule out."""
+
+    def reveal(self, party: int, package: IntArray) -> list[int]:
+        """`party` rejected `package`: the issues (new to the others) where it crosses a red
+        line of `party`, now known to all. Nothing is new when red lines are public."""
+        if not self.private:
+            return []
+        x = np.asarray(package, dtype=np.int64)
+        crossed = np.flatnonzero(self.model.violations(x)[0, party])
+        new = [int(i) for i in crossed if not self.known[party, i, x[i]]]
+        if new:
+            self.known[party, new, x[new]] = True
+            self.version += 1
+        return new
+
+    def others(self, me: int) -> BoolArray:
+        """(I, O) options some party other than `me` is known to forbid."""
+        rest = [q for q in range(self.known.shape[0]) if q != me]
+        out = np.zeros(self.known.shape[1:], dtype=bool)
+        if rest:
+            np.any(self.known[rest], axis=0, out=out)
+        return out
 
 
 @dataclass
 class Context:
-    """What a party knows when a negotiation starts: its own preferences, the clock, a rng."""
+    """What a party knows when a negotiation starts: its own preferences, the others' red lines
+    (`known`), the others' utilities if `know_utilities`, the clock, a seeded rng."""
 
     space: BidSpace
     me: int
@@ -44,6 +91,26 @@ class Context:
     rounds: int
     rng: np.random.Generator
     discount: float = 1.0
+    known: RedLineKnowledge | None = None
+    """Shared knowledge of red lines; None: all declared red lines are public."""
+    know_utilities: bool = False
+    """The strategy is told the others' exact utilities (else it models them from offers)."""
+
+    def __post_init__(self) -> None:
+        if self.known is None:
+            self.known = RedLineKnowledge(self.space.model)
+        self._seen = -1
+        self._avoid: BoolArray | None = None
+        self._u_max = 0.0
+
+    def avoid(self) -> BoolArray:
+        """(I, O) options `me` will not offer because another party is known to forbid them."""
+        assert self.known is not None
+        if self._avoid is None or self._seen != self.known.version:
+            self._avoid = self.known.others(self.me)
+            self._u_max = self.space.best_within(self.me, self._avoid)
+            self._seen = self.known.version
+        return self._avoid
 
     @property
     def reservation(self) -> float:
@@ -51,7 +118,9 @@ class Context:
 
     @property
     def u_max(self) -> float:
-        return float(self.space.best_utility[self.me])
+        """The best `me` can hope for: its best package that crosses no red line it knows."""
+        self.avoid()
+        return self._u_max
 
     @property
     def u_min(self) -> float:
@@ -63,14 +132,21 @@ class Context:
 
 
 class Strategy:
-    """Base class: an agent that offers a bid worth `target(t)` and accepts by AC_next."""
+    """Base class: an agent that offers a bid worth `target(t)` and accepts by AC_next.
+
+    Its bid avoids the red lines it knows and concedes where the others gain most per unit
+    of its own utility (`direction`); `band` > 0 trades up to that much own utility above the
+    target for the others' gain."""
 
     name: ClassVar[str] = "strategy"
+    band: float = 0.0
     ctx: Context
 
     def start(self, ctx: Context) -> None:
         """Called once per negotiation before the first round."""
         self.ctx = ctx
+        self.models = {p: FrequencyModel(ctx.space) for p in ctx.opponents}
+        self._direction: FloatArray | None = None
 
     def target(self, t: float) -> float:
         """Aspiration (own utility) at relative time t in [0, 1]."""
@@ -78,10 +154,31 @@ class Strategy:
 
     def observe(self, party: int, bid: int, t: float) -> None:
         """Another party offered `bid` at time t."""
+        model = getattr(self, "models", {}).get(party)
+        if model is not None:
+            model.update(bid)
+            self._direction = None
+
+    def direction(self) -> FloatArray | None:
+        """(I, O) the others' summed gain per option: exact when the context gives their
+        utilities, else their frequency models once they have bid; None before."""
+        if getattr(self, "_direction", None) is not None:
+            return self._direction
+        ctx = self.ctx
+        if ctx.know_utilities:
+            table = ctx.space.model.table
+            self._direction = np.asarray(table[list(ctx.opponents)].sum(axis=0))
+        else:
+            models = getattr(self, "models", {})
+            if any(m._prev is not None for m in models.values()):
+                self._direction = np.sum([m.table() for m in models.values()], axis=0)
+        return self._direction
 
     def offer(self, t: float) -> int:
         """The bid to make now."""
-        return self.ctx.space.at_least(self.ctx.me, self.target(t))
+        return self.ctx.space.at_least(self.ctx.me, self.target(t), self.direction(),
+                                       band=self.band, rng=self.ctx.rng,
+                                       avoid=self.ctx.avoid())
 
     def accepts(self, t: float, bid: int, my_next: int) -> bool:
         """AC_next: the offer on the table is worth at least my own next bid."""
@@ -149,6 +246,7 @@ class TitForTat(Strategy):
         self._last: dict[int, float] = {}
 
     def observe(self, party: int, bid: int, t: float) -> None:
+        super().observe(party, bid, t)
         u = float(self.ctx.space.utils[bid, self.ctx.me])
         prev = self._last.get(party)
         self._last[party] = u
@@ -190,34 +288,14 @@ class FrequencyModel:
 
 
 class FrequencyPareto(TimeDependent):
-    """Time-dependent aspiration; bids chosen by a frequency model of the others to be as
-    good for them as possible among packages worth the aspiration (Pareto-seeking)."""
+    """Time-dependent aspiration; among packages worth the aspiration up to `band` above it,
+    the one the frequency model of the others rates best for them (Pareto-seeking)."""
 
     name: ClassVar[str] = "pareto"
 
     def __init__(self, e: float = 0.5, k: float = 0.0, band: float = 0.03) -> None:
         super().__init__(e, k)
         self.band = band
-
-    def start(self, ctx: Context) -> None:
-        super().start(ctx)
-        self.models = {p: FrequencyModel(ctx.space) for p in ctx.opponents}
-        self._direction: FloatArray | None = None
-
-    def observe(self, party: int, bid: int, t: float) -> None:
-        model = self.models.get(party)
-        if model is not None:
-            model.update(bid)
-            self._direction = None
-
-    def direction(self) -> FloatArray | None:
-        if self._direction is None and any(m._prev is not None for m in self.models.values()):
-            self._direction = np.sum([m.table() for m in self.models.values()], axis=0)
-        return self._direction
-
-    def offer(self, t: float) -> int:
-        d = self.direction()
-        return self.ctx.space.at_least(self.ctx.me, self.target(t), d, band=self.band)
 
 
 class HardHeaded(FrequencyPareto):
