@@ -10,6 +10,7 @@ invariance means the two rows agree within Monte Carlo error. It runs on the acc
 the import path, so the same command measures an older checkout (PYTHONPATH=...).
 
 Run: .venv/bin/python benchmarks/negotiate_treaty.py [--n 20] [--rounds 100] [--private]
+     [--strategies boulware,linear]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=100)
     ap.add_argument("--private", action="store_true", help="--private-red-lines")
+    ap.add_argument("--strategies", default=",".join(STRATEGIES))
     args = ap.parse_args()
 
     import numpy as np
@@ -49,7 +51,7 @@ def main() -> None:
              if k in known}
     print(f"accord.negotiate from {Path(inspect.getfile(simulate)).parent}; options {extra}")
     print(f"{'strategy':<10} {'order':<9} {'agree':>6} {'seconds':>8}  mean utilities")
-    for name in STRATEGIES:
+    for name in args.strategies.split(","):
         for label, sc in (("file", scenario), ("reversed", reversed_)):
             model = compile_scenario(sc)
             space = BidSpace(model)
