@@ -99,15 +99,16 @@ def test_permutation_keeps_the_model() -> None:
     assert (other.accepts(y) == model.accepts(x)[:, order]).all()
 
 
-@pytest.mark.parametrize(("seed", "n_options", "rounds"), [
-    (3, [3, 4, 3, 5, 4], 60),        # 720 packages: enumerated and presorted
-    (7, [4, 3, 5, 3, 4, 4], 60),     # 2,880 packages
-    (25, [3, 4] * 7, 40),            # 35.8 million: per-issue search
-    (29, [3, 4] * 7, 40),
+@pytest.mark.parametrize(("seed", "n_options", "rounds", "quantum"), [
+    (3, [3, 4, 3, 5, 4], 60, 0),     # 720 packages: enumerated and presorted
+    (7, [4, 3, 5, 3, 4, 4], 60, 0),  # 2,880 packages
+    (42, [3, 4, 3, 5, 4], 60, 4),    # values on a grid: many packages tie
+    (25, [3, 4] * 7, 40, 0),         # 35.8 million: per-issue search
+    (29, [3, 4] * 7, 40, 4),
 ])
 def test_outcomes_do_not_depend_on_the_order_of_the_file(seed: int, n_options: list[int],
-                                                         rounds: int) -> None:
-    model = random_model(seed, 3, n_options, red=0.15, res=0.3)
+                                                         rounds: int, quantum: int) -> None:
+    model = random_model(seed, 3, n_options, red=0.15, res=0.3, quantum=quantum)
     big = model.size > ENUMERATE_LIMIT
     assert BidSpace(model).enumerated != big
     other = permuted(model, np.random.default_rng(seed))
