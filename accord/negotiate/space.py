@@ -27,6 +27,7 @@ Every utility comes from `CompiledModel.utilities`; a bid's utilities are a row 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -167,13 +168,17 @@ class BidSpace:
 
     def _lists(self, party: int, avoid: BoolArray | None) -> tuple[IntArray, FloatArray]:
         """Party's presorted packages and utilities, without those using a ruled-out option."""
-        mask = self.ruled_out(party, avoid)
-        if avoid is None or not (mask & ~self.red_lines[party]).any():
+        if avoid is None:
             return self._order[party], self._sorted[party]
-        key = (party, np.packbits(mask).tobytes())
+        key = (party, avoid.tobytes())
         got = self._filtered.get(key)
         if got is not None:
             self._filtered.move_to_end(key)
+            return got
+        mask = self.ruled_out(party, avoid)
+        if not (mask & ~self.red_lines[party]).any():
+            got = (self._order[party], self._sorted[party])
+            self._filtered[key] = got
             return got
         order = self._order[party]
         bad = np.zeros(self._n, dtype=bool)
@@ -198,14 +203,15 @@ class BidSpace:
         return float(own.max(axis=1).sum())
 
     # --- inverse utility ------------------------------------------------------------------
-    def at_least(self, party: int, target: float, direction: FloatArray | None = None,
+    def at_least(self, party: int, target: float,
+                 direction: FloatArray | Callable[[], FloatArray | None] | None = None,
                  band: float = 0.0, cap: int = 4096, *, rng: np.random.Generator | None = None,
                  avoid: BoolArray | None = None) -> int:
         """A bid within `party`'s red lines, and using no option in `avoid` where possible,
         worth at least `target` to it, as little above as the space allows (its best when
-        nothing reaches the target). With `direction` (an (I, O) table of the others' gain)
-        the bid is, among those worth [target, target + band], the best for the direction;
-        ties go to a draw from `rng`."""
+        nothing reaches the target). With `direction` (an (I, O) table of the others' gain,
+        or a function giving it, called only when needed) the bid is, among those worth
+        [target, target + band], the best for the direction; ties go to a draw from `rng`."""
         if self.enumerated:
             order, s = self._lists(party, avoid)
             if not s.size:
@@ -214,10 +220,14 @@ class BidSpace:
             k = int(np.searchsorted(s, goal - _TIE, side="left"))
             hi = int(np.searchsorted(s, s[k] + max(band, _TIE), side="right"))
             cand = order[k:max(k + 1, min(hi, k + cap))]
-            if direction is not None and cand.size > 1:
+            if callable(direction) and cand.size > 1:
+                direction = direction()
+            if direction is not None and not callable(direction) and cand.size > 1:
                 score = direction[np.arange(self.model.n_issues), self._pk[cand]].sum(axis=1)
                 cand = cand[score >= score.max() - 1e-12]
             return pick(rng, cand)
+        if callable(direction):
+            direction = direction()
         if direction is None:
             gen = rng if rng is not None else np.random.default_rng(0)
             direction = gen.random(self.model.table.shape[1:])

@@ -4,8 +4,9 @@
   for autonomous agents", Robotics and Autonomous Systems 24): at relative time t in [0, 1]
   the aspiration is  u(t) = u_min + (1 - alpha(t)) * (u_max - u_min),
   alpha(t) = k + (1 - k) * t ** (1 / e).  e < 1 is Boulware (holds out, concedes late),
-  e = 1 linear, e > 1 conceder (concedes early). u_max is the party's best package within its
-  red lines, u_min its walk-away (or its worst package, whichever is higher).
+  e = 1 linear, e > 1 conceder (concedes early). u_max is the party's best package that
+  crosses no red line it knows (its own and the others'), u_min its walk-away (or its worst
+  package, whichever is higher).
 - Tit-for-tat on utilities: the absolute imitative tactic of the same paper; the agent gives
   up as much of its own utility as the opponent's last move gave it.
 - Hard-headed: a very Boulware concession with a frequency opponent model choosing among
@@ -170,13 +171,13 @@ class Strategy:
             self._direction = np.asarray(table[list(ctx.opponents)].sum(axis=0))
         else:
             models = getattr(self, "models", {})
-            if any(m._prev is not None for m in models.values()):
+            if any(m.seen for m in models.values()):
                 self._direction = np.sum([m.table() for m in models.values()], axis=0)
         return self._direction
 
     def offer(self, t: float) -> int:
         """The bid to make now."""
-        return self.ctx.space.at_least(self.ctx.me, self.target(t), self.direction(),
+        return self.ctx.space.at_least(self.ctx.me, self.target(t), self.direction,
                                        band=self.band, rng=self.ctx.rng,
                                        avoid=self.ctx.avoid())
 
@@ -267,19 +268,32 @@ class FrequencyModel:
         self.weights = np.full(m.n_issues, 1.0 / max(m.n_issues, 1))
         self.learning = learning
         self._prev: np.ndarray | None = None
+        self._pending: list[int] = []
+        """Bids seen but not yet counted: the model is brought up to date when read."""
+
+    @property
+    def seen(self) -> bool:
+        """Has the opponent bid at all?"""
+        return self._prev is not None or bool(self._pending)
 
     def update(self, bid: int) -> None:
-        x = self.space.package(bid)
-        cols = np.arange(x.shape[0])
-        self.counts[cols, x] += 1.0
-        if self._prev is not None:
-            same = x == self._prev
-            self.weights = self.weights + self.learning * same
-            self.weights /= self.weights.sum()
-        self._prev = x.copy()
+        self._pending.append(bid)
+
+    def _catch_up(self) -> None:
+        for bid in self._pending:
+            x = self.space.package(bid)
+            cols = np.arange(x.shape[0])
+            self.counts[cols, x] += 1.0
+            if self._prev is not None:
+                same = x == self._prev
+                self.weights = self.weights + self.learning * same
+                self.weights /= self.weights.sum()
+            self._prev = x.copy()
+        self._pending.clear()
 
     def table(self) -> FloatArray:
         """(I, O) estimated utility contribution of each option to the opponent."""
+        self._catch_up()
         top = self.counts.max(axis=1, keepdims=True)
         values = (self.counts + 1.0) / (top + 1.0)
         values = np.where(self.space.model.padding, 0.0, values)
