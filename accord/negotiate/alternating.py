@@ -73,9 +73,11 @@ def stacked_offers(
     if shuffle_turns:
         parties = tuple(int(p) for p in np.random.default_rng(children[n]).permutation(n))
     known = RedLineKnowledge(model, private=private_red_lines)
-    for p, s in enumerate(strategies):
-        s.start(Context(sp, p, parties, rounds, np.random.default_rng(children[p]),
-                        float(disc[p]), known=known, know_utilities=know_utilities))
+    contexts = [Context(sp, p, parties, rounds, np.random.default_rng(children[p]),
+                        float(disc[p]), known=known, know_utilities=know_utilities)
+                for p in range(n)]
+    for s, ctx in zip(strategies, contexts, strict=True):
+        s.start(ctx)
     names = tuple(getattr(s, "name", type(s).__name__) for s in strategies)
     trace: list[dict[str, Any]] = []
     current = -1
@@ -102,7 +104,7 @@ def stacked_offers(
                                   factor=factor, trace=trace)
                 continue
             if not sp.acceptable(bid, p, float(factor[p])):
-                bid = sp.best(p)  # nobody proposes what it could not accept itself
+                bid = sp.best(p, contexts[p].rng)  # nobody proposes what it could not accept
                 if not sp.acceptable(bid, p, float(factor[p])):
                     reason = f"{model.party_ids[p]} walked away: nothing beats its walk-away"
                     return finish(model, protocol=protocol, strategies=names, seed=seed,

@@ -233,10 +233,9 @@ class BidSpace:
             direction = gen.random(self.model.table.shape[1:])
         return self.add(self._lagrangian(party, target, direction, rng, avoid))
 
-    def best(self, party: int) -> int:
-        if self.enumerated:
-            return int(self._order[party][-1])
-        return self.at_least(party, float(self.best_utility[party]) + 1.0)
+    def best(self, party: int, rng: np.random.Generator | None = None) -> int:
+        """Party's best package within its red lines (ties drawn from `rng`)."""
+        return self.at_least(party, float(self.best_utility[party]) + 1.0, rng=rng)
 
     def _lagrangian(self, party: int, target: float, direction: FloatArray,
                     rng: np.random.Generator | None, avoid: BoolArray | None) -> IntArray:
