@@ -10,6 +10,7 @@ invariance means the two rows agree within Monte Carlo error. It runs on the acc
 the import path, so the same command measures an older checkout (PYTHONPATH=...).
 
 Run: .venv/bin/python benchmarks/negotiate_treaty.py [--n 20] [--rounds 100] [--private]
+     [--know-utilities]
      [--strategies boulware,linear]
 """
 
@@ -31,6 +32,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=100)
     ap.add_argument("--private", action="store_true", help="--private-red-lines")
+    ap.add_argument("--know-utilities", action="store_true",
+                    help="tell every strategy the others' utilities")
     ap.add_argument("--strategies", default=",".join(STRATEGIES))
     args = ap.parse_args()
 
@@ -47,8 +50,8 @@ def main() -> None:
     flipped["issues"].reverse()
     reversed_, _ = parse_scenario(flipped)
     known = inspect.signature(simulate).parameters
-    extra = {k: v for k, v in (("shuffle_turns", True), ("private_red_lines", args.private))
-             if k in known}
+    extra = {k: v for k, v in (("shuffle_turns", True), ("private_red_lines", args.private),
+                               ("know_utilities", args.know_utilities)) if k in known}
     print(f"accord.negotiate from {Path(inspect.getfile(simulate)).parent}; options {extra}")
     print(f"{'strategy':<10} {'order':<9} {'agree':>6} {'seconds':>8}  mean utilities")
     for name in args.strategies.split(","):

@@ -97,6 +97,9 @@ def stacked_offers(
                 accepted += 1
                 if record:
                     trace.append(_event(sp, r, t, p, "accept", current))
+                for q in parties:
+                    if q != p:
+                        strategies[q].observe_accept(p, current, t)
                 if accepted == n - 1:
                     return finish(model, protocol=protocol, strategies=names, seed=seed,
                                   package=sp.package(current), rounds=r + 1,

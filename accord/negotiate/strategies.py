@@ -147,6 +147,8 @@ class Strategy:
         """Called once per negotiation before the first round."""
         self.ctx = ctx
         self.models = {p: FrequencyModel(ctx.space) for p in ctx.opponents}
+        self.holding_out = {p: True for p in ctx.opponents}
+        """Did the party reject the offer on the table when it last answered?"""
         self._direction: FloatArray | None = None
 
     def target(self, t: float) -> float:
@@ -154,25 +156,37 @@ class Strategy:
         raise NotImplementedError
 
     def observe(self, party: int, bid: int, t: float) -> None:
-        """Another party offered `bid` at time t."""
+        """Another party offered `bid` at time t (rejecting the offer on the table)."""
         model = getattr(self, "models", {}).get(party)
         if model is not None:
             model.update(bid)
+            self.holding_out[party] = True
+            self._direction = None
+
+    def observe_accept(self, party: int, bid: int, t: float) -> None:
+        """Another party accepted the offer `bid` on the table at time t."""
+        held = getattr(self, "holding_out", {})
+        if held.get(party):
+            held[party] = False
             self._direction = None
 
     def direction(self) -> FloatArray | None:
         """(I, O) the others' summed gain per option: exact when the context gives their
-        utilities, else their frequency models once they have bid; None before."""
+        utilities, else from their frequency models once they have bid (None before). The
+        sum runs over the others still holding out (those who rejected the offer on the table
+        when they last answered), or over all of them when none is: a concession to a party
+        that already accepts buys nothing."""
         if getattr(self, "_direction", None) is not None:
             return self._direction
         ctx = self.ctx
+        held = getattr(self, "holding_out", {})
+        who = [q for q in ctx.opponents if held.get(q, True)] or list(ctx.opponents)
         if ctx.know_utilities:
-            table = ctx.space.model.table
-            self._direction = np.asarray(table[list(ctx.opponents)].sum(axis=0))
+            self._direction = np.asarray(ctx.space.model.table[who].sum(axis=0))
         else:
             models = getattr(self, "models", {})
             if any(m.seen for m in models.values()):
-                self._direction = np.sum([m.table() for m in models.values()], axis=0)
+                self._direction = np.sum([models[q].table() for q in who], axis=0)
         return self._direction
 
     def offer(self, t: float) -> int:

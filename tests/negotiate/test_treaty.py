@@ -130,3 +130,21 @@ def test_large_space_bids_avoid_known_red_lines(treaty: CompiledModel, space: Bi
         for target in (0.9, 0.6, 0.45):
             bid = space.at_least(p, target, rng=rng, avoid=known.others(p))
             assert treaty.within_red_lines(space.package(bid)).all()
+
+
+def test_told_utilities_the_bidder_uses_the_others_exact_gain(treaty: CompiledModel,
+                                                              space: BidSpace) -> None:
+    from accord.negotiate import Context, Linear
+
+    s = Linear()
+    s.start(Context(space, 0, (0, 1, 2, 3), 10, np.random.default_rng(0), know_utilities=True))
+    assert np.allclose(s.direction(), treaty.table[1:].sum(axis=0))  # type: ignore[arg-type]
+    s = Linear()
+    s.start(Context(space, 0, (0, 1, 2, 3), 10, np.random.default_rng(0)))
+    assert s.direction() is None  # nothing observed yet
+    runs = [simulate(treaty, "stacked", ["linear"], rounds=100, seed=sd, space=space,
+                     shuffle_turns=True, know_utilities=True) for sd in SEEDS]
+    for r in runs:
+        if r.agreement:
+            assert r.package is not None and treaty.accepts(r.package).all()
+    assert np.mean([r.agreement for r in runs]) >= 0.5
