@@ -188,7 +188,7 @@ class BidSpace:
         keep = order[~bad[order]]
         got = (keep, np.ascontiguousarray(self._u[keep, party]))
         self._filtered[key] = got
-        if len(self._filtered) > 32:
+        if len(self._filtered) > 16:  # each holds up to two arrays of the space's size
             self._filtered.popitem(last=False)
         return got
 
