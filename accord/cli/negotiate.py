@@ -77,14 +77,16 @@ def _check_numbers(rounds: int, discount: float | None, repeat: int) -> None:
 def simulate_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
     protocol: Annotated[str, typer.Option(
-        "--protocol", help="alternating (two parties), stacked (two or more) or single-text."
-    )] = "alternating",
+        "--protocol", help="alternating (two parties), stacked (two or more), single-text, "
+        "or auto: alternating for two parties, stacked for more.")] = "auto",
     parties: Annotated[str | None, typer.Option(
-        "--parties", help="Comma-separated parties in turn order; default: role `party`.")
+        "--parties", help="Comma-separated parties in turn order; default: every party with "
+        "preferences (those `solve` requires to agree), in an order drawn per run.")
     ] = None,
-    strategies: Annotated[str, typer.Option(
+    strategies: Annotated[str | None, typer.Option(
         "--strategies", help="One per party (or one for all): boulware, linear, conceder, "
-        "tit-for-tat, hardheaded, pareto, or e=<number>.")] = "boulware,conceder",
+        "tit-for-tat, hardheaded, pareto, or e=<number>; default boulware,conceder for two "
+        "parties, linear for all of more.")] = None,
     rounds: Annotated[int, typer.Option("--rounds", help="Deadline in rounds.")] = 100,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
     mediator: Annotated[str | None, typer.Option(
@@ -100,6 +102,10 @@ def simulate_cmd(
         "t is worth d**t of its utility. Overrides each party's own `discount`; default: "
         "each party's own (none: no discounting).")] = None,
     repeat: Annotated[int, typer.Option("--repeat", help="Number of runs.")] = 1,
+    private_red_lines: Annotated[bool, typer.Option(
+        "--private-red-lines", help="Parties learn each other's red lines only when a "
+        "rejection reveals them; default: red lines are declared positions known to all.")
+    ] = False,
     trace: Annotated[Path | None, typer.Option(
         "--trace", help="Write every offer or draft as JSON lines to this file.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
@@ -124,17 +130,22 @@ def simulate_cmd(
         summarize,
     )
 
-    if protocol not in PROTOCOLS:
-        fail(f"--protocol: unknown protocol {protocol!r}", f"use one of: {', '.join(PROTOCOLS)}")
+    if protocol not in (*PROTOCOLS, "auto"):
+        fail(f"--protocol: unknown protocol {protocol!r}",
+             f"use one of: auto, {', '.join(PROTOCOLS)}")
     if mediator_strategy not in MEDIATORS:
         fail(f"--mediator-strategy: unknown {mediator_strategy!r}",
              f"use one of: {', '.join(MEDIATORS)}")
     _check_numbers(rounds, discount, repeat)
     s = load(scenario)
     ps = _parties(s, parties)
+    if protocol == "auto":
+        protocol = "alternating" if len(ps) == 2 else "stacked"
     if protocol == "alternating" and len(ps) != 2:
         fail(f"--protocol alternating is bilateral but {len(ps)} parties were given "
              f"({', '.join(ps)})", "use --protocol stacked, or name two with --parties")
+    if strategies is None:
+        strategies = "boulware,conceder" if len(ps) == 2 else "linear"
     names = _strategies(strategies, len(ps)) if protocol != "single-text" else []
     mediator_id = "mediator"
     if protocol == "single-text":
@@ -160,7 +171,9 @@ def simulate_cmd(
     results, ref = simulate_many(model, protocol, names, seeds, rounds=rounds,
                                  discount=discount, scenario=s, mediator=mediator_strategy,
                                  mediator_id=mediator_id, start=start_choices,
-                                 record=trace is not None or protocol == "single-text")
+                                 record=trace is not None or protocol == "single-text",
+                                 private_red_lines=private_red_lines,
+                                 shuffle_turns=parties is None)
     lines = [json.dumps({"run": k, "seed": sd, **e}, ensure_ascii=False, default=str)
              for k, (sd, r) in enumerate(zip(seeds, results, strict=True), start=1)
              for e in r.trace] if trace is not None else []
@@ -273,7 +286,8 @@ def tournament_cmd(
     strategies: Annotated[str, typer.Option(
         "--strategies", help="Comma-separated strategies, or `all`.")] = "all",
     parties: Annotated[str | None, typer.Option(
-        "--parties", help="Parties for every scenario; default: role `party`.")] = None,
+        "--parties", help="Parties for every scenario, in turn order; default: every party "
+        "with preferences, in an order drawn per run.")] = None,
     repeat: Annotated[int, typer.Option("--repeat", help="Runs per profile and seed.")] = 20,
     seed: Annotated[int, typer.Option("--seed", help="Base seed.")] = 0,
     rounds: Annotated[int, typer.Option("--rounds", help="Deadline in rounds.")] = 100,
@@ -285,6 +299,10 @@ def tournament_cmd(
     ] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", help="Worker processes; default every local core.")] = None,
+    private_red_lines: Annotated[bool, typer.Option(
+        "--private-red-lines", help="Parties learn each other's red lines only when a "
+        "rejection reveals them; default: red lines are declared positions known to all.")
+    ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
 ) -> None:
     """Every strategy against every other on every scenario, `--repeat` times: agreement
@@ -312,7 +330,8 @@ def tournament_cmd(
             fail("--output .parquet needs pandas and pyarrow",
                  "pip install pandas pyarrow, or write .csv")
     res = tournament(scenarios, names, parties=party_lists, repeat=repeat, seeds=(seed,),
-                     rounds=rounds, discount=discount, workers=workers)
+                     rounds=rounds, discount=discount, workers=workers,
+                     private_red_lines=private_red_lines, shuffle_turns=parties is None)
     if output is not None:
         with writing(output):
             res.write_csv(output)

@@ -16,6 +16,12 @@ party's red lines or falls below its walk-away counts as a rejection, an offer t
 could not accept itself is replaced by its best package, and a party whose best package is
 (after discounting) no longer worth its walk-away walks away. So no agreement is ever
 below anyone's walk-away or across anyone's red lines, whatever a user's strategy does.
+
+Information (see `accord.negotiate.strategies.RedLineKnowledge`): red lines are declared
+positions known to every party, unless `private_red_lines`, in which case a party that rejects
+a package crossing its red lines states which ones, and the others learn them. Turn order is
+the model's party order, or with `shuffle_turns` a seeded random order drawn per run, so that
+the order of parties in a file does not decide who opens.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import numpy as np
 from accord.model.compiled import CompiledModel, FloatArray
 from accord.negotiate.result import NegotiationResult, finish
 from accord.negotiate.space import BidSpace
-from accord.negotiate.strategies import Context, Strategy
+from accord.negotiate.strategies import Context, RedLineKnowledge, Strategy
 
 
 def stacked_offers(
@@ -41,10 +47,16 @@ def stacked_offers(
     space: BidSpace | None = None,
     record: bool = False,
     protocol: str = "stacked",
+    private_red_lines: bool = False,
+    know_utilities: bool = False,
+    shuffle_turns: bool = False,
 ) -> NegotiationResult:
     """Run one negotiation among all parties of `model` (use `model.restrict` to choose them;
-    their order is the turn order). `space` may be shared between runs on the same model.
-    `discount` is one factor for all parties or one per party, in the model's order."""
+    their order is the turn order unless `shuffle_turns`). `space` may be shared between runs
+    on the same model. `discount` is one factor for all parties or one per party, in the
+    model's order; strategy k plays party k. `private_red_lines`: parties learn each other's
+    red lines only from rejections. `know_utilities`: strategies are told the others'
+    utilities instead of modelling them."""
     n = model.n_parties
     if len(strategies) != n:
         raise ValueError(f"{n} parties need {n} strategies, got {len(strategies)}")
@@ -56,11 +68,16 @@ def stacked_offers(
     sp = space if space is not None else BidSpace(model)
     if sp.model is not model:
         raise ValueError("the bid space belongs to another model")
-    children = np.random.SeedSequence(seed).spawn(n)
+    children = np.random.SeedSequence(seed).spawn(n + 1)
     parties = tuple(range(n))
-    for p, s in enumerate(strategies):
-        s.start(Context(sp, p, parties, rounds, np.random.default_rng(children[p]),
-                        float(disc[p])))
+    if shuffle_turns:
+        parties = tuple(int(p) for p in np.random.default_rng(children[n]).permutation(n))
+    known = RedLineKnowledge(model, private=private_red_lines)
+    contexts = [Context(sp, p, parties, rounds, np.random.default_rng(children[p]),
+                        float(disc[p]), known=known, know_utilities=know_utilities)
+                for p in range(n)]
+    for s, ctx in zip(strategies, contexts, strict=True):
+        s.start(ctx)
     names = tuple(getattr(s, "name", type(s).__name__) for s in strategies)
     trace: list[dict[str, Any]] = []
     current = -1
@@ -80,6 +97,9 @@ def stacked_offers(
                 accepted += 1
                 if record:
                     trace.append(_event(sp, r, t, p, "accept", current))
+                for q in parties:
+                    if q != p:
+                        strategies[q].observe_accept(p, current, t)
                 if accepted == n - 1:
                     return finish(model, protocol=protocol, strategies=names, seed=seed,
                                   package=sp.package(current), rounds=r + 1,
@@ -87,16 +107,19 @@ def stacked_offers(
                                   factor=factor, trace=trace)
                 continue
             if not sp.acceptable(bid, p, float(factor[p])):
-                bid = sp.best(p)  # nobody proposes what it could not accept itself
+                bid = sp.best(p, contexts[p].rng)  # nobody proposes what it could not accept
                 if not sp.acceptable(bid, p, float(factor[p])):
                     reason = f"{model.party_ids[p]} walked away: nothing beats its walk-away"
                     return finish(model, protocol=protocol, strategies=names, seed=seed,
                                   package=None, rounds=r + 1, max_rounds=rounds,
                                   offers=offers, reason=reason, factor=1.0, trace=trace)
+            revealed = known.reveal(p, sp.package(current)) if current >= 0 else []
             current, accepted = bid, 0
             offers += 1
             if record:
                 trace.append(_event(sp, r, t, p, "offer", bid))
+                if revealed:
+                    trace[-1]["reveals"] = [model.issue_ids[i] for i in revealed]
             for q in parties:
                 if q != p:
                     strategies[q].observe(p, bid, t)

@@ -39,11 +39,15 @@ def simulate(
     start: Mapping[str, OptionValue] | None = None,
     record: bool = False,
     space: BidSpace | None = None,
+    private_red_lines: bool = False,
+    know_utilities: bool = False,
+    shuffle_turns: bool = False,
 ) -> NegotiationResult:
     """Simulate one negotiation among the parties of `model` (restrict it first to choose
     them and their turn order). For the offer protocols, `strategies` gives one strategy per
     party (a single one is used by all); the single text uses `mediator` and `start`.
-    Discount factors: see `party_discounts`."""
+    Discount factors: see `party_discounts`. The offer protocols also take
+    `private_red_lines`, `know_utilities` and `shuffle_turns` (see `stacked_offers`)."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}")
     disc = party_discounts(model, scenario, discount)
@@ -61,7 +65,9 @@ def simulate(
         raise ValueError(f"{n} parties need {n} strategies (or one for all), got {len(specs)}")
     agents = [make_strategy(s) if isinstance(s, str) else s for s in specs]
     return stacked_offers(model, agents, rounds=rounds, seed=seed, discount=disc,
-                          space=space, record=record, protocol=protocol)
+                          space=space, record=record, protocol=protocol,
+                          private_red_lines=private_red_lines, know_utilities=know_utilities,
+                          shuffle_turns=shuffle_turns)
 
 
 def simulate_many(

@@ -4,8 +4,9 @@
   for autonomous agents", Robotics and Autonomous Systems 24): at relative time t in [0, 1]
   the aspiration is  u(t) = u_min + (1 - alpha(t)) * (u_max - u_min),
   alpha(t) = k + (1 - k) * t ** (1 / e).  e < 1 is Boulware (holds out, concedes late),
-  e = 1 linear, e > 1 conceder (concedes early). u_max is the party's best package within its
-  red lines, u_min its walk-away (or its worst package, whichever is higher).
+  e = 1 linear, e > 1 conceder (concedes early). u_max is the party's best package that
+  crosses no red line it knows (its own and the others'), u_min its walk-away (or its worst
+  package, whichever is higher).
 - Tit-for-tat on utilities: the absolute imitative tactic of the same paper; the agent gives
   up as much of its own utility as the opponent's last move gave it.
 - Hard-headed: a very Boulware concession with a frequency opponent model choosing among
@@ -19,6 +20,13 @@
 Every strategy acts on integer bid ids of a shared `BidSpace`. Acceptance follows Faratin's
 rule AC_next: accept when the offer is worth at least the bid one would make instead.
 A new strategy only needs `target(t)` (see docs/negotiate.md).
+
+What a party knows (`Context`): its own preferences; the others' red lines, all of them as
+declared (the default) or, with private red lines, only those their rejections revealed
+(`RedLineKnowledge`); and the others' utilities only when told (`know_utilities`), else a
+frequency model of each from its offers. Every bidder offers only packages that avoid the red
+lines it knows, and concedes where that costs it least per unit of the others' (estimated or
+exact) gain, ties going to its seeded generator (`BidSpace.at_least`).
 """
 
 from __future__ import annotations
@@ -29,13 +37,53 @@ from typing import ClassVar
 
 import numpy as np
 
-from accord.model.compiled import FloatArray
-from accord.negotiate.space import BidSpace
+from accord.model.compiled import BoolArray, CompiledModel, FloatArray, IntArray
+from accord.negotiate.space import BidSpace, declared_red_lines
+
+
+class RedLineKnowledge:
+    """What the parties at the table know of each other's red lines, shared by all of them.
+
+    Public (the default): every red line is a declared position, known to all from the start.
+    Private: nothing is known until a party rejects a package that crosses its red lines; it
+    then states which of them the package crosses, and every other party learns those
+    options. A party always knows its own red lines.
+    """
+
+    def __init__(self, model: CompiledModel, private: bool = False) -> None:
+        declared = declared_red_lines(model)
+        self.model = model
+        self.private = private
+        self.known: BoolArray = np.zeros_like(declared) if private else declared
+        self.version = 0
+        """Bumped on every new revelation, so bidders can cache what they rule out."""
+
+    def reveal(self, party: int, package: IntArray) -> list[int]:
+        """`party` rejected `package`: the issues (new to the others) where it crosses a red
+        line of `party`, now known to all. Nothing is new when red lines are public."""
+        if not self.private:
+            return []
+        x = np.asarray(package, dtype=np.int64)
+        crossed = np.flatnonzero(self.model.violations(x)[0, party])
+        new = [int(i) for i in crossed if not self.known[party, i, x[i]]]
+        if new:
+            self.known[party, new, x[new]] = True
+            self.version += 1
+        return new
+
+    def others(self, me: int) -> BoolArray:
+        """(I, O) options some party other than `me` is known to forbid."""
+        rest = [q for q in range(self.known.shape[0]) if q != me]
+        out = np.zeros(self.known.shape[1:], dtype=bool)
+        if rest:
+            np.any(self.known[rest], axis=0, out=out)
+        return out
 
 
 @dataclass
 class Context:
-    """What a party knows when a negotiation starts: its own preferences, the clock, a rng."""
+    """What a party knows when a negotiation starts: its own preferences, the others' red lines
+    (`known`), the others' utilities if `know_utilities`, the clock, a seeded rng."""
 
     space: BidSpace
     me: int
@@ -44,6 +92,26 @@ class Context:
     rounds: int
     rng: np.random.Generator
     discount: float = 1.0
+    known: RedLineKnowledge | None = None
+    """Shared knowledge of red lines; None: all declared red lines are public."""
+    know_utilities: bool = False
+    """The strategy is told the others' exact utilities (else it models them from offers)."""
+
+    def __post_init__(self) -> None:
+        if self.known is None:
+            self.known = RedLineKnowledge(self.space.model)
+        self._seen = -1
+        self._avoid: BoolArray | None = None
+        self._u_max = 0.0
+
+    def avoid(self) -> BoolArray:
+        """(I, O) options `me` will not offer because another party is known to forbid them."""
+        assert self.known is not None
+        if self._avoid is None or self._seen != self.known.version:
+            self._avoid = self.known.others(self.me)
+            self._u_max = self.space.best_within(self.me, self._avoid)
+            self._seen = self.known.version
+        return self._avoid
 
     @property
     def reservation(self) -> float:
@@ -51,7 +119,9 @@ class Context:
 
     @property
     def u_max(self) -> float:
-        return float(self.space.best_utility[self.me])
+        """The best `me` can hope for: its best package that crosses no red line it knows."""
+        self.avoid()
+        return self._u_max
 
     @property
     def u_min(self) -> float:
@@ -63,25 +133,67 @@ class Context:
 
 
 class Strategy:
-    """Base class: an agent that offers a bid worth `target(t)` and accepts by AC_next."""
+    """Base class: an agent that offers a bid worth `target(t)` and accepts by AC_next.
+
+    Its bid avoids the red lines it knows and concedes where the others gain most per unit
+    of its own utility (`direction`); `band` > 0 trades up to that much own utility above the
+    target for the others' gain."""
 
     name: ClassVar[str] = "strategy"
+    band: float = 0.0
     ctx: Context
 
     def start(self, ctx: Context) -> None:
         """Called once per negotiation before the first round."""
         self.ctx = ctx
+        self.models = {p: FrequencyModel(ctx.space) for p in ctx.opponents}
+        self.holding_out = {p: True for p in ctx.opponents}
+        """Did the party reject the offer on the table when it last answered?"""
+        self._direction: FloatArray | None = None
 
     def target(self, t: float) -> float:
         """Aspiration (own utility) at relative time t in [0, 1]."""
         raise NotImplementedError
 
     def observe(self, party: int, bid: int, t: float) -> None:
-        """Another party offered `bid` at time t."""
+        """Another party offered `bid` at time t (rejecting the offer on the table)."""
+        model = getattr(self, "models", {}).get(party)
+        if model is not None:
+            model.update(bid)
+            self.holding_out[party] = True
+            self._direction = None
+
+    def observe_accept(self, party: int, bid: int, t: float) -> None:
+        """Another party accepted the offer `bid` on the table at time t."""
+        held = getattr(self, "holding_out", {})
+        if held.get(party):
+            held[party] = False
+            self._direction = None
+
+    def direction(self) -> FloatArray | None:
+        """(I, O) the others' summed gain per option: exact when the context gives their
+        utilities, else from their frequency models once they have bid (None before). The
+        sum runs over the others still holding out (those who rejected the offer on the table
+        when they last answered), or over all of them when none is: a concession to a party
+        that already accepts buys nothing."""
+        if getattr(self, "_direction", None) is not None:
+            return self._direction
+        ctx = self.ctx
+        held = getattr(self, "holding_out", {})
+        who = [q for q in ctx.opponents if held.get(q, True)] or list(ctx.opponents)
+        if ctx.know_utilities:
+            self._direction = np.asarray(ctx.space.model.table[who].sum(axis=0))
+        else:
+            models = getattr(self, "models", {})
+            if any(m.seen for m in models.values()):
+                self._direction = np.sum([models[q].table() for q in who], axis=0)
+        return self._direction
 
     def offer(self, t: float) -> int:
         """The bid to make now."""
-        return self.ctx.space.at_least(self.ctx.me, self.target(t))
+        return self.ctx.space.at_least(self.ctx.me, self.target(t), self.direction,
+                                       band=self.band, rng=self.ctx.rng,
+                                       avoid=self.ctx.avoid())
 
     def accepts(self, t: float, bid: int, my_next: int) -> bool:
         """AC_next: the offer on the table is worth at least my own next bid."""
@@ -149,6 +261,7 @@ class TitForTat(Strategy):
         self._last: dict[int, float] = {}
 
     def observe(self, party: int, bid: int, t: float) -> None:
+        super().observe(party, bid, t)
         u = float(self.ctx.space.utils[bid, self.ctx.me])
         prev = self._last.get(party)
         self._last[party] = u
@@ -169,19 +282,32 @@ class FrequencyModel:
         self.weights = np.full(m.n_issues, 1.0 / max(m.n_issues, 1))
         self.learning = learning
         self._prev: np.ndarray | None = None
+        self._pending: list[int] = []
+        """Bids seen but not yet counted: the model is brought up to date when read."""
+
+    @property
+    def seen(self) -> bool:
+        """Has the opponent bid at all?"""
+        return self._prev is not None or bool(self._pending)
 
     def update(self, bid: int) -> None:
-        x = self.space.package(bid)
-        cols = np.arange(x.shape[0])
-        self.counts[cols, x] += 1.0
-        if self._prev is not None:
-            same = x == self._prev
-            self.weights = self.weights + self.learning * same
-            self.weights /= self.weights.sum()
-        self._prev = x.copy()
+        self._pending.append(bid)
+
+    def _catch_up(self) -> None:
+        for bid in self._pending:
+            x = self.space.package(bid)
+            cols = np.arange(x.shape[0])
+            self.counts[cols, x] += 1.0
+            if self._prev is not None:
+                same = x == self._prev
+                self.weights = self.weights + self.learning * same
+                self.weights /= self.weights.sum()
+            self._prev = x.copy()
+        self._pending.clear()
 
     def table(self) -> FloatArray:
         """(I, O) estimated utility contribution of each option to the opponent."""
+        self._catch_up()
         top = self.counts.max(axis=1, keepdims=True)
         values = (self.counts + 1.0) / (top + 1.0)
         values = np.where(self.space.model.padding, 0.0, values)
@@ -190,34 +316,14 @@ class FrequencyModel:
 
 
 class FrequencyPareto(TimeDependent):
-    """Time-dependent aspiration; bids chosen by a frequency model of the others to be as
-    good for them as possible among packages worth the aspiration (Pareto-seeking)."""
+    """Time-dependent aspiration; among packages worth the aspiration up to `band` above it,
+    the one the frequency model of the others rates best for them (Pareto-seeking)."""
 
     name: ClassVar[str] = "pareto"
 
     def __init__(self, e: float = 0.5, k: float = 0.0, band: float = 0.03) -> None:
         super().__init__(e, k)
         self.band = band
-
-    def start(self, ctx: Context) -> None:
-        super().start(ctx)
-        self.models = {p: FrequencyModel(ctx.space) for p in ctx.opponents}
-        self._direction: FloatArray | None = None
-
-    def observe(self, party: int, bid: int, t: float) -> None:
-        model = self.models.get(party)
-        if model is not None:
-            model.update(bid)
-            self._direction = None
-
-    def direction(self) -> FloatArray | None:
-        if self._direction is None and any(m._prev is not None for m in self.models.values()):
-            self._direction = np.sum([m.table() for m in self.models.values()], axis=0)
-        return self._direction
-
-    def offer(self, t: float) -> int:
-        d = self.direction()
-        return self.ctx.space.at_least(self.ctx.me, self.target(t), d, band=self.band)
 
 
 class HardHeaded(FrequencyPareto):

@@ -7,6 +7,8 @@ seed is derived from (base seed, scenario, profile, repetition) by numpy's SeedS
 tournament gives the same rows whatever the number of worker processes. Workers take one
 (scenario, profile) group at a time and share its bid space and reference points across runs.
 Each party discounts by its own `Party.discount` unless `discount` overrides it for all.
+By default the parties are those `analyze` and `solve` require to agree (every party with
+preferences), and each run draws its turn order from its seed.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class Group:
     rounds: int
     discount: float | None
     """None: each party's own `Party.discount` (1 when it has none)."""
+    private_red_lines: bool = False
+    shuffle_turns: bool = False
 
 
 @dataclass
@@ -91,7 +95,8 @@ def run_group(g: Group) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
             for base in g.seeds for rep in range(g.repeat)]
     results, _ = simulate_many(model, g.protocol, g.profile, [sd for _, _, sd in runs],
                                space=space, ref=ref, rounds=g.rounds, discount=g.discount,
-                               scenario=scenario)
+                               scenario=scenario, private_red_lines=g.private_red_lines,
+                               shuffle_turns=g.shuffle_turns)
     for (base, rep, seed), r in zip(runs, results, strict=True):
         row: dict[str, Any] = {
             "scenario": g.scenario, "protocol": g.protocol,
@@ -122,12 +127,16 @@ def tournament(
     protocol: str = "auto",
     discount: float | None = None,
     workers: int | None = None,
+    private_red_lines: bool = False,
+    shuffle_turns: bool | None = None,
 ) -> TournamentResult:
     """Run every strategy profile on every scenario. `parties[k]` names the parties of
-    scenario k (default: its parties with role `party`). `protocol` "auto" is alternating
-    for two parties and stacked for more. `discount` None lets each party discount by its own
-    `Party.discount`; a number overrides it for every party. `workers` None uses every local
-    core."""
+    scenario k (default: every party with preferences, as `solve` and `analyze` use).
+    `protocol` "auto" is alternating for two parties and stacked for more. `discount` None
+    lets each party discount by its own `Party.discount`; a number overrides it for every
+    party. `workers` None uses every local core. `private_red_lines`: parties learn red lines
+    only from rejections. `shuffle_turns` (default: when `parties` is not given) draws each
+    run's turn order from its seed instead of taking the order of `parties`."""
     from accord.io import load_scenario
 
     groups: list[Group] = []
@@ -140,7 +149,8 @@ def tournament(
                                                       else "stacked")
         for pi, prof in enumerate(profiles(strategies, len(ps))):
             groups.append(Group(ref, si, ps, proto, prof, pi, repeat, tuple(seeds), rounds,
-                                discount))
+                                discount, private_red_lines,
+                                parties is None if shuffle_turns is None else shuffle_turns))
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     if n_workers <= 1 or len(groups) <= 1:
         chunks = [run_group(g) for g in groups]
@@ -153,10 +163,10 @@ def tournament(
 
 
 def default_parties(scenario: Any) -> list[str]:
-    """Scored parties with role `party`; all scored parties if fewer than two have it."""
-    scored = list(scenario.scored_party_ids)
-    main = [p.id for p in scenario.parties if p.role == "party" and p.id in scored]
-    return main if len(main) >= 2 else scored
+    """The parties `analyze` and `solve` require to agree: every party with preferences
+    (stakeholders included), so a simulated agreement crosses none of their red lines and
+    "distance to Nash" means the package `accord solve` finds."""
+    return list(scenario.scored_party_ids)
 
 
 def summary_entry(g: Group, summary: dict[str, Any]) -> dict[str, Any]:

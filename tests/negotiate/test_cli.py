@@ -54,7 +54,7 @@ def test_bad_input_is_one_line_exit_2(cli, args: list[str], field: str) -> None:
 
 
 def test_alternating_refuses_three_parties(cli) -> None:
-    r = cli("simulate", "ukraine-2025", "--parties", "ua,ru,eu")
+    r = cli("simulate", "ukraine-2025", "--protocol", "alternating", "--parties", "ua,ru,eu")
     assert r.code == 2 and "stacked" in r.stderr
 
 
