@@ -82,8 +82,16 @@ class SaveIn(ScenarioIn):
     message: str = Field(default="", max_length=500)
 
 
+class PartyFieldsIn(_In):
+    reservation: float | None = Field(default=None, ge=0, le=1,
+                                      description="Walk-away utility (null removes it)")
+    note: str | None = Field(default=None, max_length=5000, description="The party's note")
+
+
 class PreferencesIn(_In):
     base_version: int = Field(ge=1, le=MAX_ID)
+    party_fields: PartyFieldsIn | None = Field(
+        default=None, description="Also set the party's walk-away and note")
     text: str | None = Field(default=None, max_length=200_000,
                              description="The preferences block as YAML or JSON")
     preferences: dict[str, Any] | None = Field(default=None,
@@ -218,7 +226,7 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
                            {"retry_after": int(wait) + 1})
         user = store.user_by_name(body.username)
         if not security.verify_password(user.password_hash if user else None, body.password) \
-                or user is None:
+                or user is None or user.disabled:
             per_user.failed(keys[0])
             per_client.failed(keys[1])
             store.audit(None, "session.fail", f"failed sign-in for {body.username[:64]}")
@@ -292,7 +300,8 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         if prefs is None:
             raise WebError(422, "give `text` or `preferences`")
         return ws.save_preferences(viewer, scenario_id, party, prefs, body.base_version,
-                                   body.message)
+                                   body.message, party_fields=body.party_fields.model_dump()
+                                   if body.party_fields is not None else None)
 
     @app.get("/api/scenarios/{scenario_id}/versions", tags=["history"],
              summary="Every saved version")
@@ -402,6 +411,14 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
     from accord.web.pages import register_pages
 
     register_pages(app, ws, templates, session_of)
+
+    # issue 18: accounts, invitations, members page; the preference form ---------------------
+    from accord.web.accounts import register_accounts
+    from accord.web.prefs_form import register_prefs_form
+
+    register_accounts(app, ws, templates, current_user, session_of,
+                      security.RateLimiter(login_limit, login_window))
+    register_prefs_form(app, ws, templates, current_user, session_of)
 
     @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> Response:
