@@ -140,7 +140,8 @@ class AccountsMixin:
                 res = s.execute(update(Invitation)
                                 .where(Invitation.id == inv.id, Invitation.used_at.is_(None),
                                        Invitation.expires_at > now)
-                                .values(used_at=now))
+                                .values(used_at=now)
+                                .execution_options(synchronize_session=False))
                 if _count(res) != 1:
                     raise InvitationInvalid("invalid")
                 if new_user is not None:
@@ -156,7 +157,7 @@ class AccountsMixin:
                         raise InvitationInvalid("invalid")
                     user = found
                 s.execute(update(Invitation).where(Invitation.id == inv.id)
-                          .values(used_by=user.id))
+                          .values(used_by=user.id).execution_options(synchronize_session=False))
                 row = s.scalar(select(Membership).where(Membership.scenario_id == inv.scenario_id,
                                                         Membership.user_id == user.id))
                 if row is None:

@@ -10,7 +10,6 @@ Handlers are thin as in `accord.web.app`: the store writes each action with its 
 one transaction; who may do what is still `accord.web.policy`.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
