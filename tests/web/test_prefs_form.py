@@ -22,7 +22,7 @@ PLANS = {"p1": {"land": "none", "army": "600000", "bloc": "neutral"},
          "p2": {"land": "half", "army": "800000", "bloc": "neutral"}}
 
 
-def _fields(csrf: str, base: int, red: tuple[str, str] = ("bloc", "neutral"),
+def _fields(csrf: str, base: int, red: tuple[str, str] = ("army", "600000"),
             reservation: str = "0.2", note: str = "Our position, kept short.",
             action: str = "save", **override: str) -> dict[str, str]:
     f = {"csrf_token": csrf, "base_version": str(base), "action": action,
@@ -66,7 +66,7 @@ def test_form_saves_only_the_delegates_block_as_typed(world: Any) -> None:
     assert {k: {str(o): v for o, v in t.items()} for k, t in mine["values"].items()} == VALUES
     lines = {r["issue"]: r for r in mine["red_lines"]}
     assert lines["land"]["forbid"] == ["none"] and lines["land"]["note"].startswith("UA-REDLINE")
-    assert lines["bloc"]["forbid"] == ["neutral"]
+    assert lines["army"]["forbid"] == [600000]
     assert mine["rationale"] == old["preferences"]["ua"]["rationale"]  # kept, not in the form
     ua_party = next(p for p in new["parties"] if p["id"] == "ua")
     assert ua_party["reservation"] == 0.2 and ua_party["note"] == "Our position, kept short."
