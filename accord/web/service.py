@@ -435,6 +435,24 @@ def _set_party_fields(parties: Any, party: str, fields: dict[str, Any]) -> None:
                     entry[k] = v
 
 
+def _flow_leaves(obj: Any) -> Any:
+    """Plain data with every mapping or list of scalars in YAML flow style."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(obj, dict):
+        out = CommentedMap((k, _flow_leaves(v)) for k, v in obj.items())
+        if all(not isinstance(v, dict | list) or (isinstance(v, list) and not any(
+                isinstance(x, dict | list) for x in v)) for v in obj.values()):
+            out.fa.set_flow_style()
+        return out
+    if isinstance(obj, list):
+        seq = CommentedSeq(_flow_leaves(v) for v in obj)
+        if not any(isinstance(v, dict | list) for v in obj):
+            seq.fa.set_flow_style()
+        return seq
+    return obj
+
+
 def _replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any],
                          fields: dict[str, Any] | None = None) -> str:
     """The stored text with one party's preferences (and, given `fields`, its walk-away and
@@ -447,12 +465,19 @@ def _replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any],
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    # Keep the file's own indentation and line lengths, and write the new block's small maps
+    # in flow style, so the history's diff shows the numbers that changed and little else.
+    _, seq, offset = load_yaml_guess_indent(text)
+    keyed = [len(m.group(1)) for m in re.finditer(r"^( +)[^\s#-]", text, re.MULTILINE)]
     yaml = YAML(typ="rt")
-    yaml.width = 100
+    yaml.width = 4096
+    yaml.indent(mapping=min(keyed, default=2), sequence=seq or 2, offset=offset or 0)
     doc = yaml.load(io.StringIO(text))
     if doc.get("preferences") is None:
         doc["preferences"] = CommentedMap()
-    doc["preferences"][party] = json.loads(json.dumps(prefs, default=str))
+    doc["preferences"][party] = _flow_leaves(json.loads(json.dumps(prefs, default=str)))
     _set_party_fields(doc.get("parties"), party, fields or {})
     buf = io.StringIO()
     yaml.dump(doc, buf)

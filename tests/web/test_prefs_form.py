@@ -4,6 +4,7 @@ on the edited numbers; a 409 keeps the edits and shows what changed; nobody else
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
 from typing import Any
@@ -78,6 +79,12 @@ def test_form_saves_only_the_delegates_block_as_typed(world: Any) -> None:
     assert [p for p in new["parties"] if p["id"] != "ua"] == \
         [p for p in old["parties"] if p["id"] != "ua"]
     assert "RU-COMMENT-SECRET-6060" in after
+    # the file keeps its layout: the diff is the delegate's lines and nothing else
+    changed = [ln for ln in difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                                 lineterm="", n=0)
+               if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
+    assert 0 < len(changed) <= 20, changed
+    assert not any(("RU-" in ln or "EU-" in ln or "draft" in ln) for ln in changed)
     saved = ua.get(_form(world) + "?saved=2").text
     assert 'id="saved"' in saved and 'value="0.6"' in saved
 
