@@ -55,7 +55,8 @@ class FormState:
 
 
 def _num_text(x: float | int) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(round(float(x), 6))
+    """A stored number as the form shows it: whole numbers without ".0", others in full."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 def state_from_scenario(scenario: Scenario, party: str) -> FormState:
