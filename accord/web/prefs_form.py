@@ -27,7 +27,7 @@ from fastapi import FastAPI, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from accord.io.loader import dump_text, scenario_to_data
+from accord.io.loader import dump_text, read_data, scenario_to_data
 from accord.model import ScenarioError, parse_scenario
 from accord.model.scenario import Scenario
 from accord.store.models import User
@@ -216,6 +216,16 @@ def preview(seen: Scenario, party: str, st: FormState) -> dict[str, Any]:
     return {"plans": rows, "problems": problems}
 
 
+def stored_block(row: Any, party: str) -> str:
+    """The party's block as stored (the numbers as typed, not normalised), without comments:
+    a comment near the block's end may belong to the next party's block."""
+    data, _ = read_data(row.text, f"scenario.{'json' if row.fmt == 'json' else 'yaml'}")
+    block = (data.get("preferences") or {}).get(party) if isinstance(data, dict) else None
+    if not isinstance(block, dict):
+        return "weights: {}\nvalues: {}\n"
+    return dump_text(json.loads(json.dumps(block, default=str)))
+
+
 def register_prefs_form(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
                         current_user: Callable[..., User],
                         session_of: Callable[[Request], tuple[User, str] | None]) -> None:
@@ -261,10 +271,7 @@ def register_prefs_form(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
                problems: list[str] | None = None, conflict: dict[str, Any] | None = None,
                saved: int | None = None, shown: dict[str, Any] | None = None,
                tab: str = "form") -> Response:
-        prefs = seen.preferences.get(party)
-        yaml_text = dump_text(prefs.model_dump(mode="json", exclude_none=True,
-                                               exclude_defaults=True)) if prefs else \
-            "weights: {}\nvalues: {}\n"
+        yaml_text = stored_block(row, party)
         return page(request, "prefs_form.html", status=status, sid=sid, party=party,
                     party_name=next((p.name for p in seen.parties if p.id == party), party),
                     viewer=viewer, scenario=seen, csrf=csrf, st=st, base=base,

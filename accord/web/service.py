@@ -464,7 +464,6 @@ def _replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any],
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
-
     from ruamel.yaml.util import load_yaml_guess_indent
 
     # Keep the file's own indentation and line lengths, and write the new block's small maps

@@ -87,6 +87,9 @@ def test_form_saves_only_the_delegates_block_as_typed(world: Any) -> None:
     assert not any(("RU-" in ln or "EU-" in ln or "draft" in ln) for ln in changed)
     saved = ua.get(_form(world) + "?saved=2").text
     assert 'id="saved"' in saved and 'value="0.6"' in saved
+    # the advanced tab shows the block as stored: 50, not a normalised 0.5
+    advanced = ua.get(_form(world) + "?tab=yaml").text
+    assert "land: 50\n" in advanced and "RU-" not in advanced
 
 
 def test_preview_scores_the_edited_numbers(world: Any) -> None:
