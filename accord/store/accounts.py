@@ -42,15 +42,15 @@ class AccountsMixin:
         """Disable (or enable) a user; disabling ends every session of theirs. Returns the
         number of sessions ended."""
         with self.tx() as s:
-            user = s.get(User, user_id)
-            if user is None:
+            if _count(s.execute(_write(update(User).where(User.id == user_id)
+                                       .values(disabled=disabled)))) != 1:
                 return -1
-            user.disabled = disabled
             ended = 0
             if disabled:
                 ended = _count(s.execute(delete(Session).where(Session.user_id == user_id)))
+            name = s.scalar(select(User.username).where(User.id == user_id))
             s.add(AuditEvent(user_id=by, action="user.disable" if disabled else "user.enable",
-                             detail=f"{'disabled' if disabled else 'enabled'} {user.username}"))
+                             detail=f"{'disabled' if disabled else 'enabled'} {name}"))
             return ended
 
     def change_password(self, user_id: int, password_hash: str, by: int | None,
@@ -58,26 +58,26 @@ class AccountsMixin:
         """Set a new password and end every other session of the user (a stolen session
         must not outlive the password change). Returns the number of sessions ended."""
         with self.tx() as s:
-            user = s.get(User, user_id)
-            if user is None:
+            if _count(s.execute(_write(update(User).where(User.id == user_id)
+                                       .values(password_hash=password_hash)))) != 1:
                 return -1
-            user.password_hash = password_hash
             q = delete(Session).where(Session.user_id == user_id)
             if keep_session is not None:
                 q = q.where(Session.token_hash != keep_session)
             ended = _count(s.execute(q))
+            name = s.scalar(select(User.username).where(User.id == user_id))
             s.add(AuditEvent(user_id=by, action="user.passwd",
-                             detail=f"password of {user.username} changed"))
+                             detail=f"password of {name} changed"))
             return ended
 
     def end_sessions(self, user_id: int, by: int | None) -> int:
         """Sign the user out everywhere."""
         with self.tx() as s:
-            user = s.get(User, user_id)
             ended = _count(s.execute(delete(Session).where(Session.user_id == user_id)))
+            name = s.scalar(select(User.username).where(User.id == user_id))
             s.add(AuditEvent(user_id=by, action="session.revoke_all",
-                             detail=f"{user.username if user else user_id} signed out "
-                                    f"everywhere ({ended} sessions)"))
+                             detail=f"{name or user_id} signed out everywhere "
+                                    f"({ended} sessions)"))
             return ended
 
     def session_count(self, user_id: int) -> int:
@@ -134,15 +134,17 @@ class AccountsMixin:
         now = utcnow()
         try:
             with self.tx() as s:
-                inv = s.scalar(select(Invitation).where(Invitation.token_hash == token_hash))
-                if inv is None:
-                    raise InvitationInvalid("invalid")
-                res = s.execute(update(Invitation)
-                                .where(Invitation.id == inv.id, Invitation.used_at.is_(None),
-                                       Invitation.expires_at > now)
-                                .values(used_at=now)
-                                .execution_options(synchronize_session=False))
+                # Write first: on SQLite a transaction that read before writing cannot take
+                # the write lock once another writer committed, so the spend comes first.
+                res = s.execute(_write(update(Invitation)
+                                       .where(Invitation.token_hash == token_hash,
+                                              Invitation.used_at.is_(None),
+                                              Invitation.expires_at > now)
+                                       .values(used_at=now)))
                 if _count(res) != 1:
+                    raise InvitationInvalid("invalid")
+                inv = s.scalar(select(Invitation).where(Invitation.token_hash == token_hash))
+                if inv is None:  # cannot happen after the UPDATE above; keeps types honest
                     raise InvitationInvalid("invalid")
                 if new_user is not None:
                     user = User(username=new_user[0], password_hash=new_user[1],
@@ -156,8 +158,8 @@ class AccountsMixin:
                     if found is None or found.disabled:
                         raise InvitationInvalid("invalid")
                     user = found
-                s.execute(update(Invitation).where(Invitation.id == inv.id)
-                          .values(used_by=user.id).execution_options(synchronize_session=False))
+                s.execute(_write(update(Invitation).where(Invitation.id == inv.id)
+                                 .values(used_by=user.id)))
                 row = s.scalar(select(Membership).where(Membership.scenario_id == inv.scenario_id,
                                                         Membership.user_id == user.id))
                 if row is None:
@@ -173,6 +175,12 @@ class AccountsMixin:
         except IntegrityError:
             raise NameTaken("name taken") from None
         return user, inv
+
+
+def _write(stmt: Any) -> Any:
+    """A bulk UPDATE without ORM session sync (SQLite returns naive datetimes, which the
+    in-Python evaluation would compare with aware ones)."""
+    return stmt.execution_options(synchronize_session=False)
 
 
 def _count(result: Any) -> int:

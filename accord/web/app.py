@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.exc import DataError, OperationalError
 
-from accord.store import Duplicate, Store
+from accord.store import Store
 from accord.store.models import User
 from accord.web import security
 from accord.web.jobs import JobRunner
@@ -58,12 +58,6 @@ class _In(BaseModel):
 class SessionIn(_In):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
-
-
-class UserIn(_In):
-    username: str = Field(pattern=USERNAME)
-    password: str = Field(min_length=8, max_length=1024)
-    is_admin: bool = False
 
 
 class ScenarioIn(_In):
@@ -255,19 +249,6 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         response.delete_cookie(security.SESSION_COOKIE, path="/")
         response.delete_cookie(security.CSRF_COOKIE, path="/")
         return {"signed_out": True}
-
-    @app.post("/api/users", tags=["users"], status_code=201,
-              summary="Add a user (administrators only)")
-    def add_user(body: UserIn, user: CurrentUser) -> dict[str, Any]:
-        if not user.is_admin:
-            raise WebError(403, "only an administrator may add users")
-        try:
-            new = store.create_user(body.username, security.hash_password(body.password),
-                                    is_admin=body.is_admin)
-        except Duplicate:
-            raise WebError(409, f"user {body.username!r} exists") from None
-        store.audit(user.id, "user.add", f"{user.username} added {new.username}")
-        return {"username": new.username, "is_admin": new.is_admin}
 
     # scenarios ------------------------------------------------------------------------------
     @app.get("/api/scenarios", tags=["scenarios"], summary="Scenarios you are a member of")

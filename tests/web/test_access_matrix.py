@@ -34,8 +34,6 @@ def _bodies(method: str, path: str, role: str, text: str) -> list[Any]:
     key = f"{method} {path}"
     if key == "POST /api/session":
         return [{"username": role, "password": "wrong password"}]
-    if key == "POST /api/users":
-        return [{"username": f"new-{role}", "password": "a long password"}, {"username": ""}]
     if key == "POST /api/scenarios":
         return [{"text": text, "filename": "secret.yaml"}, {"text": "parties: [",
                                                              "filename": "x.yaml"}]
