@@ -236,3 +236,14 @@ def test_cli_disable_and_passwd(tmp_path: Path) -> None:
     assert {"user.disable", "user.enable", "user.passwd"} <= {e.action for e, _ in
                                                                store.audit_log()}
     store.close()
+
+
+def test_failed_attempts_on_a_link_are_rate_limited(world: Any, api_class: Any) -> None:
+    inv = _invite(world, "observer", None)
+    anon = api_class(world.app)
+    url = f"/api/invitations/{inv['token']}/accept"
+    codes = [anon.post(url, json={"mode": "existing", "username": "obs",
+                                  "password": f"guess {k}"}).status_code for k in range(6)]
+    assert codes == [401] * 5 + [429]
+    right = anon.post(url, json={"mode": "existing", "username": "obs", "password": PASSWORD})
+    assert right.status_code == 429 and right.json()["retry_after"] >= 1
