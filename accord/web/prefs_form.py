@@ -322,7 +322,8 @@ def register_prefs_form(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
         except WebError as exc:
             if exc.status == 409:
                 current = int(exc.extra.get("current_version", row.number))
-                changed = ws.diff(viewer, scenario_id, base, current)
+                changed = ws.diff(viewer, scenario_id, base, current) if base < current \
+                    else ""
                 who = [v for v in ws.history(viewer, scenario_id) if v["version"] > base]
                 conflict = {"from": base, "to": current, "diff": changed.splitlines(),
                             "by": sorted({v["author"] for v in who})}

@@ -189,3 +189,10 @@ def test_api_sets_walk_away_and_note(world: Any) -> None:
                json={"base_version": 2, "preferences": prefs,
                      "party_fields": {"reservation": 3}})
     assert r.status_code == 422
+
+
+def test_a_base_version_from_the_future_is_a_conflict_not_a_crash(world: Any) -> None:
+    ua = world["ua_del"]
+    r = ua.client.post(_form(world), data=_fields(ua.csrf, 99))
+    assert r.status_code == 409 and 'id="conflict"' in r.text
+    assert re.search(r'name="base_version" value="1"', r.text)
