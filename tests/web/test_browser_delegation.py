@@ -216,6 +216,33 @@ def test_delegation_in_chromium(server: tuple[str, Any], db_url: str) -> None:
             dele.wait_for_url(re.compile(r".*\?saved=4$"))
             assert dele.input_value("#note") == "We can live with a smaller army."
             shot(dele, 11, "edits-applied-again")
+
+            # members page: the mediator sees who joined by which link and removes the observer
+            med.goto(f"{base}/scenarios/{sid}/members")
+            assert "olena" in med.inner_text("#invitations")
+            row = med.locator("#member-table tr", has_text="watcher")
+            row.locator("button", has_text="Remove").click()
+            med.wait_for_function("!document.getElementById('member-table')"
+                                  ".textContent.includes('watcher')")
+            shot(med, 12, "mediator-members-page")
+            obs.goto(f"{base}/scenarios/{sid}")
+            assert "Not available" in obs.inner_text("main")
+
+            # the delegate changes its password; the administrator then disables it
+            dele.goto(f"{base}/account")
+            dele.fill("#password-form input[name=current_password]", "a long password 1")
+            dele.fill("#password-form input[name=new_password]", "another password 2")
+            dele.click("#password-form button[type=submit]")
+            dele.wait_for_function("document.querySelector('#password-form .form-status')"
+                                   ".textContent.startsWith('Password changed')")
+            shot(dele, 13, "delegate-changed-password")
+            med.goto(f"{base}/admin/users")
+            med.click("#toggle-olena")
+            med.wait_for_function("document.getElementById('users').textContent"
+                                  ".includes('disabled')")
+            shot(med, 14, "admin-disabled-user")
+            dele.goto(f"{base}/scenarios/{sid}")
+            dele.wait_for_url(f"{base}/login")
         finally:
             browser.close()
     assert not errors, errors

@@ -60,7 +60,7 @@ function wireForms() {
         if (status) status.textContent = "link created: it works once; send it to the invitee";
         return;
       }
-      if (form.dataset.stay) { form.reset(); if (status) status.textContent = "done"; return; }
+      if (form.dataset.stay) { form.reset(); if (status) status.textContent = form.dataset.done || "done"; return; }
       if (form.dataset.redirectScenario && res.data && res.data.scenario_id) location.href = "/scenarios/" + res.data.scenario_id;
       else if (form.dataset.redirect) location.href = form.dataset.redirect;
       else if (form.dataset.redirectId && res.data && res.data.id) location.href = form.dataset.redirectId + res.data.id;
