@@ -2,9 +2,11 @@
 
 Invitations replace adding users by name: the mediator makes a one-time link for a role (and a
 party for a delegate); whoever opens it creates an account or joins with their own. No route
-here tells anyone whether a user name exists: unknown and wrong sign-ins answer alike, members
-are changed by name only among the scenario's members, and a new account's name that is taken
-answers like a wrong password (rate-limited, audited), which is what any sign-up must reveal.
+here tells anyone whether a user name exists: unknown names, wrong passwords and disabled users
+answer alike, and members are changed by name only among the scenario's members. A new
+account's taken name gets that same answer; that a chosen name cannot be had is the one thing
+any sign-up must reveal, so those attempts need a live link and are rate-limited per link and
+per client, and audited.
 
 Handlers are thin as in `accord.web.app`: the store writes each action with its audit entry in
 one transaction; who may do what is still `accord.web.policy`.
