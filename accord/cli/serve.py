@@ -25,6 +25,8 @@ users_app = typer.Typer(help="Workspace accounts. The first user added is an adm
 def register(app: typer.Typer) -> None:
     """Add `serve` and the `users` sub-app."""
     app.command("serve")(serve)
+    import accord.cli.accounts  # noqa: F401 - adds `users disable` and `users passwd`
+
     app.add_typer(users_app, name="users")
 
 

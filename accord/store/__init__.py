@@ -4,6 +4,7 @@ SQLAlchemy 2 with Alembic migrations shipped in the package; SQLite by default, 
 URL. The web layer is the only caller; nothing here knows about HTTP or roles.
 """
 
+from accord.store.accounts import InvitationInvalid, NameTaken
 from accord.store.repo import (
     ROLES,
     Duplicate,
@@ -20,6 +21,8 @@ from accord.store.repo import (
 __all__ = [
     "ROLES",
     "Duplicate",
+    "InvitationInvalid",
+    "NameTaken",
     "NotFound",
     "Store",
     "StoreError",

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from accord.store.accounts import AccountsMixin
 from accord.store.models import (
     AuditEvent,
     JobRow,
@@ -127,7 +128,7 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-class Store:
+class Store(AccountsMixin):
     """One database. Objects returned are detached snapshots, safe to use after the call."""
 
     def __init__(self, url: str | None = None, *, apply_migrations: bool = True):
@@ -141,7 +142,7 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def tx(self) -> Iterator[OrmSession]:
+    def tx(self) -> Iterator[OrmSession]:  # type: ignore[override]
         """One transaction: committed on success, rolled back on any error."""
         with self._sessions() as s, s.begin():
             yield s
@@ -205,7 +206,7 @@ class Store:
                 s.delete(row)
                 return None
             user = s.get(User, row.user_id)
-            return (user, row.csrf_token) if user is not None else None
+            return (user, row.csrf_token) if user is not None and not user.disabled else None
 
     def delete_session(self, token_hash: str) -> None:
         with self.tx() as s:

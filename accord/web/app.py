@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.exc import DataError, OperationalError
 
-from accord.store import Duplicate, Store
+from accord.store import Store
 from accord.store.models import User
 from accord.web import security
 from accord.web.jobs import JobRunner
@@ -60,12 +60,6 @@ class SessionIn(_In):
     password: str = Field(min_length=1, max_length=1024)
 
 
-class UserIn(_In):
-    username: str = Field(pattern=USERNAME)
-    password: str = Field(min_length=8, max_length=1024)
-    is_admin: bool = False
-
-
 class ScenarioIn(_In):
     text: str = Field(min_length=1, max_length=2_000_000, description="The scenario file's text")
     filename: str = Field(default="scenario.yaml", max_length=200,
@@ -82,8 +76,16 @@ class SaveIn(ScenarioIn):
     message: str = Field(default="", max_length=500)
 
 
+class PartyFieldsIn(_In):
+    reservation: float | None = Field(default=None, ge=0, le=1,
+                                      description="Walk-away utility (null removes it)")
+    note: str | None = Field(default=None, max_length=5000, description="The party's note")
+
+
 class PreferencesIn(_In):
     base_version: int = Field(ge=1, le=MAX_ID)
+    party_fields: PartyFieldsIn | None = Field(
+        default=None, description="Also set the party's walk-away and note")
     text: str | None = Field(default=None, max_length=200_000,
                              description="The preferences block as YAML or JSON")
     preferences: dict[str, Any] | None = Field(default=None,
@@ -218,7 +220,7 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
                            {"retry_after": int(wait) + 1})
         user = store.user_by_name(body.username)
         if not security.verify_password(user.password_hash if user else None, body.password) \
-                or user is None:
+                or user is None or user.disabled:
             per_user.failed(keys[0])
             per_client.failed(keys[1])
             store.audit(None, "session.fail", f"failed sign-in for {body.username[:64]}")
@@ -247,19 +249,6 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         response.delete_cookie(security.SESSION_COOKIE, path="/")
         response.delete_cookie(security.CSRF_COOKIE, path="/")
         return {"signed_out": True}
-
-    @app.post("/api/users", tags=["users"], status_code=201,
-              summary="Add a user (administrators only)")
-    def add_user(body: UserIn, user: CurrentUser) -> dict[str, Any]:
-        if not user.is_admin:
-            raise WebError(403, "only an administrator may add users")
-        try:
-            new = store.create_user(body.username, security.hash_password(body.password),
-                                    is_admin=body.is_admin)
-        except Duplicate:
-            raise WebError(409, f"user {body.username!r} exists") from None
-        store.audit(user.id, "user.add", f"{user.username} added {new.username}")
-        return {"username": new.username, "is_admin": new.is_admin}
 
     # scenarios ------------------------------------------------------------------------------
     @app.get("/api/scenarios", tags=["scenarios"], summary="Scenarios you are a member of")
@@ -292,7 +281,8 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         if prefs is None:
             raise WebError(422, "give `text` or `preferences`")
         return ws.save_preferences(viewer, scenario_id, party, prefs, body.base_version,
-                                   body.message)
+                                   body.message, party_fields=body.party_fields.model_dump()
+                                   if body.party_fields is not None else None)
 
     @app.get("/api/scenarios/{scenario_id}/versions", tags=["history"],
              summary="Every saved version")
@@ -402,6 +392,14 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
     from accord.web.pages import register_pages
 
     register_pages(app, ws, templates, session_of)
+
+    # issue 18: accounts, invitations, members page; the preference form ---------------------
+    from accord.web.accounts import register_accounts
+    from accord.web.prefs_form import register_prefs_form
+
+    register_accounts(app, ws, templates, current_user, session_of,
+                      security.RateLimiter(login_limit, login_window))
+    register_prefs_form(app, ws, templates, current_user, session_of)
 
     @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> Response:

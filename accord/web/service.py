@@ -212,13 +212,17 @@ class Workspace:
                            {"current_version": exc.current, "your_text": submitted}) from None
 
     def save_preferences(self, viewer: Viewer, scenario_id: int, party: str,
-                         prefs: Any, base_version: int, message: str = "") -> dict[str, Any]:
+                         prefs: Any, base_version: int, message: str = "",
+                         party_fields: dict[str, Any] | None = None) -> dict[str, Any]:
         """A delegate (or the mediator) replaces one party's preferences block.
 
         The submission is checked against the viewer's own view first, so any problem shown
         concerns only what the viewer may see; the rest of the stored text, comments
-        included, is kept as it was.
+        included, is kept as it was. `party_fields` ({"reservation", "note"}; None removes
+        one) also sets the walk-away and note on the party's own entry of `parties`: they
+        are part of the party's confidential position (see accord.web.policy).
         """
+        fields = _party_fields(party_fields)
         policy.require(viewer, "edit_preferences", party)
         submitted = prefs
         row, full = self.load(scenario_id)
@@ -234,6 +238,11 @@ class Workspace:
             raise WebError(422, "preferences must be a mapping with weights and values")
         seen = scenario_to_data(policy.filter_scenario(full, viewer))
         seen.setdefault("preferences", {})[party] = prefs
+        for entry in seen.get("parties") or []:
+            if fields and entry.get("id") == party:
+                entry.update({k: v for k, v in fields.items() if v is not None})
+                for k in [k for k, v in fields.items() if v is None]:
+                    entry.pop(k, None)
         try:
             parse_scenario(json.loads(json.dumps(seen, default=str)), file="preferences")
         except ScenarioError as exc:
@@ -242,7 +251,7 @@ class Workspace:
                            {"problems": problems}) from None
         except (TypeError, ValueError) as exc:
             raise WebError(422, f"the preferences cannot be read: {type(exc).__name__}") from None
-        text = _replace_preferences(row.text, row.fmt, party, prefs)
+        text = _replace_preferences(row.text, row.fmt, party, prefs, fields)
         try:
             scenario, _ = parse_text(text, f"scenario.{row.fmt}")
         except ScenarioError as exc:
@@ -273,9 +282,11 @@ class Workspace:
                                + ", ".join(scenario.party_ids))
         else:
             party = None
+        # Invitations add people; this only changes a member's role, and answers alike for
+        # unknown users and non-members so no user name is revealed.
         user = self.store.user_by_name(username)
-        if user is None:
-            raise WebError(404, f"no user {username!r}")
+        if user is None or self.store.membership(scenario_id, user.id) is None:
+            raise WebError(404, f"no member {username!r}; invite new members with a link")
         if user.id == viewer.user_id and role != policy.MEDIATOR:
             raise WebError(409, "you cannot demote yourself; ask another mediator")
         self.store.set_member(scenario_id, user.id, role, party, viewer.user_id, username)
@@ -403,22 +414,70 @@ class Workspace:
                 from None
 
 
-def _replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any]) -> str:
-    """The stored text with one party's preferences replaced, everything else (comments too)
-    kept."""
+def _party_fields(given: dict[str, Any] | None) -> dict[str, Any]:
+    """The party-entry fields a preferences save may set: walk-away and note, nothing else."""
+    if not given:
+        return {}
+    unknown = set(given) - {"reservation", "note"}
+    if unknown:
+        raise WebError(422, f"a preferences save may set only reservation and note on the "
+                       f"party, not {', '.join(sorted(unknown))}")
+    return dict(given)
+
+
+def _set_party_fields(parties: Any, party: str, fields: dict[str, Any]) -> None:
+    for entry in parties or []:
+        if isinstance(entry, dict) and entry.get("id") == party:
+            for k, v in fields.items():
+                if v is None:
+                    entry.pop(k, None)
+                else:
+                    entry[k] = v
+
+
+def _flow_leaves(obj: Any) -> Any:
+    """Plain data with every mapping or list of scalars in YAML flow style."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(obj, dict):
+        out = CommentedMap((k, _flow_leaves(v)) for k, v in obj.items())
+        if all(not isinstance(v, dict | list) or (isinstance(v, list) and not any(
+                isinstance(x, dict | list) for x in v)) for v in obj.values()):
+            out.fa.set_flow_style()
+        return out
+    if isinstance(obj, list):
+        seq = CommentedSeq(_flow_leaves(v) for v in obj)
+        if not any(isinstance(v, dict | list) for v in obj):
+            seq.fa.set_flow_style()
+        return seq
+    return obj
+
+
+def _replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any],
+                         fields: dict[str, Any] | None = None) -> str:
+    """The stored text with one party's preferences (and, given `fields`, its walk-away and
+    note) replaced, everything else (comments too) kept."""
     if fmt == "json":
         data = json.loads(text)
         data.setdefault("preferences", {})[party] = prefs
+        _set_party_fields(data.get("parties"), party, fields or {})
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.util import load_yaml_guess_indent
 
+    # Keep the file's own indentation and line lengths, and write the new block's small maps
+    # in flow style, so the history's diff shows the numbers that changed and little else.
+    _, seq, offset = load_yaml_guess_indent(text)
+    keyed = [len(m.group(1)) for m in re.finditer(r"^( +)[^\s#-]", text, re.MULTILINE)]
     yaml = YAML(typ="rt")
-    yaml.width = 100
+    yaml.width = 4096
+    yaml.indent(mapping=min(keyed, default=2), sequence=seq or 2, offset=offset or 0)
     doc = yaml.load(io.StringIO(text))
     if doc.get("preferences") is None:
         doc["preferences"] = CommentedMap()
-    doc["preferences"][party] = json.loads(json.dumps(prefs, default=str))
+    doc["preferences"][party] = _flow_leaves(json.loads(json.dumps(prefs, default=str)))
+    _set_party_fields(doc.get("parties"), party, fields or {})
     buf = io.StringIO()
     yaml.dump(doc, buf)
     return buf.getvalue()

@@ -28,7 +28,7 @@ def test_migrations_create_every_table_and_are_idempotent(db_url: str) -> None:
     assert {"users", "sessions", "scenarios", "scenario_versions", "memberships",
             "audit_log", "jobs", "alembic_version"} <= tables
     with s.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002"
     s.close()
 
 

@@ -105,12 +105,14 @@ def world(app: Any) -> World:
     r = med.post("/api/scenarios", json={"text": SECRET.read_text(), "filename": "secret.yaml"})
     assert r.status_code == 201, r.text
     sid = r.json()["id"]
+    store = app.state.store
     for name, role in USERS.items():
         if role is None or name == "med":
             continue
         kind, _, party = role.partition(":")
-        body = {"username": name, "role": kind, "party": party or None}
-        assert med.post(f"/api/scenarios/{sid}/members", json=body).status_code == 200
+        # people join through invitations (tests/web/test_accounts.py); here, directly
+        user = store.user_by_name(name)
+        store.set_member(sid, user.id, kind, party or None, user.id, name)
     w = World(app, sid, {"med": med})
     for name in USERS:
         if name != "med":

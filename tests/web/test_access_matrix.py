@@ -34,8 +34,6 @@ def _bodies(method: str, path: str, role: str, text: str) -> list[Any]:
     key = f"{method} {path}"
     if key == "POST /api/session":
         return [{"username": role, "password": "wrong password"}]
-    if key == "POST /api/users":
-        return [{"username": f"new-{role}", "password": "a long password"}, {"username": ""}]
     if key == "POST /api/scenarios":
         return [{"text": text, "filename": "secret.yaml"}, {"text": "parties: [",
                                                              "filename": "x.yaml"}]
@@ -53,7 +51,31 @@ def _bodies(method: str, path: str, role: str, text: str) -> list[Any]:
                                                                       "method": "nope"}]
     if key == "POST /api/scenarios/{scenario_id}/jobs/{job_id}/publish":
         return [{"published": True}]
+    # issue 18: invitations, accounts, the preference form
+    if key == "POST /api/scenarios/{scenario_id}/invitations":
+        return [{"role": "delegate", "party": "ua"}, {"role": "delegate"},
+                {"role": "observer", "hours": 0}]
+    if key == "POST /api/invitations/{token}/accept":
+        # taken names and wrong passwords only: the matrix's roles must keep their roles
+        return [{"mode": "existing", "username": role, "password": "wrong password"},
+                {"mode": "new", "username": "ru_del", "password": "a long password"},
+                {"mode": "signed_in"}, {"mode": "new"}]
+    if key == "PUT /api/session/password":
+        return [{"current_password": "wrong password", "new_password": "a long password"},
+                {"current_password": "x", "new_password": "short"}]
+    if key == "POST /api/users/{username}/disable":
+        return [{"disabled": False}, {"disabled": "maybe"}]
+    if key in ("POST /scenarios/{scenario_id}/preferences/{party}",
+               "POST /scenarios/{scenario_id}/preferences/{party}/preview"):
+        form = {"base_version": "1", "action": "preview", "w.0": "1", "w.1": "1", "w.2": "1",
+                "v.0.0": "1", "v.0.1": "0.5", "v.0.2": "0", "v.1.0": "1", "v.1.1": "0.5",
+                "v.1.2": "0", "v.2.0": "1", "v.2.1": "0", "reservation": "0.1"}
+        return [FORM(form), FORM({**form, "action": "save", "v.0.1": "7"}), None]
     return [None]
+
+
+class FORM(dict):  # type: ignore[type-arg]
+    """A body sent as an HTML form (with the session's CSRF token) instead of JSON."""
 
 
 def _expand(path: str, values: dict[str, list[Any]]) -> list[str]:
@@ -74,7 +96,8 @@ def _query(op: dict[str, Any]) -> list[dict[str, Any]]:
                 and p.get("required")]
     optional = [p["name"] for p in op.get("parameters", []) if p["in"] == "query"
                 and not p.get("required")]
-    known = {"a": 1, "b": 2, "format": "json", "version": 1, "plan": "p1", "improvement": True}
+    known = {"a": 1, "b": 2, "format": "json", "version": 1, "plan": "p1", "improvement": True,
+             "saved": 2, "tab": "yaml"}
     for n in required:
         assert n in known, f"the matrix does not know query parameter {n}"
     base = {n: known[n] for n in required}
@@ -89,6 +112,26 @@ EXPECTED = {
     "GET /api/scenarios/{scenario_id}/report": {
         "med": 200, "ua_del": 403, "ru_del": 403, "eu_del": 403, "obs": 403, "outsider": 404,
         "anon": 401},
+    "GET /api/scenarios/{scenario_id}/invitations": {
+        "med": 200, "ua_del": 403, "ru_del": 403, "eu_del": 403, "obs": 403, "outsider": 404,
+        "anon": 401},
+    "GET /api/users": {
+        "med": 200, "ua_del": 403, "ru_del": 403, "eu_del": 403, "obs": 403, "outsider": 403,
+        "anon": 401},
+    "GET /scenarios/{scenario_id}/members": {
+        "med": 200, "ua_del": 200, "ru_del": 200, "eu_del": 200, "obs": 200, "outsider": 404,
+        "anon": 200},  # anon: redirected to the sign-in page
+    "GET /admin/users": {
+        "med": 200, "ua_del": 403, "ru_del": 403, "eu_del": 403, "obs": 403, "outsider": 403,
+        "anon": 200},  # anon: redirected to the sign-in page
+}
+# Routes whose status depends on the role and on the party in the path.
+EXPECTED_BY_PARTY = {
+    "GET /scenarios/{scenario_id}/preferences/{party}": {
+        "med": {"ua": 200, "ru": 200, "eu": 200}, "ua_del": {"ua": 200, "ru": 403, "eu": 403},
+        "ru_del": {"ua": 403, "ru": 200, "eu": 403}, "eu_del": {"ua": 403, "ru": 403, "eu": 200},
+        "obs": {"ua": 403, "ru": 403, "eu": 403},
+        "outsider": {"ua": 404, "ru": 404, "eu": 404}, "anon": {"ua": 200, "ru": 200, "eu": 200}},
 }
 
 
@@ -128,9 +171,12 @@ def test_every_route_for_every_role(world: Any, markers: dict[str, list[str]]) -
 
     def values() -> dict[str, list[Any]]:
         jobs = [j["id"] for j in med.get(f"/api/scenarios/{sid}/jobs").json()]
+        # a fresh observer invitation per pass: its link is walked by every role
+        inv = med.post(f"/api/scenarios/{sid}/invitations", json={"role": "observer"}).json()
         return {"scenario_id": [sid], "job_id": [*jobs, 9999],
                 "number": [1, 2], "party": ["ua", "ru", "eu"],
-                "username": ["outsider", "nobody"]}
+                "username": ["outsider", "nobody"],
+                "invitation_id": [inv["id"], 9999], "token": [inv["token"], "x" * 43]}
 
     def walk(only_reads: bool) -> None:
         vals = values()
@@ -139,17 +185,22 @@ def test_every_route_for_every_role(world: Any, markers: dict[str, list[str]]) -
             for method, path, op in operations:
                 if only_reads and method != "GET":
                     continue
-                if method == "DELETE" and path == "/api/session":
+                if method == "DELETE" and path in ("/api/session", "/api/sessions"):
                     continue  # signing out is walked last
                 for url in _expand(path, vals):
                     for params in _query(op):
                         for body in _bodies(method, path, role, text):
                             kw: dict[str, Any] = {"params": params}
-                            if body is not None:
+                            if isinstance(body, FORM):
+                                kw["data"] = {**body, "csrf_token": client.csrf}
+                            elif body is not None:
                                 kw["json"] = body
                             r = client.call(method, url, **kw)
                             _check(role, f"{method} {url} {params}", r, markers, seen)
                             want = EXPECTED.get(f"{method} {path}", {}).get(role)
+                            by_party = EXPECTED_BY_PARTY.get(f"{method} {path}", {}).get(role)
+                            if by_party is not None:
+                                want = by_party[url.rsplit("/", 1)[1]]
                             assert want is None or r.status_code == want, \
                                 f"{role} {method} {url}: {r.status_code}, expected {want}"
                 walked.add((method, path))
@@ -164,7 +215,10 @@ def test_every_route_for_every_role(world: Any, markers: dict[str, list[str]]) -
     for role in ROLES:
         r = world[role].call("DELETE", "/api/session")
         _check(role, "DELETE /api/session", r, markers, seen)
+        r = world[role].call("DELETE", "/api/sessions")
+        _check(role, "DELETE /api/sessions", r, markers, seen)
     walked.add(("DELETE", "/api/session"))
+    walked.add(("DELETE", "/api/sessions"))
 
     assert walked == {(m, p) for m, p, _ in operations}
     # the markers are really there for those who may see them: the check is not vacuous

@@ -305,15 +305,12 @@ def test_create_from_json_and_reject_bad_text(world: Any) -> None:
     assert r.status_code == 422 and "invalid YAML" in r.json()["problems"][0]
 
 
-def test_admin_adds_users(world: Any, api_class: Any) -> None:
+def test_no_route_adds_users_directly(world: Any) -> None:
+    """People join through invitations (tests/web/test_accounts.py); the server's operator adds
+    the first users with `accord users add`."""
     r = world["med"].post("/api/users", json={"username": "carol", "password": "long enough 1"})
-    assert r.status_code == 201  # med was created first, so it is the administrator
-    assert world["ua_del"].post("/api/users", json={"username": "dave",
-                                                    "password": "long enough 1"}
-                                ).status_code == 403
-    assert world["med"].post("/api/users", json={"username": "carol",
-                                                 "password": "long enough 1"}
-                             ).status_code == 409
+    assert r.status_code == 405
+    assert world.app.state.store.user_by_name("carol") is None
 
 
 def test_pages_render_for_each_role(world: Any, markers: dict[str, list[str]]) -> None:

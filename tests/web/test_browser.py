@@ -95,29 +95,35 @@ def test_workspace_in_chromium(server: str) -> None:
             assert med.inner_text("#version") == "1"
             med.screenshot(path=str(SHOTS / "02-uploaded.png"), full_page=False)
 
-            # add the delegate of the first party
+            # invite the delegate of the first party; it joins with its existing account
             party = "ua" if case.name.startswith("ukraine") else "a"
-            med.fill("#member-form input[name=username]", "ua_del")
-            med.select_option("#member-form select[name=role]", "delegate")
-            med.select_option("#member-form select[name=party]", party)
-            med.click("#member-form button[type=submit]")
-            med.wait_for_selector("#members >> text=ua_del")
+            med.goto(f"{server}/scenarios/{sid}/members")
+            med.select_option("#invite-form select[name=role]", "delegate")
+            med.select_option("#invite-form select[name=party]", party)
+            med.click("#invite-form button[type=submit]")
+            med.wait_for_function(
+                "document.getElementById('invite-url').value.includes('/invite/')")
+            link = med.input_value("#invite-url")
 
-            # the delegate edits its own party's preferences, and sees no other party's
+            # the delegate edits its own party's preferences in the advanced (YAML) tab,
+            # and sees no other party's
             dele = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             dele.on("pageerror", lambda e: errors.append(str(e)))
             _sign_in(dele, server, "ua_del")
-            dele.goto(f"{server}/scenarios/{sid}")
+            dele.goto(link)
+            dele.click("#join-signed-in button[type=submit]")
+            dele.wait_for_url(re.compile(r".*/scenarios/\d+$"))
             assert dele.inner_text("#role") == f"delegate for {party}"
-            assert dele.locator("form.prefs-form").count() == 1
-            area = f"#prefs-{party} textarea"
+            assert dele.locator("#edit-prefs-" + party).count() == 1
+            dele.goto(f"{server}/scenarios/{sid}/preferences/{party}?tab=yaml")
+            area = "#prefs-yaml textarea"
             text = dele.input_value(area)
             lines = text.splitlines()
             at = lines.index("weights:") + 1
             key = lines[at].split(":")[0]
             lines[at] = f"{key}: 0.987"
             dele.fill(area, "\n".join(lines) + "\n")
-            dele.click(f"#prefs-{party} button[type=submit]")
+            dele.click("#prefs-yaml button[type=submit]")
             dele.wait_for_function("document.querySelector('#version').textContent === '2'")
             assert "0.987" in dele.input_value(area) or key in dele.input_value(area)
             dele.screenshot(path=str(SHOTS / "03-delegate-edited.png"))

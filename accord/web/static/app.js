@@ -54,7 +54,15 @@ function wireForms() {
         return;  // the text stays in the form: nothing typed is lost
       }
       if (status) status.textContent = "saved";
-      if (form.dataset.redirect) location.href = form.dataset.redirect;
+      if (form.dataset.showUrl && res.data && res.data.url) {
+        const out = document.getElementById("invite-url");
+        if (out) { out.value = res.data.url; out.select(); }
+        if (status) status.textContent = "link created: it works once; send it to the invitee";
+        return;
+      }
+      if (form.dataset.stay) { form.reset(); if (status) status.textContent = form.dataset.done || "done"; return; }
+      if (form.dataset.redirectScenario && res.data && res.data.scenario_id) location.href = "/scenarios/" + res.data.scenario_id;
+      else if (form.dataset.redirect) location.href = form.dataset.redirect;
       else if (form.dataset.redirectId && res.data && res.data.id) location.href = form.dataset.redirectId + res.data.id;
       else location.reload();
     });
