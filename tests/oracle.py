@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from accord.model import CompiledModel, Scenario, option_key
+from accord.model import CompiledModel, RedLines, Scenario, option_key
 
 
 def packages(scenario: Scenario) -> list[dict[str, Any]]:
@@ -54,5 +54,6 @@ def random_model(seed: int, n_parties: int, n_options: list[int], *, red: float 
         raw_options=tuple(tuple(range(n)) for n in n_options),
         numeric=np.zeros(n_i, dtype=bool), n_options=np.array(n_options),
         weights=rng.dirichlet(np.ones(n_i), size=n_parties), values=values,
-        forbidden=forbidden, padding=padding,
+        red_lines=RedLines.from_masks([f"p{k}" for k in range(n_parties)], forbidden, padding),
+        padding=padding,
         reservation=np.round(rng.random(n_parties) * res, 3))

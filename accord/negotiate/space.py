@@ -41,7 +41,8 @@ class BidSpace:
         self.n_parties = model.n_parties
         self.enumerated = model.size <= enumerate_limit
         p_ = model.n_parties
-        self._own = np.where(model.forbidden, -np.inf, model.table)  # (P, I, O)
+        # Conservative: an option behind a conditional red line counts as forbidden here.
+        self._own = np.where(model.forbidden_options(), -np.inf, model.table)  # (P, I, O)
         self.best_utility = model.ideal(respect_red_lines=True)  # (P,)
         if self.enumerated:
             pk = all_packages(model, limit=enumerate_limit)
@@ -66,7 +67,7 @@ class BidSpace:
             self._red = np.zeros((cap, p_), dtype=bool)
             self._n = 0
             self._ids: dict[bytes, int] = {}
-            worst = np.where(model.forbidden, np.inf, model.table).min(axis=2).sum(axis=1)
+            worst = np.where(model.forbidden_options(), np.inf, model.table).min(axis=2).sum(axis=1)
             self.worst_utility = np.asarray(worst, dtype=np.float64)
         self._ok_cache: BoolArray | None = None
 

@@ -159,7 +159,7 @@ def utility_space(scenario: Scenario, model: CompiledModel, analysis: Analysis,
     idx = model.party_index(pair)
     total = model.size
     sampled = total > ENUMERATE_LIMIT
-    allowed = ~model.forbidden[idx].any(axis=0)  # (I, O): options neither party forbids
+    allowed = ~model.forbidden_options(conditional=False)[idx].any(axis=0)  # (I, O)
     zone_empty = bool(any(not allowed[i, : int(n)].any()
                           for i, n in enumerate(model.n_options)))
     if sampled:

@@ -75,6 +75,8 @@ def kept_block_dominates(b: FloatArray, j: int, dom: np.ndarray) -> bool:
 def by_dp(problem: Problem, cap: int | None = None) -> tuple[FloatArray, IntArray] | None:
     """(K, P) frontier utilities and (K, I) packages, or None when the frontier outgrows cap."""
     m = problem.model
+    if problem.linked:
+        return None  # issues are tied: the per-issue recursion would not be exact
     allowed = problem.allowed
     if any(len(a) == 0 for a in allowed):
         return np.empty((0, m.n_parties)), np.empty((0, m.n_issues), dtype=np.int64)
@@ -191,11 +193,43 @@ def by_weighted_sums(problem: Problem, n_weights: int = 64, seed: int = 0,
     return u[keep][order], x[keep][order]
 
 
+ENUMERATE_FRONTIER = 1_000_000
+"""Linked issues: the frontier is found by enumerating up to this many packages."""
+
+LINKED = ("constraints or conditional red lines link issues, so the per-issue dynamic "
+          "programme would not be exact")
+
+
+def by_enumeration(problem: Problem) -> tuple[FloatArray, IntArray]:
+    """Exact frontier of a small space: every feasible package, then the non-dominated."""
+    m = problem.model
+    us: list[FloatArray] = []
+    xs: list[IntArray] = []
+    for x in problem.packages():
+        u = m.utilities(x)
+        ok = problem.feasible_mask(u)
+        x, u = x[ok], u[ok]
+        keep = nondominated(np.round(u, DECIMALS))
+        us.append(u[keep])
+        xs.append(x[keep])
+    if not us:
+        return np.empty((0, m.n_parties)), np.empty((0, m.n_issues), dtype=np.int64)
+    u, x = np.concatenate(us), np.concatenate(xs)
+    keep = nondominated(np.round(u, DECIMALS))
+    u, x = u[keep], x[keep]
+    order = np.lexsort((-u[:, 1] if m.n_parties > 1 else np.zeros(len(u)), u[:, 0]))
+    return u[order], x[order]
+
+
 def pareto_frontier(problem: Problem, *, time_limit: float | None = None) -> Frontier:
     """The frontier for the problem's parties, exact when it can be, and labelled."""
     t0 = time.perf_counter()
     m = problem.model
     parties = m.party_ids
+    if problem.linked and problem.space_size <= ENUMERATE_FRONTIER:
+        u, x = by_enumeration(problem)
+        return Frontier(u, x, parties, True, f"enumeration ({LINKED})",
+                        seconds=time.perf_counter() - t0)
     dp = by_dp(problem)
     if dp is not None:
         u, x = dp
