@@ -71,13 +71,15 @@ def _engine(problem: Problem, engine: str, top: int) -> tuple[str, str]:
         return engine, "asked for"
     size = problem.space_size
     bound = "" if not problem.linked else "at most "
-    if top == 1 and problem.model.n_parties == 2 and size >= DP_FROM and not problem.linked:
-        return "dp", (f"two parties and {size:,} packages (at least {DP_FROM:,}): the exact "
-                      "Pareto frontier by dynamic programming")
+    mergeable = not problem.linked or problem.merged is not None
+    if top == 1 and problem.model.n_parties == 2 and size >= DP_FROM and mergeable:
+        return "dp", (f"two parties and {bound}{size:,} packages (at least {DP_FROM:,}): the "
+                      "exact Pareto frontier by dynamic programming" +
+                      (", linked issues merged into one" if problem.linked else ""))
     if size <= AUTO_LIMIT:
         return "enumeration", f"{bound}{size:,} packages, within the {AUTO_LIMIT:,} to enumerate"
     why = f"{bound}{size:,} packages, above the {AUTO_LIMIT:,} to enumerate"
-    if top == 1 and problem.model.n_parties == 2 and problem.linked:
+    if top == 1 and problem.model.n_parties == 2 and not mergeable:
         why += f"; not dp: {LINKED}"
     return "milp", why
 
@@ -145,8 +147,8 @@ def solve(
         found = _by_frontier(problem, method, base)
         if found is None:  # the frontier is too large, or issues linked: exact engines by size
             eng = _fallback(problem)
-            why += "; " + (LINKED if problem.linked else "the frontier outgrew its cap") + \
-                f", so {eng}"
+            why += "; " + (LINKED if problem.merged is None else
+                           "the frontier outgrew its cap") + f", so {eng}"
     if found is None:
         found = _run(problem, method, eng, top, base, time_limit)
     seconds = time.perf_counter() - t0

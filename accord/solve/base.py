@@ -29,6 +29,9 @@ from accord.model.scenario import OptionValue
 EPS = 1e-6
 """Utilities closer than this are equal: MILP feasibility tolerances are about 1e-7."""
 
+MERGE_CAP = 4096
+"""Linked issues merge into one for the dynamic programme up to this many combinations."""
+
 METHODS = ("nash", "ks", "egalitarian", "utilitarian", "maxmin-gain")
 ENGINES = ("auto", "enumeration", "milp", "dp")
 
@@ -111,18 +114,77 @@ class Problem:
         so `admissible` must filter and a per-issue dynamic programme is not exact."""
         return bool(self.linking.any() or len(self.conditional_lines))
 
-    def admissible(self, packages: IntArray) -> BoolArray:
+    def admissible(self, packages: IntArray, within: Sequence[int] | None = None
+                   ) -> BoolArray:
         """(N,) packages from `allowed` that also meet every linking constraint and
-        conditional red line."""
+        conditional red line (only those on the issues `within`, when given)."""
         x = np.asarray(packages, dtype=np.intp).reshape(-1, self.model.n_issues)
         ok = np.ones(x.shape[0], dtype=bool)
         cons = self.model.constraints
         assert cons is not None
-        if self.linking.any():
-            ok &= ~_match_any(cons.issues[self.linking], cons.options[self.linking], x)
-        if len(self.conditional_lines):
-            ok &= ~self.conditional_lines.crossed(x).any(axis=1)
+        link = self.linking
+        lines = self.conditional_lines
+        keep = np.ones(len(lines), dtype=bool)
+        if within is not None:
+            inside = np.zeros(self.model.n_issues, dtype=bool)
+            inside[list(within)] = True
+            link = link & cons.issues[:, inside].any(axis=1)
+            keep = inside[lines.issue]
+        if link.any():
+            ok &= ~_match_any(cons.issues[link], cons.options[link], x)
+        if keep.any():
+            ok &= ~lines.select(keep).crossed(x).any(axis=1)
         return ok
+
+    def groups(self, cap: int = MERGE_CAP) -> list[tuple[list[int], IntArray]] | None:
+        """Issues merged where constraints or conditional red lines link them: per group, its
+        issues (ascending) and its admissible option combinations (k, len(issues)). Single
+        issues keep their allowed options. None when a merged group would exceed `cap`
+        combinations before filtering."""
+        m = self.model
+        parent = list(range(m.n_issues))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        cons = m.constraints
+        assert cons is not None
+        clauses = [np.flatnonzero(cons.issues[c]) for c in np.flatnonzero(self.linking)]
+        lines = self.conditional_lines
+        clauses += [np.union1d(np.flatnonzero(lines.unless_issues[r]), [lines.issue[r]])
+                    for r in range(len(lines))]
+        for members in clauses:
+            for j in members[1:]:
+                parent[find(int(j))] = find(int(members[0]))
+        comps: dict[int, list[int]] = {}
+        for i in range(m.n_issues):
+            comps.setdefault(find(i), []).append(i)
+        out: list[tuple[list[int], IntArray]] = []
+        for issues in sorted(comps.values()):
+            if len(issues) == 1:
+                out.append((issues, self.allowed[issues[0]].astype(np.int64)[:, None]))
+                continue
+            size = 1
+            for i in issues:
+                size *= len(self.allowed[i])
+            if size > cap:
+                return None
+            grids = np.meshgrid(*[self.allowed[i] for i in issues], indexing="ij")
+            combos = np.stack([g.reshape(-1) for g in grids], axis=1).astype(np.int64)
+            x = np.zeros((combos.shape[0], m.n_issues), dtype=np.int64)
+            x[:, issues] = combos
+            # Every clause lies within one group, so the other issues' zeros cannot matter
+            # once only this group's clauses are checked.
+            out.append((issues, combos[self.admissible(x, within=issues)]))
+        return out
+
+    @cached_property
+    def merged(self) -> list[tuple[list[int], IntArray]] | None:
+        """`groups()` at the default cap, computed once."""
+        return self.groups()
 
     def packages(self, chunk: int = 1 << 18) -> Iterator[IntArray]:
         """Every package of the feasible set before floors, in chunks."""

@@ -180,3 +180,51 @@ def test_complete_keeps_fixed_issues(engine: str) -> None:
     res = solve(model, "utilitarian", top=4, fixed=fixed, engine=engine)
     assert {int(p.package[0]) for p in res.packages} == {1}
     assert len(res.packages) == 4
+
+
+def _linked_pair(seed: int) -> Any:
+    """Two parties, 8 issues of 4 options (65,536 packages): large enough for the dp engine,
+    with constraints and conditional red lines linking issues."""
+    rng = np.random.default_rng(seed)
+    ids = [f"i{k}" for k in range(8)]
+    opts = ["a", "b", "c", "d"]
+    prefs = {}
+    for pid in "pq":
+        prefs[pid] = {
+            "weights": {i: int(rng.integers(1, 6)) for i in ids},
+            "values": {i: {o: float(rng.integers(0, 5)) / 4 for o in opts} for i in ids},
+            "red_lines": [{"issue": "i0", "forbid": ["a"], "unless": {"i1": ["b", "c"]}},
+                          {"issue": "i5", "forbid": [opts[int(rng.integers(4))]],
+                           "unless": {"i6": ["a"], "i7": ["d", "c"]}}],
+        }
+    cons = [{"id": f"c{k}", "forbid": {ids[a]: [opts[int(rng.integers(4))]],
+                                      ids[b]: [opts[int(rng.integers(4))]]}}
+            for k, (a, b) in enumerate([(1, 2), (2, 3), (6, 4)])]
+    data = {"scenario": "pair", "title": "pair",
+            "parties": [{"id": "p", "name": "P", "reservation": 0.2},
+                        {"id": "q", "name": "Q", "reservation": 0.2}],
+            "issues": [{"id": i, "name": i, "options": opts} for i in ids],
+            "constraints": cons, "preferences": prefs}
+    return compile_scenario(parse_scenario(data)[0])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_dp_merges_linked_issues_and_stays_exact(seed: int) -> None:
+    from accord.solve import make_problem
+    from accord.solve.pareto import by_enumeration
+
+    model = _linked_pair(seed)
+    problem = make_problem(model, individual_rationality=False)
+    assert problem.linked and problem.merged is not None
+    assert any(len(issues) > 1 for issues, _ in problem.merged)
+    front = frontier(model)
+    assert front.exact and "dynamic programming" in front.method
+    want_u, _ = by_enumeration(problem)
+    assert {tuple(np.round(r, 9)) for r in front.utilities} == \
+        {tuple(np.round(r, 9)) for r in want_u}
+    for method in ("nash", "ks", "egalitarian", "utilitarian"):
+        dp = solve(model, method, engine="auto")
+        ref = solve(model, method, engine="enumeration")
+        assert dp.engine == "dp", dp.details["engine_reason"]
+        assert ref.packages and dp.packages
+        assert abs(dp.packages[0].objective - ref.packages[0].objective) < 1e-9, method
