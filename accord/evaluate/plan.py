@@ -76,8 +76,8 @@ class PartyVerdict:
         if self.range is not None:
             return [f"utility {self.range.low:.3f} to {self.range.high:.3f} over the valid "
                     f"completions; accepts in {self.verdict} of them"] + \
-                [f"{k}: {_fmt(c)}" + (f" ({self.why})" if k == "rejects in" and self.why else "")
-                 for k, c in self.deciding.items()]
+                [f"{k}: {_fmt(c)}" for k, c in self.deciding.items()] + \
+                ([f"decided by: {self.why}"] if self.why else [])
         out = [str(r) for r in self.red_lines] + [f"lifted: {t}" for t in self.lifted]
         if self.utility < self.reservation - 1e-12:
             out.append(
@@ -345,6 +345,9 @@ def _score_open(scenario: Scenario, model: CompiledModel, choices: dict[str, Opt
     u = model.utilities(x).reshape(-1, model.n_parties)
     acc = model.accepts(x)
     blk = model.blocks(x)
+    invalid = x_all[~valid] if valid.any() else x_all[:0]
+    u_invalid = model.utilities(invalid).reshape(-1, model.n_parties)
+    acc_invalid = model.accepts(invalid).reshape(-1, model.n_parties)
     ideal = model.ideal(respect_red_lines=False)
     idx = [model.issue_ids.index(i) for i in open_issues]
 
@@ -365,6 +368,16 @@ def _score_open(scenario: Scenario, model: CompiledModel, choices: dict[str, Opt
             lines = _crossings(model, x[k], set())[0][pid]
             why = "; ".join(f"crosses {r.id} ({r.issue} {r.option})" for r in lines) or \
                 f"utility {u[k, p]:.3f} below its walk-away {model.reservation[p]:.3f}"
+        if verdict != "all" and invalid.shape[0]:
+            # A completion it would accept that only a constraint rules out decides too.
+            bad = np.flatnonzero(acc_invalid[:, p])
+            if bad.size:
+                k = int(bad[np.argmax(u_invalid[bad, p])])
+                deciding["excluded by constraint"] = {
+                    model.issue_ids[i]: model.raw_options[i][int(invalid[k, i])] for i in idx}
+                rule = ", ".join(model.violated_constraints(invalid[k]))
+                why = (why + "; " if why else "") + \
+                    f"it would accept a completion that constraint {rule} forbids"
         lo, hi = float(u[:, p].min()), float(u[:, p].max())
         verdicts.append(PartyVerdict(
             pid, scenario.party(pid).name, lo, float(model.reservation[p]), verdict == "all",
