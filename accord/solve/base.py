@@ -244,6 +244,9 @@ def make_problem(
     """
     if parties is None:
         parties = list(model.bargaining_set)
+        if not parties and model.n_parties:
+            raise ValueError("no scored party has consent `all`, so there is no bargaining "
+                             "set; name the parties whose utilities to use")
     if list(parties) != list(model.party_ids):
         model = model.restrict(list(parties))
     p = model.n_parties
@@ -368,12 +371,13 @@ def explain_infeasible(problem: Problem, best_min_slack: Any,
         rl = problem.lines
         for i, opts in enumerate(problem.allowed):
             if len(opts) == 0 and (problem.fixed is None or problem.fixed[i] < 0):
-                who: dict[str, list[str]] = {}
+                who: dict[str, np.ndarray] = {}
                 for r in np.flatnonzero((rl.issue == i) & ~rl.conditional):
-                    bad = who.setdefault(rl.owner[r], [])
-                    bad += [str(m.raw_options[i][o]) for o in np.flatnonzero(rl.forbid[r])
-                            if str(m.raw_options[i][o]) not in bad]
-                text = "; ".join(f"{pid} forbids {', '.join(bad)}" for pid, bad in who.items())
+                    who[rl.owner[r]] = who.get(rl.owner[r], np.zeros_like(rl.forbid[r])) | \
+                        rl.forbid[r]
+                banned = {pid: ", ".join(str(m.raw_options[i][o]) for o in np.flatnonzero(b))
+                          for pid, b in who.items()}
+                text = "; ".join(f"{pid} forbids {bad}" for pid, bad in banned.items())
                 lines.append(f"on issue {m.issue_ids[i]!r} every option is behind a red line "
                              f"({text})")
         if lines:
