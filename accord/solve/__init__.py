@@ -174,6 +174,9 @@ def solve(
         result.optimal = found.optimal
     else:
         result.message = _describe(result, found)
+    if respect_red_lines and (m.red_lines.probability < 1).any():
+        result.message += (" Every stated red line is treated as binding, whatever its "
+                           "probability.")
     result.seconds = time.perf_counter() - t0
     return result
 
