@@ -92,8 +92,11 @@ def analyze_cmd(
     if not s.preferences:
         fail(f"{scenario}: no party has preferences, so there is nothing to score",
              "add a `preferences:` block for at least one party")
-    result = analyze(s, plan or None, find_improvement=not no_improvement,
-                     references=not no_improvement)
+    try:
+        result = analyze(s, plan or None, find_improvement=not no_improvement,
+                         references=not no_improvement)
+    except ValueError as exc:  # e.g. a plan whose open issues have too many completions
+        fail(f"{scenario}: {exc}", "leave fewer issues open, or analyse other plans with --plan")
     if fmt == Format.json:
         emit_json(result.to_dict())
     elif fmt == Format.markdown:

@@ -228,3 +228,25 @@ def test_dp_merges_linked_issues_and_stays_exact(seed: int) -> None:
         assert dp.engine == "dp", dp.details["engine_reason"]
         assert ref.packages and dp.packages
         assert abs(dp.packages[0].objective - ref.packages[0].objective) < 1e-9, method
+
+
+@SETTINGS
+@given(st.data())
+def test_milp_rows_hold_exactly_on_admissible_packages(data: st.DataObject) -> None:
+    from accord.solve import make_problem
+    from accord.solve.milp import PackageProgram, linking_rows
+
+    scenario = _scenario(data.draw)
+    if scenario is None:
+        return
+    model = compile_scenario(scenario)
+    problem = make_problem(model, individual_rationality=False)
+    coef, ub = linking_rows(problem)
+    upper = PackageProgram(model, problem=problem).upper
+    for c in packages(scenario):
+        x = model.encode(c)
+        binaries = np.zeros(int(model.offsets[-1]))
+        binaries[model.offsets[:-1] + x] = 1.0
+        within_bounds = bool((binaries <= upper).all())
+        rows_hold = bool((coef @ binaries <= ub + 1e-9).all())
+        assert (within_bounds and rows_hold) == oracle_admissible(scenario, c)
