@@ -264,6 +264,9 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
             notes.append(f"no Nash package: {exc}")
     if include_plans:
         for plan in scenario.plans:
+            if plan.open:  # a bracketed text is not one package
+                notes.append(f"plan {plan.id} leaves {', '.join(plan.open)} open: not scored")
+                continue
             add(plan.id, model.encode(dict(plan.choices)))
     if not cands:
         why = clash or "no SAA replication found a package and there is no Nash package"
