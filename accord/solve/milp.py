@@ -165,6 +165,13 @@ class PackageProgram:
         h.passModel(lp)
         h.run()
         st = h.getModelStatus()
+        if st == highspy.HighsModelStatus.kInfeasible:
+            # HiGHS presolve can declare a tight-tolerance program infeasible when a package
+            # meets it with slack 1e-7 (seen with linking rows); confirm without presolve.
+            h.setOptionValue("presolve", "off")
+            h.passModel(lp)
+            h.run()
+            st = h.getModelStatus()
         info = h.getInfo()
         has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
         if st == highspy.HighsModelStatus.kInfeasible:

@@ -250,3 +250,47 @@ def test_milp_rows_hold_exactly_on_admissible_packages(data: st.DataObject) -> N
         within_bounds = bool((binaries <= upper).all())
         rows_hold = bool((coef @ binaries <= ub + 1e-9).all())
         assert (within_bounds and rows_hold) == oracle_admissible(scenario, c)
+
+
+def _linked_three(seed: int) -> Any:
+    """Three parties, 7 issues of 4 options (16,384 packages), 8 constraints and 4
+    conditional red lines drawn at random."""
+    rng = np.random.default_rng(seed)
+    ids = [f"i{k}" for k in range(7)]
+    opts = ["a", "b", "c", "d"]
+
+    def some(lo: int, hi: int) -> list[str]:
+        return sorted(rng.choice(opts, size=int(rng.integers(lo, hi + 1)), replace=False).tolist())
+
+    prefs: dict[str, Any] = {
+        pid: {"weights": {i: int(rng.integers(1, 6)) for i in ids},
+              "values": {i: {o: float(rng.integers(0, 9)) / 8 for o in opts} for i in ids},
+              "red_lines": []} for pid in "pqr"}
+    for k in range(4):
+        a, b, c = rng.choice(7, size=3, replace=False)
+        prefs["pqr"[k % 3]]["red_lines"].append(
+            {"issue": ids[a], "forbid": some(1, 2), "unless": {ids[b]: some(2, 3),
+                                                               ids[c]: some(2, 3)}})
+    cons = []
+    for k in range(8):
+        a, b = rng.choice(7, size=2, replace=False)
+        cons.append({"id": f"c{k}", "forbid": {ids[a]: some(1, 2), ids[b]: some(1, 2)}})
+    data = {"scenario": "three", "title": "three",
+            "parties": [{"id": p, "name": p, "reservation": 0.25} for p in "pqr"],
+            "issues": [{"id": i, "name": i, "options": opts} for i in ids],
+            "constraints": cons, "preferences": prefs}
+    return compile_scenario(parse_scenario(data)[0])
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("method", ["nash", "ks", "egalitarian", "utilitarian"])
+def test_milp_equals_enumeration_on_linked_spaces(seed: int, method: str) -> None:
+    model = _linked_three(seed)
+    ref = solve(model, method, engine="enumeration", top=2)
+    got = solve(model, method, engine="milp", top=2)
+    assert ref.optimal and got.optimal
+    assert len(ref.packages) == len(got.packages)
+    tol = 1e-5 if method == "nash" else 1e-7
+    for a, b in zip(ref.packages, got.packages, strict=True):
+        assert abs(a.objective - b.objective) < tol
+        assert model.admissible(b.package)[0]
