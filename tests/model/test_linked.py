@@ -3,6 +3,7 @@ brute force over the scenario's dicts, on random scenarios (hypothesis)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -36,10 +37,16 @@ def _parse(data: dict[str, Any]) -> Any:
 @SETTINGS
 @given(st.data())
 def test_every_verdict_equals_the_brute_force(data: st.DataObject) -> None:
-    scenario = _parse(linked_scenario_dicts(data.draw))
+    raw = linked_scenario_dicts(data.draw)
+    scenario = _parse(raw)
     if isinstance(scenario, ScenarioError):
         # The only error the generator can make: constraints that leave no valid package.
         assert any("constraints forbid every package" in p.message for p in scenario.problems)
+        ids = [i["id"] for i in raw["issues"]]
+        for combo in itertools.product(*(i["options"] for i in raw["issues"])):
+            c = dict(zip(ids, combo, strict=True))
+            assert any(all(c[i] in opts for i, opts in con["forbid"].items())
+                       for con in raw["constraints"]), c
         return
     model = compile_scenario(scenario)
     pk = packages(scenario)
