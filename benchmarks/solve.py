@@ -33,7 +33,7 @@ import numpy as np
 from accord.io.genius import import_genius
 from accord.io.geniusweb import import_geniusweb
 from accord.model import compile_scenario
-from accord.model.compiled import CompiledModel
+from accord.model.compiled import CompiledModel, RedLines
 from accord.solve import frontier, solve
 
 DATA = Path("/work/shared/data/genius")
@@ -56,7 +56,8 @@ def synthetic(n_issues: int, n_options: int | list[int], n_parties: int, seed: i
         raw_options=tuple(tuple(range(n)) for n in opts),
         numeric=np.zeros(n_issues, dtype=bool), n_options=np.array(opts),
         weights=rng.dirichlet(np.ones(n_issues), size=n_parties), values=values,
-        forbidden=np.broadcast_to(padding, (n_parties, n_issues, o_max)).copy(),
+        red_lines=RedLines.from_masks([f"p{k}" for k in range(n_parties)],
+                                      np.zeros((n_parties, n_issues, o_max), dtype=bool), padding),
         padding=padding, reservation=np.full(n_parties, reservation))
 
 

@@ -92,8 +92,11 @@ def analyze_cmd(
     if not s.preferences:
         fail(f"{scenario}: no party has preferences, so there is nothing to score",
              "add a `preferences:` block for at least one party")
-    result = analyze(s, plan or None, find_improvement=not no_improvement,
-                     references=not no_improvement)
+    try:
+        result = analyze(s, plan or None, find_improvement=not no_improvement,
+                         references=not no_improvement)
+    except ValueError as exc:  # e.g. a plan whose open issues have too many completions
+        fail(f"{scenario}: {exc}", "leave fewer issues open, or analyse other plans with --plan")
     if fmt == Format.json:
         emit_json(result.to_dict())
     elif fmt == Format.markdown:
@@ -132,14 +135,26 @@ def _render_plan(score: PlanScore, result: Analysis) -> None:
     console.print()
     console.rule(Text.assemble((score.plan_id, "bold"), f": {score.title}"))
     console.print(verdict)
+    for line in _linked_lines(score):
+        console.print(line, markup=False)
     table = Table("party", "utility", "walk-away", "margin", "verdict")
     for v in score.parties:
-        table.add_row(v.name, f"{v.utility:.3f}", f"{v.reservation:.3f}", f"{v.margin:+.3f}",
-                      Text("accepts", style="green") if v.accepts else Text("rejects", style="red"))
+        util = f"{v.utility:.3f}" if v.range is None else \
+            f"{v.range.low:.3f} to {v.range.high:.3f}"
+        word = Text("accepts", style="green") if v.accepts else Text("rejects", style="red")
+        if v.verdict is not None:
+            word = Text(f"accepts in {v.verdict}", style="green" if v.accepts else "red")
+        table.add_row(v.name, util, f"{v.reservation:.3f}", f"{v.margin:+.3f}", word)
     console.print(table)
     for v in score.parties:
-        word = "accepts" if v.accepts else "rejects"
-        console.print(f"  {v.name} {word}: " + "; ".join(v.reasons), markup=False)
+        said = "accepts" if v.accepts else "rejects"
+        if v.verdict is not None:
+            said = f"accepts in {v.verdict} completions"
+        console.print(f"  {v.name} {said}: " + "; ".join(v.reasons), markup=False)
+    if not score.concessions:
+        for line in score.extras.get("notes", []):
+            console.print(line)
+        return
     conc = Table("issue", "option", *[p for p in score.concessions],
                  title="Concessions (weighted value given up against each party's best option)")
     for iid, opt in score.choices.items():
@@ -163,6 +178,28 @@ def _render_plan(score: PlanScore, result: Analysis) -> None:
         console.print(line)
 
 
+def _linked_lines(score: PlanScore) -> list[str]:
+    """Consent, blocking, agreement and coherence: printed only where they say something."""
+    out = []
+    if score.violates:
+        out.append(f"Incoherent as written: violates constraint(s) {', '.join(score.violates)}; "
+                   "scored anyway.")
+    if score.open:
+        out.append(f"Open issues: {', '.join(score.open)} ({score.completions} valid "
+                   f"completions). Agreement (no party blocks) in {score.agreement} of them.")
+    elif any(v.consent != "all" for v in score.parties) or \
+            score.agreement != score.all_accept:
+        out.append("Agreement: no party blocks under its consent." if score.agreement else
+                   "No agreement: " + ", ".join(v.id for v in score.parties if v.blocks) +
+                   " block(s).")
+        for v in score.parties:
+            if v.consent != "all":
+                scope = "none" if v.consent == "none" else ", ".join(v.consent)
+                out.append(f"  {v.name}: consent {scope}; "
+                           f"{'blocks' if v.blocks else 'does not block'}.")
+    return out
+
+
 def render_markdown(result: Analysis) -> str:
     s = result.scenario
     out = [f"# {s.title}", ""]
@@ -171,11 +208,16 @@ def render_markdown(result: Analysis) -> str:
     for score in result.plans:
         out += [f"## {score.plan_id}: {score.title}", "",
                 "All parties accept." if score.all_accept else "Not every party accepts.", "",
+                *[line + "\n" for line in _linked_lines(score)],
                 "| party | utility | walk-away | margin | verdict | reasons |",
                 "|---|---:|---:|---:|---|---|"]
         for v in score.parties:
-            out.append(f"| {v.name} | {v.utility:.3f} | {v.reservation:.3f} | {v.margin:+.3f} | "
-                       f"{'accepts' if v.accepts else 'rejects'} | {'; '.join(v.reasons)} |")
+            util = f"{v.utility:.3f}" if v.range is None else \
+                f"{v.range.low:.3f} to {v.range.high:.3f}"
+            word = ("accepts" if v.accepts else "rejects") if v.verdict is None else \
+                f"accepts in {v.verdict}"
+            out.append(f"| {v.name} | {util} | {v.reservation:.3f} | {v.margin:+.3f} | "
+                       f"{word} | {'; '.join(v.reasons)} |")
         out.append("")
         if score.improvement is not None:
             ch = "; ".join(f"{i}: {_fmt_option(a)} -> {_fmt_option(b)}"

@@ -81,9 +81,15 @@ def solve_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
     method: Annotated[Method, typer.Option("--method", "-m", help="Solution concept.")
                       ] = Method.nash,
-    parties: Annotated[str | None, typer.Option(help="Comma-separated party ids; all scored "
-                                                     "parties by default.")] = None,
+    parties: Annotated[str | None, typer.Option(help="Comma-separated party ids whose "
+                                                     "utilities the objective uses; the "
+                                                     "bargaining set (consent `all`) by "
+                                                     "default. Every binding red line holds "
+                                                     "whatever the choice.")] = None,
     top: Annotated[int, typer.Option(help="The K best distinct packages.", min=1)] = 1,
+    complete: Annotated[str | None, typer.Option(
+        "--complete", help="Plan id: optimise only the issues it leaves open, keeping its "
+                           "other choices.")] = None,
     from_plan: Annotated[str | None, typer.Option("--from", help="Baseline plan id for "
                                                                "maxmin-gain.")] = None,
     no_red_lines: Annotated[bool, typer.Option("--no-red-lines",
@@ -110,6 +116,8 @@ def solve_cmd(
       accord solve ukraine-2025 --method nash --parties ua,ru --top 5 --format json
 
       accord solve ukraine-2025 --method maxmin-gain --from us-draft-2025-11-20
+
+      accord solve river-basin --complete framework-draft
     """
     from accord.solve import solve
 
@@ -118,7 +126,23 @@ def solve_cmd(
     if not model.party_ids:
         fail(f"{scenario}: no party has preferences, so there is nothing to solve",
              "add a `preferences:` block for at least two parties")
-    chosen = parse_parties(list(model.party_ids), parties)
+    chosen = parse_parties(list(model.party_ids), parties) if parties else \
+        list(model.bargaining_set)
+    if not chosen:
+        fail(f"{scenario}: no scored party has consent `all`, so there is no bargaining set",
+             "name the parties with --parties, or give one `consent: all`")
+    fixed = None
+    if complete is not None:
+        try:
+            plan = s.plan(complete)
+        except KeyError:
+            fail(f"--complete: no plan {complete!r} in {s.scenario}",
+                 f"use one of: {', '.join(p.id for p in s.plans) or 'no plans in the file'}")
+        if not plan.open:
+            fail(f"--complete: plan {complete!r} leaves no issue open",
+                 "list the bracketed issues under the plan's `open:`")
+        fixed = model.encode({k: v for k, v in plan.choices.items() if k not in plan.open},
+                             missing=-1)
     baseline = None
     if method == Method.maxmin_gain:
         if not from_plan:
@@ -134,9 +158,19 @@ def solve_cmd(
         result = solve(model, method.value, parties=chosen, top=top,
                        respect_red_lines=not no_red_lines, individual_rationality=not no_ir,
                        disagreement=_disagreement(disagreement, chosen), baseline=baseline,
-                       engine=engine.value, time_limit=time_limit)
+                       engine=engine.value, time_limit=time_limit, fixed=fixed)
     except (ValueError, KeyError) as exc:
         fail(str(exc))
+    if complete is not None:
+        result.details["complete"] = {"plan": complete, "open": list(s.plan(complete).open)}
+    # Every scored party's verdict on each package, the objective's parties or not.
+    verdicts = []
+    for pkg in result.packages:
+        u, acc, blk = (model.utilities(pkg.package), model.accepts(pkg.package)[0],
+                       model.blocks(pkg.package)[0])
+        verdicts.append({pid: {"utility": round(float(u[k]), 9), "accepts": bool(acc[k]),
+                               "blocks": bool(blk[k])} for k, pid in enumerate(model.party_ids)})
+    result.details["verdicts"] = verdicts
     if fmt == Format.json:
         emit_json(result.to_dict())
         return
@@ -145,6 +179,11 @@ def solve_cmd(
     console.print(result.message, markup=False)
     console.print(f"engine {result.engine}; proven optimal: {'yes' if result.optimal else 'no'}; "
                   f"gap {result.gap:.3g}; {result.seconds:.3f} s", markup=False)
+    console.print(f"why {result.engine}: {result.details.get('engine_reason', '')}; space: "
+                  f"{result.details.get('space', '')}", markup=False)
+    if complete is not None:
+        console.print(f"completing {complete}: only {', '.join(s.plan(complete).open)} "
+                      "vary; its other choices stay fixed", markup=False)
     d = ", ".join(f"{p} {v:.3f}" for p, v in result.disagreement.items())
     console.print(f"disagreement point: {d}", markup=False)
     for k, pkg in enumerate(result.packages, start=1):
@@ -155,6 +194,10 @@ def solve_cmd(
         console.print(table)
         console.print("utilities: " + ", ".join(f"{p} {u:.4f}" for p, u in
                                                 pkg.utilities.items()), markup=False)
+        console.print("verdicts: " + "; ".join(
+            f"{p} {'accepts' if v['accepts'] else 'rejects'}"
+            f"{' (blocks)' if v['blocks'] else ''}"
+            for p, v in verdicts[k - 1].items()), markup=False)
 
 
 def frontier_cmd(
@@ -181,7 +224,8 @@ def frontier_cmd(
     model = compile_scenario(s)
     if not model.party_ids:
         fail(f"{scenario}: no party has preferences", "add `preferences:` for the parties")
-    chosen = parse_parties(list(model.party_ids), parties)
+    chosen = parse_parties(list(model.party_ids), parties) if parties else \
+        list(model.bargaining_set)
     front = frontier(model, chosen, respect_red_lines=not no_red_lines, individual_rationality=ir)
     rows = front.to_rows(model)
     if output is not None:

@@ -35,6 +35,10 @@ def _plan(scenario: Scenario, ref: str, plan: str) -> None:
     if plan not in {p.id for p in scenario.plans}:
         known = ", ".join(p.id for p in scenario.plans) or "none"
         fail(f"{ref}: no plan {plan!r}", f"use --plan with one of: {known}")
+    open_issues = scenario.plan(plan).open
+    if open_issues:  # Monte Carlo over open issues belongs to a later step
+        fail(f"{ref}: plan {plan!r} leaves {', '.join(open_issues)} open, so it is not one "
+             "package", f"complete it first: accord solve {ref} --complete {plan}")
 
 
 def _check_run(samples: int, seed: int, workers: int | None, scheduler: str | None) -> None:

@@ -41,8 +41,8 @@ def add_references(result: Analysis, time_limit: float = 20.0) -> None:
                 notes.append(f"{label}: {res.message}")
                 continue
             best = res.packages[0]
-            dist = {p: float(best.utilities[p] - u_plan[k])
-                    for k, p in enumerate(model.party_ids)}
+            u_best = model.utilities(best.package)  # every scored party, not only the objective's
+            dist = {p: float(u_best[k] - u_plan[k]) for k, p in enumerate(model.party_ids)}
             moves = []
             for i in np.flatnonzero(best.package != x):
                 iid = model.issue_ids[int(i)]

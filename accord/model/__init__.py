@@ -1,8 +1,9 @@
 """The scenario model and its compiled, array form. Knows nothing of solvers, web or storage."""
 
-from accord.model.compiled import CompiledModel, compile_scenario
+from accord.model.compiled import CompiledModel, Constraints, RedLines, compile_scenario
 from accord.model.problems import Problem, ScenarioError
 from accord.model.scenario import (
+    Constraint,
     Issue,
     Party,
     Plan,
@@ -14,11 +15,14 @@ from accord.model.scenario import (
     Statement,
     Uncertainty,
     option_key,
+    red_line_id,
 )
 from accord.model.validate import parse_scenario, validate_data
 
 __all__ = [
     "CompiledModel",
+    "Constraint",
+    "Constraints",
     "Issue",
     "Party",
     "Plan",
@@ -26,6 +30,7 @@ __all__ = [
     "Problem",
     "Provision",
     "RedLine",
+    "RedLines",
     "Scenario",
     "ScenarioError",
     "Source",
@@ -33,6 +38,7 @@ __all__ = [
     "Uncertainty",
     "compile_scenario",
     "option_key",
+    "red_line_id",
     "parse_scenario",
     "validate_data",
 ]

@@ -17,7 +17,10 @@ OptionValue = str | bool | int | float
 """An option as written in the file: a string, or a number on a numeric grid."""
 
 Role = Literal["party", "mediator", "stakeholder"]
-PlanStatus = Literal["reported", "proposed", "agreed", "rejected", "draft"]
+PlanStatus = Literal["reported", "proposed", "presented", "agreed", "rejected", "draft"]
+Consent = Literal["all", "none"] | list[str]
+"""Whose verdict can block agreement: `all` issues, a list of issue ids (a veto over those
+issues' red lines only), or `none` (scored and shown, never blocks)."""
 
 
 def option_key(option: OptionValue) -> str:
@@ -80,6 +83,19 @@ class Party(_Strict):
     )
     basis: list[str] = Field(default_factory=list, description="Source ids the numbers rest on.")
     note: str | None = None
+    consent: Consent | None = Field(
+        default=None,
+        description="`all` (the bargaining set: objective, walk-away, efficiency), a list of "
+        "issue ids (only its red lines on those issues bind every solution) or `none` (scored, "
+        "never blocks). Default: `all` for a party or stakeholder, `none` for a mediator.",
+    )
+
+    @property
+    def consent_scope(self) -> Literal["all", "none"] | list[str]:
+        """The consent as stated, or the role's default."""
+        if self.consent is not None:
+            return self.consent
+        return "none" if self.role == "mediator" else "all"
 
 
 class Issue(_Strict):
@@ -92,10 +108,35 @@ class Issue(_Strict):
 
 
 class RedLine(_Strict):
+    id: str | None = Field(default=None,
+                           description="Unique id; default `<party>:<issue>:<k>`, k its position "
+                           "in the party's `red_lines` list (from 0).")
     issue: str
     forbid: list[OptionValue]
+    unless: dict[str, list[OptionValue]] = Field(
+        default_factory=dict,
+        description="Lifted in a package that has, on each listed issue (not the red line's "
+        "own), one of the listed options.",
+    )
+    probability: float = Field(
+        default=1.0,
+        description="The analyst's belief in (0, 1] that the red line is real. Deterministic "
+        "commands treat every red line as binding.",
+    )
     basis: list[str] = Field(default_factory=list)
     note: str | None = None
+
+
+class Constraint(_Strict):
+    """Options that cannot stand together: a package with, on each listed issue, one of the
+    listed options is not a valid package."""
+
+    id: str
+    forbid: dict[str, list[OptionValue]] = Field(
+        description="Issue -> options; AND across issues, OR within an issue."
+    )
+    note: str | None = None
+    sources: list[str] = Field(default_factory=list)
 
 
 class DirichletSpec(_Strict):
@@ -151,6 +192,11 @@ class Plan(_Strict):
     based_on: str | None = None
     author: str | None = None
     choices: dict[str, OptionValue]
+    open: list[str] = Field(
+        default_factory=list,
+        description="Issues the text leaves bracketed (not agreed); scored as a range over "
+        "their valid completions.",
+    )
     provisions: list[Provision] = Field(default_factory=list)
     note: str | None = None
 
@@ -186,6 +232,9 @@ class Scenario(_Strict):
     description: str | None = None
     parties: list[Party]
     issues: list[Issue]
+    constraints: list[Constraint] = Field(
+        default_factory=list, description="Option combinations no package may contain."
+    )
     preferences: dict[str, Preferences] = Field(default_factory=dict)
     plans: list[Plan] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
@@ -261,3 +310,8 @@ class Scenario(_Strict):
     def scored_party_ids(self) -> list[str]:
         """Parties with preferences, in the order of `parties`: the ones every analysis scores."""
         return [p.id for p in self.parties if p.id in self.preferences]
+
+
+def red_line_id(party: str, k: int, red_line: RedLine) -> str:
+    """A red line's id as written, or `<party>:<issue>:<k>` (k: its place in the list)."""
+    return red_line.id or f"{party}:{red_line.issue}:{k}"

@@ -8,6 +8,7 @@ layer adds the file and line.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from accord.model.problems import Path, Problem, ScenarioError
-from accord.model.scenario import Scenario, option_key
+from accord.model.scenario import Constraint, Scenario, option_key, red_line_id
 
 Locate = Callable[[Path], int | None]
 
@@ -280,7 +281,7 @@ def _semantic(s: Scenario) -> list[Problem]:
         for iid, chosen in plan.choices.items():
             if known_issue(iid, (*ppath, "choices", iid)):
                 known_option(iid, chosen, (*ppath, "choices", iid))
-        unset = [i for i in options if i not in plan.choices]
+        unset = [i for i in options if i not in plan.choices and i not in plan.open]
         if unset:
             add(Problem(f"leaves issue(s) {', '.join(unset)} unset",
                         "choose an option for every issue (the status quo where it is silent)",
@@ -302,6 +303,7 @@ def _semantic(s: Scenario) -> list[Problem]:
         if st.about is not None and st.about not in plans:
             add(Problem(f"unknown plan {st.about!r}", "name a plan id or drop `about`",
                         ("statements", si, "about")))
+    out.extend(_linked_constructs(s, options, sources))
     for si, src in enumerate(s.sources):
         r = src.reliability
         if r is not None and not (len(r) == 2 and r[0] in "ABCDEF" and r[1] in "123456"):
@@ -309,6 +311,136 @@ def _semantic(s: Scenario) -> list[Problem]:
                         "write a letter A-F then a digit 1-6, e.g. 'B2'",
                         ("sources", si, "reliability")))
     return out
+
+
+CONSTRAINT_CHECK_SECONDS = 2.0
+"""How long validation searches for a package that the constraints leave."""
+
+
+def _linked_constructs(s: Scenario, options: dict[str, list[str]],
+                       sources: set[str]) -> list[Problem]:
+    """Constraints, conditional red lines, consent and open issues (additive checks)."""
+    out: list[Problem] = []
+    add = out.append
+
+    def clause(spec: dict[str, list[Any]], path: Path, what: str) -> bool:
+        ok = True
+        for iid, opts in spec.items():
+            if iid not in options:
+                add(Problem(f"unknown issue {iid!r} in `{what}`",
+                            f"use one of: {', '.join(options)}", (*path, iid)))
+                ok = False
+                continue
+            if not opts:
+                add(Problem(f"lists no option of {iid!r}", "list at least one option",
+                            (*path, iid)))
+                ok = False
+            for k, o in enumerate(opts):
+                if option_key(o) not in options[iid]:
+                    add(Problem(f"option {option_key(o)!r} is not an option of issue {iid!r}",
+                                f"use one of: {', '.join(options[iid])}", (*path, iid, k)))
+                    ok = False
+        return ok
+
+    seen: dict[str, Path] = {}
+
+    def unique(ident: str, path: Path) -> None:
+        if ident in seen:
+            add(Problem(f"duplicate id {ident!r} (constraints and red lines share one "
+                        "namespace)", "give each constraint and red line a unique id", path))
+        else:
+            seen[ident] = path
+
+    usable = True
+    for ci, con in enumerate(s.constraints):
+        path: Path = ("constraints", ci)
+        unique(con.id, (*path, "id"))
+        if not con.forbid:
+            add(Problem("forbids nothing", "list issue: [options] pairs under `forbid`",
+                        (*path, "forbid")))
+            usable = False
+        usable &= clause(con.forbid, (*path, "forbid"), "forbid")
+        for k, sid in enumerate(con.sources):
+            if sid not in sources:
+                add(Problem(f"unknown source {sid!r}", "add it under `sources:` or fix the id",
+                            (*path, "sources", k)))
+    for pid, pref in s.preferences.items():
+        for k, rl in enumerate(pref.red_lines):
+            path = ("preferences", pid, "red_lines", k)
+            unique(red_line_id(pid, k, rl), (*path, "id"))
+            if not 0 < rl.probability <= 1:
+                add(Problem(f"probability {rl.probability} is outside (0, 1]",
+                            "give the belief that the red line is real, e.g. 0.6",
+                            (*path, "probability")))
+            if rl.issue in rl.unless:
+                add(Problem(f"`unless` names the red line's own issue {rl.issue!r}",
+                            "narrow `forbid` instead, or condition on other issues",
+                            (*path, "unless", rl.issue)))
+            clause(rl.unless, (*path, "unless"), "unless")
+    for pi, party in enumerate(s.parties):
+        if isinstance(party.consent, list):
+            for k, iid in enumerate(party.consent):
+                if iid not in options:
+                    add(Problem(f"unknown issue {iid!r} in `consent`",
+                                f"use `all`, `none` or issue ids: {', '.join(options)}",
+                                ("parties", pi, "consent", k)))
+    for pi, plan in enumerate(s.plans):
+        for k, iid in enumerate(plan.open):
+            if iid not in options:
+                add(Problem(f"unknown issue {iid!r}", f"use one of: {', '.join(options)}",
+                            ("plans", pi, "open", k)))
+            elif iid in plan.choices:
+                add(Problem(f"issue {iid!r} is both open and chosen",
+                            "drop it from `open` or from `choices`", ("plans", pi, "open", k)))
+    if usable and s.constraints and all(o for o in options.values()):
+        found = _some_valid_package(options, s.constraints, CONSTRAINT_CHECK_SECONDS)
+        if found is False:
+            add(Problem("together the constraints forbid every package",
+                        "drop or narrow a constraint", ("constraints",)))
+        elif found is None:
+            add(Problem(f"could not confirm within {CONSTRAINT_CHECK_SECONDS:g} s that the "
+                        "constraints leave a valid package", "simplify the constraints",
+                        ("constraints",), severity="warning"))
+    return out
+
+
+def _some_valid_package(options: dict[str, list[str]], constraints: list[Constraint],
+                        seconds: float) -> bool | None:
+    """Backtracking search for a package no constraint forbids: True, False, or None when the
+    time runs out. Issues no constraint names are free, so only the named ones are searched,
+    most constrained first."""
+    clauses = [{i: {option_key(o) for o in opts} for i, opts in c.forbid.items()}
+               for c in constraints]
+    named = sorted({i for c in clauses for i in c},
+                   key=lambda i: -sum(i in c for c in clauses))
+    deadline = time.perf_counter() + seconds
+    chosen: dict[str, str] = {}
+    timed_out = False
+
+    def matched(c: dict[str, set[str]]) -> bool:
+        return all(i in chosen and chosen[i] in opts for i, opts in c.items())
+
+    def search(k: int) -> bool:
+        nonlocal timed_out
+        if k == len(named):
+            return True
+        if time.perf_counter() > deadline:
+            timed_out = True
+            return False
+        iid = named[k]
+        relevant = [c for c in clauses if iid in c]
+        for o in options[iid]:
+            chosen[iid] = o
+            if not any(matched(c) for c in relevant) and search(k + 1):
+                return True
+            del chosen[iid]
+            if timed_out:
+                return False
+        return False
+
+    if search(0):
+        return True
+    return None if timed_out else False
 
 
 def _normalise(s: Scenario) -> Scenario:
@@ -344,11 +476,22 @@ def _warnings(s: Scenario) -> list[Problem]:
                 f"below its reservation {party.reservation}",
                 "lower the reservation or relax a red line: as written it accepts nothing",
                 ("parties", index[pid], "reservation"), severity="warning"))
-        if party.role == "mediator":
+        if party.role == "mediator" and party.consent is None:
             out.append(Problem(
-                f"mediator {pid!r} has preferences; it will be scored like a party",
-                "make it a `stakeholder` or `party`, or drop its preferences",
+                f"mediator {pid!r} has preferences; it is scored and shown but, with the "
+                "mediator's default consent `none`, never blocks agreement (before consent "
+                "existed it blocked like a party)",
+                "give it `consent: all` (or a list of issues) if its verdict should count",
                 ("preferences", pid), severity="warning"))
+    for pi, plan in enumerate(s.plans):
+        chosen = {i: option_key(o) for i, o in plan.choices.items()}
+        for con in s.constraints:
+            if all(chosen.get(i) in {option_key(o) for o in opts}
+                   for i, opts in con.forbid.items()):
+                out.append(Problem(
+                    f"plan {plan.id!r} violates constraint {con.id!r}: incoherent as written",
+                    "it is still scored and flagged; check the text, or the constraint",
+                    ("plans", pi, "choices"), severity="warning"))
     weighted = {i for pref in s.preferences.values() for i, w in pref.weights.items() if w > 0}
     for ii, issue in enumerate(s.issues):
         if s.preferences and issue.id not in weighted:

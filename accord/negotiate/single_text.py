@@ -53,11 +53,11 @@ class Critique:
 def critique(model: CompiledModel, p: int, draft: IntArray, k: int = WISHES) -> Critique:
     """Party p's critique: wishes are its k largest possible gains, one issue at a time."""
     cols = np.arange(model.n_issues)
-    own = np.where(model.forbidden[p], -np.inf, model.table[p])
+    own = np.where(model.forbidden_options()[p], -np.inf, model.table[p])
     gain = own.max(axis=1) - model.table[p][cols, draft]
     order = [int(i) for i in np.argsort(-gain, kind="stable") if gain[i] > 1e-12][:k]
     wishes = {i: int(np.argmax(own[i])) for i in order}
-    crossed = [int(i) for i in np.flatnonzero(model.forbidden[p][cols, draft])]
+    crossed = [int(i) for i in np.flatnonzero(model.violations(draft)[0, p])]
     if crossed:
         for i in crossed:
             wishes.setdefault(i, int(np.argmax(own[i])))
@@ -168,11 +168,12 @@ def opening_draft(model: CompiledModel, choices: Mapping[str, OptionValue] | Non
     being the party's weighted utility (`model.table`) given up against its best permitted
     option on that issue (a party that gives the issue no weight loses nothing); ties go to
     the higher total utility, then to the first option."""
-    own = np.where(model.forbidden, -np.inf, model.table)  # (P, I, O)
+    forbidden = model.forbidden_options()  # (P, I, O), conditional red lines included
+    own = np.where(forbidden, -np.inf, model.table)  # (P, I, O)
     best = own.max(axis=2, keepdims=True)  # (P, I, 1)
     best = np.where(np.isfinite(best), best, model.table.max(axis=2, keepdims=True))
     loss = (best - model.table).max(axis=0)  # (I, O): the largest loss over the parties
-    vetoes = model.forbidden.sum(axis=0)  # (I, O): how many parties forbid the option
+    vetoes = forbidden.sum(axis=0)  # (I, O): how many parties forbid the option
     total = model.table.sum(axis=0)  # (I, O)
     x = np.zeros(model.n_issues, dtype=np.int64)
     for i in range(model.n_issues):
@@ -218,11 +219,11 @@ def single_text(
     trace.append(_draft_event(model, 0, draft, None, crit, None, "opening", mediator_id))
     for step in range(1, rounds + 1):
         cols = np.arange(model.n_issues)
+        crossed = model.violations(draft)[0]  # (P, I), honouring unless
         vetoed_issues = sorted({int(i) for p in range(model.n_parties)
-                                for i in np.flatnonzero(model.forbidden[p][cols, draft])}
-                               - set(parked))
+                                for i in np.flatnonzero(crossed[p])} - set(parked))
         for p in range(model.n_parties):
-            banned[cols, draft] |= model.forbidden[p][cols, draft]
+            banned[cols, draft] |= crossed[p]
         wishes = [c.wishes for c in crit]
         if vetoed_issues:
             cand, dead = _veto_fixes(model, draft, vetoed_issues, banned)
@@ -286,7 +287,8 @@ def _veto_fixes(model: CompiledModel, draft: IntArray, issues: list[int],
 
 def _vetoed_by(model: CompiledModel, i: int) -> dict[str, list[OptionValue]]:
     n = int(model.n_options[i])
-    return {pid: [model.raw_options[i][o] for o in range(n) if model.forbidden[p, i, o]]
+    forbidden = model.forbidden_options()
+    return {pid: [model.raw_options[i][o] for o in range(n) if forbidden[p, i, o]]
             for p, pid in enumerate(model.party_ids)}
 
 

@@ -46,8 +46,9 @@ _TIE = 1e-9
 
 def declared_red_lines(model: CompiledModel) -> BoolArray:
     """(P, I, O): the options each party's declared red lines forbid, issue by issue (padding
-    included). The one place the negotiation reads the model's red-line arrays."""
-    return np.array(model.forbidden, dtype=bool, copy=True)
+    included). The one place the negotiation reads the model's red-line arrays. Conservative: an
+    option behind a conditional red line counts as forbidden here."""
+    return np.array(model.forbidden_options(conditional=True), dtype=bool, copy=True)
 
 
 def pick(rng: np.random.Generator | None, candidates: IntArray) -> int:

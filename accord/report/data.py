@@ -159,15 +159,16 @@ def utility_space(scenario: Scenario, model: CompiledModel, analysis: Analysis,
     idx = model.party_index(pair)
     total = model.size
     sampled = total > ENUMERATE_LIMIT
-    allowed = ~model.forbidden[idx].any(axis=0)  # (I, O): options neither party forbids
-    zone_empty = bool(any(not allowed[i, : int(n)].any()
-                          for i, n in enumerate(model.n_options)))
+    from accord.solve import make_problem
+
+    # Per issue, the options every binding red line (whoever holds it) and constraint leave.
+    cols = make_problem(model, pair, individual_rationality=False).allowed
+    zone_empty = any(len(c) == 0 for c in cols)
     if sampled:
         rng = np.random.default_rng(seed)
         if zone_empty:
             x = rng.integers(0, model.n_options, size=(SAMPLE_SIZE, model.n_issues))
         else:  # uniform over the packages within both red lines: the region that matters
-            cols = [np.flatnonzero(allowed[i, : int(n)]) for i, n in enumerate(model.n_options)]
             x = np.stack([c[rng.integers(0, len(c), size=SAMPLE_SIZE)] for c in cols], axis=1)
     else:
         from accord.solve.enumerate import all_packages

@@ -187,10 +187,11 @@ def diff_plans(scenario: Scenario, plan_a: str | Plan, plan_b: str | Plan,
             key, status, oa, ob, pa.issue if pa else None, pb.issue if pb else None,
             pa.text if pa else None, pb.text if pb else None,
             list(pa.sources) if pa else [], list(pb.sources) if pb else []))
-    xa, xb = model.encode(a.choices), model.encode(b.choices)
+    # An issue a plan leaves open (-1) has no option to compare: it is not listed here.
+    xa, xb = model.encode(a.choices, missing=-1), model.encode(b.choices, missing=-1)
     choices = []
     for i, iid in enumerate(model.issue_ids):
-        if xa[i] != xb[i]:
+        if xa[i] != xb[i] and xa[i] >= 0 and xb[i] >= 0:
             move = model.table[:, i, xb[i]] - model.table[:, i, xa[i]]
             choices.append(ChoiceChange(
                 iid, model.raw_options[i][int(xa[i])], model.raw_options[i][int(xb[i])],

@@ -39,9 +39,10 @@ from accord.solve.base import (
     make_problem,
     solved,
 )
+from accord.solve.conflict import irreducible
 from accord.solve.enumerate import best_min_slack
 from accord.solve.milp import lex_maxmin
-from accord.solve.pareto import best_on_frontier, pareto_frontier
+from accord.solve.pareto import LINKED, best_on_frontier, pareto_frontier
 
 AUTO_LIMIT = 1_000_000
 """auto picks enumeration up to this many packages (within the red lines), MILP above."""
@@ -59,18 +60,28 @@ DP_FROM = 10_000
 """auto tries the frontier engine (`dp`, two parties, top 1) from this many packages."""
 
 
-def _engine(problem: Problem, engine: str, top: int) -> str:
+def _engine(problem: Problem, engine: str, top: int) -> tuple[str, str]:
+    """The engine to run, and why."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if engine == "dp" and top != 1:
         raise ValueError("the dp engine finds the best package only; use --top 1 or another "
                          "engine")
-    if engine == "auto":
-        size = problem.space_size
-        if top == 1 and problem.model.n_parties == 2 and size >= DP_FROM:
-            return "dp"
-        return "enumeration" if size <= AUTO_LIMIT else "milp"
-    return engine
+    if engine != "auto":
+        return engine, "asked for"
+    size = problem.space_size
+    bound = "" if not problem.linked else "at most "
+    mergeable = not problem.linked or problem.merged is not None
+    if top == 1 and problem.model.n_parties == 2 and size >= DP_FROM and mergeable:
+        return "dp", (f"two parties and {bound}{size:,} packages (at least {DP_FROM:,}): the "
+                      "exact Pareto frontier by dynamic programming" +
+                      (", linked issues merged into one" if problem.linked else ""))
+    if size <= AUTO_LIMIT:
+        return "enumeration", f"{bound}{size:,} packages, within the {AUTO_LIMIT:,} to enumerate"
+    why = f"{bound}{size:,} packages, above the {AUTO_LIMIT:,} to enumerate"
+    if top == 1 and problem.model.n_parties == 2 and not mergeable:
+        why += f"; not dp: {LINKED}"
+    return "milp", why
 
 
 def _fallback(problem: Problem) -> str:
@@ -81,7 +92,7 @@ def _milp_slack(problem: Problem):  # type: ignore[no-untyped-def]
     def slack(group: list[int]) -> float | None:
         m = problem.model
         free = Problem(m, problem.respect_red_lines, False, problem.disagreement,
-                       np.full(m.n_parties, -np.inf), problem.exempt)
+                       np.full(m.n_parties, -np.inf), problem.exempt, problem.fixed)
         active = np.zeros(m.n_parties, dtype=bool)
         active[group] = True
         shift = np.where(np.isfinite(problem.floor), problem.floor, 0.0)
@@ -103,12 +114,16 @@ def solve(
     engine: str = "auto",
     time_limit: float | None = None,
     exempt: IntArray | Sequence[int] | None = None,
+    fixed: IntArray | Sequence[int] | None = None,
 ) -> SolveResult:
     """The `top` best distinct packages by `method`, best first.
 
+    `parties`: whose utilities the objective uses; by default the bargaining set (consent
+    `all`). Every party's binding red lines and every constraint hold whatever the choice.
     Disagreement point: the reservations unless given (0 when individual rationality is off).
     `baseline` (a package of option indices) is required by "maxmin-gain". `exempt`: a
-    package whose options stay allowed even where red lines forbid them.
+    package (a plan) whose crossed red lines stay exempt, by identity (`Problem.exempt`).
+    `fixed`: (I,) option indices to keep, -1 where free (completing a plan's open issues).
     """
     t0 = time.perf_counter()
     if method not in METHODS:
@@ -118,9 +133,10 @@ def solve(
     problem = make_problem(model, parties, respect_red_lines=respect_red_lines,
                            individual_rationality=individual_rationality,
                            disagreement=disagreement,
-                           floor_at_disagreement=method in ("nash", "ks"), exempt=exempt)
+                           floor_at_disagreement=method in ("nash", "ks"), exempt=exempt,
+                           fixed=fixed)
     m = problem.model
-    eng = _engine(problem, engine, top)
+    eng, why = _engine(problem, engine, top)
     base: IntArray | None = None
     if method == "maxmin-gain":
         if baseline is None:
@@ -129,8 +145,10 @@ def solve(
     found = None
     if eng == "dp":
         found = _by_frontier(problem, method, base)
-        if found is None:  # the frontier is too large: the exact engines by size
+        if found is None:  # the frontier is too large, or issues linked: exact engines by size
             eng = _fallback(problem)
+            why += "; " + (LINKED if problem.merged is None else
+                           "the frontier outgrew its cap") + f", so {eng}"
     if found is None:
         found = _run(problem, method, eng, top, base, time_limit)
     seconds = time.perf_counter() - t0
@@ -143,14 +161,22 @@ def solve(
         disagreement=dict(zip(m.party_ids, map(float, problem.disagreement), strict=True)),
         tolerance=found.tolerance, details=dict(found.details),
     )
+    result.details["engine_reason"] = why
+    result.details["space"] = problem.describe_space(AUTO_LIMIT if eng == "enumeration" else 0)
     if not found.packages:
         small = problem.space_size <= AUTO_LIMIT
         slack = best_min_slack(problem) if small else _milp_slack(problem)
-        result.message = explain_infeasible(problem, slack) if found.optimal else \
+        conflict = irreducible(problem) if found.optimal and problem.respect_red_lines else None
+        if conflict is not None:
+            result.details["conflict"] = conflict
+        result.message = explain_infeasible(problem, slack, conflict) if found.optimal else \
             "no package found within the time limit; nothing is proven"
         result.optimal = found.optimal
     else:
         result.message = _describe(result, found)
+    if respect_red_lines and (m.red_lines.probability < 1).any():
+        result.message += (" Every stated red line is treated as binding, whatever its "
+                           "probability.")
     result.seconds = time.perf_counter() - t0
     return result
 

@@ -9,18 +9,28 @@ optimal, and the gap; a heuristic result is never marked optimal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from accord.model.compiled import CompiledModel, FloatArray, IntArray
+from accord.model.compiled import (
+    BoolArray,
+    CompiledModel,
+    Constraints,
+    FloatArray,
+    IntArray,
+    RedLines,
+)
 from accord.model.scenario import OptionValue
 
 EPS = 1e-6
 """Utilities closer than this are equal: MILP feasibility tolerances are about 1e-7."""
+
+MERGE_CAP = 4096
+"""Linked issues merge into one for the dynamic programme up to this many combinations."""
 
 METHODS = ("nash", "ks", "egalitarian", "utilitarian", "maxmin-gain")
 ENGINES = ("auto", "enumeration", "milp", "dp")
@@ -28,7 +38,13 @@ ENGINES = ("auto", "enumeration", "milp", "dp")
 
 @dataclass(frozen=True)
 class Problem:
-    """The feasible set and reference points of one solve, for the parties in `model`."""
+    """The feasible set and reference points of one solve, for the parties in `model`.
+
+    Feasible: a valid package (no constraint violated) that crosses no binding red line of any
+    party (`model.red_lines`, whoever is in the objective), except the red lines `exempt`
+    crosses, and meets the floors. `allowed` is the product superset the engines scan;
+    `linked` says whether constraints or conditional red lines cut it further (`admissible`).
+    """
 
     model: CompiledModel
     respect_red_lines: bool
@@ -38,30 +54,175 @@ class Problem:
     floor: FloatArray
     """(P,) lower bound on each utility (-inf when unconstrained)."""
     exempt: IntArray | None = None
-    """A package whose options stay allowed even where a red line forbids them (a plan that
-    already crosses a red line is compared with packages that cross no further one)."""
+    """A package (a plan) whose crossed red lines are exempt, by identity: each may still be
+    crossed the way the plan crosses it (its option there) and no other way; a red line the
+    plan does not cross (or lifts through `unless`) is not exempt."""
+    fixed: IntArray | None = None
+    """(I,) an option index per issue to keep fixed, -1 where free (`solve --complete`)."""
+
+    @cached_property
+    def lines(self) -> RedLines:
+        """The red lines this problem respects: binding ones, exemptions applied."""
+        rl = self.model.red_lines
+        if not self.respect_red_lines:
+            return rl.select(np.zeros(len(rl), dtype=bool))
+        forbid = rl.forbid
+        if self.exempt is not None and len(rl):
+            x = np.asarray(self.exempt, dtype=np.int64)[None]
+            hit = rl.crossed(x)[0]
+            forbid = rl.forbid.copy()
+            forbid[np.flatnonzero(hit), x[0, rl.issue[hit]]] = False
+        return rl.select(rl.binding, forbid)
 
     @cached_property
     def allowed(self) -> list[IntArray]:
-        """Per issue, the option indices the constraints leave (red lines only)."""
+        """Per issue, the option indices left by unconditional red lines, single-issue
+        constraints and fixed issues: a product superset of the feasible set."""
         m = self.model
-        if not self.respect_red_lines or m.n_parties == 0:
-            return [np.arange(int(n)) for n in m.n_options]
-        ok = np.array(~m.forbidden.any(axis=0))
-        if self.exempt is not None:
-            ok[np.arange(m.n_issues), np.asarray(self.exempt)] = True
+        ok = np.array(~m.padding)
+        lines = self.lines
+        for r in np.flatnonzero(~lines.conditional):
+            ok[lines.issue[r]] &= ~lines.forbid[r]
+        cons = m.constraints
+        assert cons is not None
+        for c in np.flatnonzero(cons.issues.sum(axis=1) == 1):
+            i = int(np.flatnonzero(cons.issues[c])[0])
+            ok[i] &= ~cons.options[c, i]
+        if self.fixed is not None:
+            for i, o in enumerate(np.asarray(self.fixed).tolist()):
+                if o >= 0:
+                    keep = ok[i, o]
+                    ok[i] = False
+                    ok[i, o] = keep
         return [np.flatnonzero(ok[i, : int(m.n_options[i])]) for i in range(m.n_issues)]
+
+    @cached_property
+    def conditional_lines(self) -> RedLines:
+        lines = self.lines
+        return lines.select(lines.conditional)
+
+    @cached_property
+    def linking(self) -> BoolArray:
+        """(C,) constraints over two or more issues (single-issue ones are in `allowed`)."""
+        cons = self.model.constraints
+        assert cons is not None
+        return np.asarray(cons.issues.sum(axis=1) >= 2)
+
+    @property
+    def linked(self) -> bool:
+        """Constraints or conditional red lines tie issues: the feasible set is not a product,
+        so `admissible` must filter and a per-issue dynamic programme is not exact."""
+        return bool(self.linking.any() or len(self.conditional_lines))
+
+    def admissible(self, packages: IntArray, within: Sequence[int] | None = None
+                   ) -> BoolArray:
+        """(N,) packages from `allowed` that also meet every linking constraint and
+        conditional red line (only those on the issues `within`, when given)."""
+        x = np.asarray(packages, dtype=np.intp).reshape(-1, self.model.n_issues)
+        ok = np.ones(x.shape[0], dtype=bool)
+        cons = self.model.constraints
+        assert cons is not None
+        link = self.linking
+        lines = self.conditional_lines
+        keep = np.ones(len(lines), dtype=bool)
+        if within is not None:
+            inside = np.zeros(self.model.n_issues, dtype=bool)
+            inside[list(within)] = True
+            link = link & cons.issues[:, inside].any(axis=1)
+            keep = inside[lines.issue]
+        if link.any():
+            ok &= ~_match_any(cons.issues[link], cons.options[link], x)
+        if keep.any():
+            ok &= ~lines.select(keep).crossed(x).any(axis=1)
+        return ok
+
+    def groups(self, cap: int = MERGE_CAP) -> list[tuple[list[int], IntArray]] | None:
+        """Issues merged where constraints or conditional red lines link them: per group, its
+        issues (ascending) and its admissible option combinations (k, len(issues)). Single
+        issues keep their allowed options. None when a merged group would exceed `cap`
+        combinations before filtering."""
+        m = self.model
+        parent = list(range(m.n_issues))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        cons = m.constraints
+        assert cons is not None
+        clauses = [np.flatnonzero(cons.issues[c]) for c in np.flatnonzero(self.linking)]
+        lines = self.conditional_lines
+        clauses += [np.union1d(np.flatnonzero(lines.unless_issues[r]), [lines.issue[r]])
+                    for r in range(len(lines))]
+        for members in clauses:
+            for j in members[1:]:
+                parent[find(int(j))] = find(int(members[0]))
+        comps: dict[int, list[int]] = {}
+        for i in range(m.n_issues):
+            comps.setdefault(find(i), []).append(i)
+        out: list[tuple[list[int], IntArray]] = []
+        for issues in sorted(comps.values()):
+            if len(issues) == 1:
+                out.append((issues, self.allowed[issues[0]].astype(np.int64)[:, None]))
+                continue
+            size = 1
+            for i in issues:
+                size *= len(self.allowed[i])
+            if size > cap:
+                return None
+            grids = np.meshgrid(*[self.allowed[i] for i in issues], indexing="ij")
+            combos = np.stack([g.reshape(-1) for g in grids], axis=1).astype(np.int64)
+            x = np.zeros((combos.shape[0], m.n_issues), dtype=np.int64)
+            x[:, issues] = combos
+            # Every clause lies within one group, so the other issues' zeros cannot matter
+            # once only this group's clauses are checked.
+            out.append((issues, combos[self.admissible(x, within=issues)]))
+        return out
+
+    @cached_property
+    def merged(self) -> list[tuple[list[int], IntArray]] | None:
+        """`groups()` at the default cap, computed once."""
+        return self.groups()
+
+    def packages(self, chunk: int = 1 << 18) -> Iterator[IntArray]:
+        """Every package of the feasible set before floors, in chunks."""
+        from accord.solve.enumerate import iter_subspace
+
+        for x in iter_subspace(self.allowed, chunk):
+            if self.linked:
+                x = x[self.admissible(x)]
+            if x.shape[0]:
+                yield x
 
     @property
     def space_size(self) -> int:
+        """Packages in `allowed`: exact when not `linked`, otherwise an upper bound."""
         out = 1
         for a in self.allowed:
             out *= len(a)
         return out
 
+    def count(self, limit: int) -> int | None:
+        """The exact number of packages before floors, or None above `limit` to scan."""
+        if not self.linked:
+            return self.space_size
+        if self.space_size > limit:
+            return None
+        return sum(int(x.shape[0]) for x in self.packages())
+
+    def describe_space(self, limit: int) -> str:
+        n = self.count(limit)
+        return f"{n:,} packages" if n is not None else f"at most {self.space_size:,} packages"
+
     def feasible_mask(self, utilities: FloatArray) -> np.ndarray:
         """(N,) packages (already within red lines) whose utilities meet the floor."""
         return np.asarray((utilities >= self.floor - 1e-12).all(axis=1))
+
+
+def _match_any(issues: np.ndarray, masks: np.ndarray, x: np.ndarray) -> BoolArray:
+    return np.asarray(Constraints((), issues, masks).violated(x).any(axis=1))
 
 
 def make_problem(
@@ -73,13 +234,20 @@ def make_problem(
     disagreement: Sequence[float] | dict[str, float] | None = None,
     floor_at_disagreement: bool = False,
     exempt: IntArray | Sequence[int] | None = None,
+    fixed: IntArray | Sequence[int] | None = None,
 ) -> Problem:
     """Restrict the model to `parties` and state the constraints.
 
     With `floor_at_disagreement` (Nash, KS) packages must also give each party at least d_p,
-    the bargaining set of Nash (1950).
+    the bargaining set of Nash (1950). `parties` default to the model's bargaining set (consent
+    `all`); any choice keeps every party's binding red lines.
     """
-    if parties is not None and list(parties) != list(model.party_ids):
+    if parties is None:
+        parties = list(model.bargaining_set)
+        if not parties and model.n_parties:
+            raise ValueError("no scored party has consent `all`, so there is no bargaining "
+                             "set; name the parties whose utilities to use")
+    if list(parties) != list(model.party_ids):
         model = model.restrict(list(parties))
     p = model.n_parties
     if disagreement is None:
@@ -97,7 +265,8 @@ def make_problem(
     if floor_at_disagreement:
         floor = np.maximum(floor, d)
     ex = None if exempt is None else np.asarray(exempt, dtype=np.int64)
-    return Problem(model, respect_red_lines, individual_rationality, d, floor, ex)
+    fx = None if fixed is None else np.asarray(fixed, dtype=np.int64)
+    return Problem(model, respect_red_lines, individual_rationality, d, floor, ex, fx)
 
 
 @dataclass(frozen=True)
@@ -187,27 +356,35 @@ class Infeasible(Exception):
     """No package meets the constraints; the message names the ones that conflict."""
 
 
-def explain_infeasible(problem: Problem, best_min_slack: Any) -> str:
+def explain_infeasible(problem: Problem, best_min_slack: Any,
+                       conflict: Sequence[str] | None = None) -> str:
     """Name the constraints that cannot hold together, smallest conflicting group first.
 
     `best_min_slack(parties)` returns max over packages within the red lines of
     min_{p in parties} (u_p - floor_p), or None when the red lines alone leave nothing.
+    `conflict`: an irreducible set of constraint and red-line ids that leaves no package
+    (`accord.solve.conflict.irreducible`), when there is one.
     """
     m = problem.model
     if problem.respect_red_lines:
         lines = []
+        rl = problem.lines
         for i, opts in enumerate(problem.allowed):
-            if len(opts) == 0:
-                who = []
-                for p, pid in enumerate(m.party_ids):
-                    bad = [m.raw_options[i][o] for o in range(int(m.n_options[i]))
-                           if m.forbidden[p, i, o]]
-                    if bad:
-                        who.append(f"{pid} forbids {', '.join(map(str, bad))}")
+            if len(opts) == 0 and (problem.fixed is None or problem.fixed[i] < 0):
+                who: dict[str, np.ndarray] = {}
+                for r in np.flatnonzero((rl.issue == i) & ~rl.conditional):
+                    who[rl.owner[r]] = who.get(rl.owner[r], np.zeros_like(rl.forbid[r])) | \
+                        rl.forbid[r]
+                banned = {pid: ", ".join(str(m.raw_options[i][o]) for o in np.flatnonzero(b))
+                          for pid, b in who.items()}
+                text = "; ".join(f"{pid} forbids {bad}" for pid, bad in banned.items())
                 lines.append(f"on issue {m.issue_ids[i]!r} every option is behind a red line "
-                             f"({'; '.join(who)})")
+                             f"({text})")
         if lines:
             return "no package respects every red line: " + "; ".join(lines)
+    if conflict:
+        return ("no valid package respects every binding red line; these cannot all hold "
+                f"(an irreducible set): {', '.join(conflict)}")
     floor = problem.floor
     bound = [p for p in range(m.n_parties) if np.isfinite(floor[p])]
     # Single parties first, then pairs, triples...: report the smallest conflicting groups.

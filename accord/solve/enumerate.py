@@ -88,7 +88,7 @@ def top_k(problem: Problem, score: Callable[[FloatArray], tuple[FloatArray, Floa
     best_x = np.empty((0, m.n_issues), dtype=np.int64)
     best_p = np.empty(0)
     best_s = np.empty(0)
-    for x in iter_subspace(problem.allowed, chunk):
+    for x in problem.packages(chunk):
         u = m.utilities(x)
         ok = problem.feasible_mask(u)
         if not ok.any():
@@ -111,7 +111,7 @@ def max_utilities(problem: Problem, chunk: int = DEFAULT_CHUNK) -> FloatArray | 
     """(P,) each party's best utility over the feasible set; None if the set is empty."""
     m = problem.model
     best = np.full(m.n_parties, -np.inf)
-    for x in iter_subspace(problem.allowed, chunk):
+    for x in problem.packages(chunk):
         u = m.utilities(x)
         ok = problem.feasible_mask(u)
         if ok.any():
@@ -129,7 +129,7 @@ def best_min_slack(problem: Problem, chunk: int = DEFAULT_CHUNK
         key = tuple(group)
         if key not in cache:
             val = -np.inf
-            for x in iter_subspace(problem.allowed, chunk):
+            for x in problem.packages(chunk):
                 u = m.utilities(x)[:, group]
                 val = max(val, float((u - problem.floor[group]).min(axis=1).max()))
             cache[key] = None if not np.isfinite(val) else val

@@ -64,7 +64,9 @@ class PackageProgram:
     model: CompiledModel
     respect_red_lines: bool = True
     exempt: IntArray | None = None
-    """A package whose options stay allowed even where a red line forbids them."""
+    """A package whose crossed red lines stay exempt (see `Problem.exempt`)."""
+    problem: Problem | None = None
+    """The feasible set; by default the model's, under `respect_red_lines` and `exempt`."""
     n_aux: int = 0
     aux_bounds: list[tuple[float, float]] = field(default_factory=list)
     rows: list[csr_matrix] = field(default_factory=list)
@@ -80,11 +82,23 @@ class PackageProgram:
             shape=(m.n_issues, self.n_bin),
         )
         self._onehot = onehot
-        self.upper = np.ones(self.n_bin)
-        if self.respect_red_lines and m.n_parties:
-            self.upper[m.flat_forbidden.any(axis=0)] = 0.0
-            if self.exempt is not None:
-                self.upper[m.offsets[:-1] + np.asarray(self.exempt)] = 1.0
+        prob = self.problem
+        if prob is None:
+            prob = Problem(m, self.respect_red_lines, False, np.zeros(m.n_parties),
+                           np.full(m.n_parties, -np.inf), self.exempt)
+            self.problem = prob
+        self.upper = np.zeros(self.n_bin)
+        for i, opts in enumerate(prob.allowed):
+            self.upper[m.offsets[i] + opts] = 1.0
+        coef, ub = linking_rows(prob)
+        if coef.shape[0]:
+            self.add_rows(coef, -np.inf, ub)
+
+    def upper_mask(self) -> np.ndarray:
+        """(I, O) options the bounds leave (False on padding)."""
+        out = np.zeros(self.model.padding.shape, dtype=bool)
+        out[~self.model.padding] = self.upper > 0
+        return out
 
     def add_aux(self, low: float = -np.inf, high: float = np.inf) -> int:
         """A continuous auxiliary variable; returns its column index."""
@@ -151,6 +165,13 @@ class PackageProgram:
         h.passModel(lp)
         h.run()
         st = h.getModelStatus()
+        if st == highspy.HighsModelStatus.kInfeasible:
+            # HiGHS presolve can declare a tight-tolerance program infeasible when a package
+            # meets it with slack 1e-7 (seen with linking rows); confirm without presolve.
+            h.setOptionValue("presolve", "off")
+            h.passModel(lp)
+            h.run()
+            st = h.getModelStatus()
         info = h.getInfo()
         has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
         if st == highspy.HighsModelStatus.kInfeasible:
@@ -176,6 +197,37 @@ class PackageProgram:
         return out
 
 
+def linking_rows(problem: Problem) -> tuple[FloatArray, FloatArray]:
+    """Constraints and conditional red lines as linear rows `coef @ x <= ub` over the binaries.
+
+    A combination over k issues: the sum of its listed options' binaries is at most k - 1 (on
+    each issue at most one listed option can be chosen, so the sum counts the issues it
+    matches). A red line lifted by `unless`: for each condition issue t, the binaries of the
+    forbidden options sum to at most those of t's lifting options.
+    """
+    m = problem.model
+    flat = ~m.padding
+    rows: list[FloatArray] = []
+    ubs: list[float] = []
+    cons = m.constraints
+    assert cons is not None
+    for c in np.flatnonzero(problem.linking):
+        sel = cons.options[c] & cons.issues[c][:, None]
+        rows.append(sel[flat].astype(float))
+        ubs.append(float(cons.issues[c].sum() - 1))
+    lines = problem.conditional_lines
+    for r in range(len(lines)):
+        lhs = np.zeros_like(m.padding, dtype=float)
+        lhs[lines.issue[r]] = lines.forbid[r]
+        for t in np.flatnonzero(lines.unless_issues[r]):
+            row = lhs.copy()
+            row[t] -= lines.unless[r, t]
+            rows.append(row[flat])
+            ubs.append(0.0)
+    n = int(flat.sum())
+    return (np.array(rows, dtype=float).reshape(len(rows), n), np.array(ubs, dtype=float))
+
+
 # --- building blocks shared by the solution concepts ---------------------------------------------
 
 LEX_TOL = 1e-7
@@ -195,7 +247,7 @@ class Outcome:
 def base_program(problem: Problem, no_goods: list[IntArray] | None = None) -> PackageProgram:
     """Binaries within the red lines, floors on utilities, and no-good cuts for top-K."""
     prog = PackageProgram(problem.model, respect_red_lines=problem.respect_red_lines,
-                          exempt=problem.exempt)
+                          exempt=problem.exempt, problem=problem)
     rows = prog.utility_rows()
     fin = np.isfinite(problem.floor)
     if fin.any():

@@ -10,6 +10,10 @@ as in the ANL 2023 reference values. Walk-away floors are applied at the end (th
 upward-closed, so the frontier of the restricted set is the restricted frontier) and prune
 partial packages that can no longer reach them.
 
+Issues that constraints or conditional red lines link are merged into one group whose options
+are their admissible combinations, which keeps the recursion exact; when a merged group would
+be too large, the frontier is found by enumeration (small spaces) or the MILP methods below.
+
 When the intermediate frontier grows past a cap: two parties fall back to the
 epsilon-constraint method (Haimes, Lasdon and Wismer 1971) with one lexicographic MILP per
 point, exact; three or more to a sweep of weighted-sum MILPs, an inner approximation (supported
@@ -73,30 +77,47 @@ def kept_block_dominates(b: FloatArray, j: int, dom: np.ndarray) -> bool:
 
 
 def by_dp(problem: Problem, cap: int | None = None) -> tuple[FloatArray, IntArray] | None:
-    """(K, P) frontier utilities and (K, I) packages, or None when the frontier outgrows cap."""
+    """(K, P) frontier utilities and (K, I) packages, or None when the frontier outgrows cap
+    (or linked issues form a group too large to merge).
+
+    Issues that constraints or conditional red lines link are merged into one group whose
+    options are their admissible combinations (`Problem.groups`): the groups are then
+    independent and additive, so the recursion stays exact."""
     m = problem.model
-    allowed = problem.allowed
-    if any(len(a) == 0 for a in allowed):
+    groups = problem.merged
+    if groups is None:
+        return None
+    if any(len(c) == 0 for _, c in groups):
         return np.empty((0, m.n_parties)), np.empty((0, m.n_issues), dtype=np.int64)
     cap = cap if cap is not None else (DP_CAP_2 if m.n_parties <= 2 else DP_CAP_N)
     table = m.table  # (P, I, O)
-    # Best each party can still add from issues i.. (for pruning against the floors).
-    best_rest = np.zeros((m.n_issues + 1, m.n_parties))
-    for i in range(m.n_issues - 1, -1, -1):
-        best_rest[i] = best_rest[i + 1] + table[:, i, allowed[i]].max(axis=1)
+
+    def gains(issues: list[int], combos: IntArray) -> FloatArray:
+        """(k, P) utility each combination of the group adds, in issue order."""
+        out = table[:, issues[0], combos[:, 0]].T.copy()
+        for j, i in enumerate(issues[1:], start=1):
+            out += table[:, i, combos[:, j]].T
+        return np.asarray(out)
+
+    adds = [gains(issues, combos) for issues, combos in groups]
+    n_g = len(groups)
+    # Best each party can still add from groups g.. (for pruning against the floors).
+    best_rest = np.zeros((n_g + 1, m.n_parties))
+    for g in range(n_g - 1, -1, -1):
+        best_rest[g] = best_rest[g + 1] + adds[g].max(axis=0)
     floor = np.where(np.isfinite(problem.floor), problem.floor, -np.inf)
-    vals = table[:, 0, allowed[0]].T.copy()  # (n, P)
-    parents: list[IntArray] = [np.full(len(allowed[0]), -1)]
-    opts: list[IntArray] = [allowed[0].astype(np.int64)]
+    vals = adds[0].copy()  # (n, P)
+    parents: list[IntArray] = [np.full(len(vals), -1)]
+    opts: list[IntArray] = [np.arange(len(vals), dtype=np.int64)]
     keep = nondominated(vals)
     vals, parents[0], opts[0] = vals[keep], parents[0][keep], opts[0][keep]
-    for i in range(1, m.n_issues):
-        a = allowed[i]
-        add = table[:, i, a].T  # (k, P)
+    for g in range(1, n_g):
+        add = adds[g]  # (k, P)
+        k = add.shape[0]
         cand = (vals[:, None, :] + add[None, :, :]).reshape(-1, m.n_parties)
-        par = np.repeat(np.arange(vals.shape[0]), len(a))
-        opt = np.tile(a, vals.shape[0]).astype(np.int64)
-        reach = (cand + best_rest[i + 1] >= floor - 1e-12).all(axis=1)
+        par = np.repeat(np.arange(vals.shape[0]), k)
+        opt = np.tile(np.arange(k), vals.shape[0]).astype(np.int64)
+        reach = (cand + best_rest[g + 1] >= floor - 1e-12).all(axis=1)
         cand, par, opt = cand[reach], par[reach], opt[reach]
         keep = nondominated(cand)
         if len(keep) > cap:
@@ -108,9 +129,10 @@ def by_dp(problem: Problem, cap: int | None = None) -> tuple[FloatArray, IntArra
     rows = np.flatnonzero(ok)
     packages = np.empty((len(rows), m.n_issues), dtype=np.int64)
     cur = rows
-    for i in range(m.n_issues - 1, -1, -1):
-        packages[:, i] = opts[i][cur]
-        cur = parents[i][cur]
+    for g in range(n_g - 1, -1, -1):
+        issues, combos = groups[g]
+        packages[:, issues] = combos[opts[g][cur]]
+        cur = parents[g][cur]
     u = m.utilities(packages).reshape(-1, m.n_parties)
     # Sums of different options may differ in the last bits only: merge points equal to
     # DECIMALS places (rounding is monotone, so no point dominated exactly survives).
@@ -191,6 +213,34 @@ def by_weighted_sums(problem: Problem, n_weights: int = 64, seed: int = 0,
     return u[keep][order], x[keep][order]
 
 
+ENUMERATE_FRONTIER = 1_000_000
+"""Linked issues: the frontier is found by enumerating up to this many packages."""
+
+LINKED = ("constraints or conditional red lines link issues into a group too large to merge "
+          "for the dynamic programme")
+
+
+def by_enumeration(problem: Problem) -> tuple[FloatArray, IntArray]:
+    """Exact frontier of a small space: every feasible package, then the non-dominated."""
+    m = problem.model
+    us: list[FloatArray] = []
+    xs: list[IntArray] = []
+    for x in problem.packages():
+        u = m.utilities(x)
+        ok = problem.feasible_mask(u)
+        x, u = x[ok], u[ok]
+        keep = nondominated(np.round(u, DECIMALS))
+        us.append(u[keep])
+        xs.append(x[keep])
+    if not us:
+        return np.empty((0, m.n_parties)), np.empty((0, m.n_issues), dtype=np.int64)
+    u, x = np.concatenate(us), np.concatenate(xs)
+    keep = nondominated(np.round(u, DECIMALS))
+    u, x = u[keep], x[keep]
+    order = np.lexsort((-u[:, 1] if m.n_parties > 1 else np.zeros(len(u)), u[:, 0]))
+    return u[order], x[order]
+
+
 def pareto_frontier(problem: Problem, *, time_limit: float | None = None) -> Frontier:
     """The frontier for the problem's parties, exact when it can be, and labelled."""
     t0 = time.perf_counter()
@@ -199,7 +249,12 @@ def pareto_frontier(problem: Problem, *, time_limit: float | None = None) -> Fro
     dp = by_dp(problem)
     if dp is not None:
         u, x = dp
-        return Frontier(u, x, parties, True, "dynamic programming over issues",
+        how = "dynamic programming over issues" + \
+            (" (linked issues merged into one)" if problem.linked else "")
+        return Frontier(u, x, parties, True, how, seconds=time.perf_counter() - t0)
+    if problem.linked and problem.space_size <= ENUMERATE_FRONTIER:
+        u, x = by_enumeration(problem)
+        return Frontier(u, x, parties, True, f"enumeration ({LINKED})",
                         seconds=time.perf_counter() - t0)
     if m.n_parties == 2:
         u, x, exact = by_epsilon_constraint(problem, time_limit)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix, csr_matrix, vstack
+from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
 from scipy.stats import t as student_t
 
 from accord.model import CompiledModel, Scenario, compile_scenario
@@ -158,11 +158,15 @@ def saa_milp(spec: UncertaintySpec, tables: FloatArray, r: FloatArray, *,
     keep = ~m.padding
     prog = PackageProgram(m)
     n_bin = prog.n_bin
-    allowed = np.logical_not(np.any(m.forbidden, axis=0))  # (I, O)
+    allowed = prog.upper_mask()  # (I, O): what the program's bounds leave
     issue_of = np.repeat(np.arange(m.n_issues), m.n_options)
     rows = [csr_matrix((np.ones(n_bin), (issue_of, np.arange(n_bin))),
                        shape=(m.n_issues, n_bin + n))]
     lbs, ubs = [np.ones(m.n_issues)], [np.ones(m.n_issues)]
+    for link, lo, hi in zip(prog.rows, prog.lbs, prog.ubs, strict=True):  # constraints, unless
+        rows.append(csr_matrix(hstack([link, csr_matrix((link.shape[0], n))])))
+        lbs.append(lo)
+        ubs.append(hi)
     z_upper = np.ones(n)
     fixed_r = fixed_reservation(spec)
     for p in range(m.n_parties):
@@ -260,6 +264,9 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
             notes.append(f"no Nash package: {exc}")
     if include_plans:
         for plan in scenario.plans:
+            if plan.open:  # a bracketed text is not one package
+                notes.append(f"plan {plan.id} leaves {', '.join(plan.open)} open: not scored")
+                continue
             add(plan.id, model.encode(dict(plan.choices)))
     if not cands:
         why = clash or "no SAA replication found a package and there is no Nash package"

@@ -132,7 +132,6 @@ def test_arrays_are_read_only(small_scenario):
     for name in (
         "weights",
         "values",
-        "forbidden",
         "padding",
         "reservation",
         "table",

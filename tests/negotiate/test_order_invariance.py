@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from oracle import random_model
 
-from accord.model.compiled import CompiledModel
+from accord.model.compiled import CompiledModel, RedLines
 from accord.negotiate import BidSpace, simulate
 from accord.negotiate.space import ENUMERATE_LIMIT
 
@@ -41,8 +41,10 @@ def permuted(model: CompiledModel, rng: np.random.Generator) -> CompiledModel:
         a = a[pp][:, ip]
         return np.take_along_axis(a, np.broadcast_to(take, a.shape), axis=2)
 
+    party_ids = tuple(model.party_ids[p] for p in pp)
+    padding = np.take_along_axis(model.padding[ip], take, axis=1)
     return CompiledModel(
-        scenario_id=model.scenario_id, party_ids=tuple(model.party_ids[p] for p in pp),
+        scenario_id=model.scenario_id, party_ids=party_ids,
         issue_ids=tuple(model.issue_ids[i] for i in ip),
         options=tuple(tuple(model.options[i][o] for o in op[j][:n])
                       for j, (i, n) in enumerate(zip(ip, n_opt, strict=True))),
@@ -50,8 +52,8 @@ def permuted(model: CompiledModel, rng: np.random.Generator) -> CompiledModel:
                           for j, (i, n) in enumerate(zip(ip, n_opt, strict=True))),
         numeric=model.numeric[ip].copy(), n_options=n_opt.copy(),
         weights=model.weights[pp][:, ip].copy(), values=reorder(model.values),
-        forbidden=reorder(model.forbidden),
-        padding=np.take_along_axis(model.padding[ip], take, axis=1),
+        red_lines=RedLines.from_masks(party_ids, reorder(model.forbidden_options()), padding),
+        padding=padding,
         reservation=model.reservation[pp].copy(),
     )
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.model.compiled import CompiledModel
+from accord.model.compiled import CompiledModel, RedLines
 from accord.negotiate import (
     STRATEGIES,
     BidSpace,
@@ -55,7 +55,8 @@ def random_model(seed: int, parties: int, issues: int, max_options: int,
         issue_ids=tuple(f"i{k}" for k in range(issues)), options=options,
         raw_options=options, numeric=np.zeros(issues, dtype=bool),
         n_options=n_opt.astype(np.int64), weights=weights, values=values,
-        forbidden=forbidden, padding=padding,
+        red_lines=RedLines.from_masks([f"p{k}" for k in range(parties)], forbidden, padding),
+        padding=padding,
         reservation=rng.uniform(0.0, 0.6, size=parties),
     )
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from accord.io import parse_text
 from accord.model import compile_scenario
-from accord.model.compiled import CompiledModel
+from accord.model.compiled import CompiledModel, RedLines
 from accord.solve import solve
 
 
@@ -24,7 +24,9 @@ def two_party(values_a: np.ndarray, values_b: np.ndarray, weights_a: np.ndarray,
         raw_options=tuple(tuple(range(n_o)) for _ in range(n_i)),
         numeric=np.zeros(n_i, dtype=bool), n_options=np.full(n_i, n_o),
         weights=np.stack([weights_a, weights_b]), values=np.stack([values_a, values_b]),
-        forbidden=np.zeros((2, n_i, n_o), dtype=bool), padding=np.zeros((n_i, n_o), dtype=bool),
+        red_lines=RedLines.from_masks(("a", "b"), np.zeros((2, n_i, n_o), dtype=bool),
+                                      np.zeros((n_i, n_o), dtype=bool)),
+        padding=np.zeros((n_i, n_o), dtype=bool),
         reservation=np.array(reservation))
 
 
