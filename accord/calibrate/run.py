@@ -221,8 +221,13 @@ def _suggest(result: Calibration, cand: np.ndarray, labels: list[str], plan_ids:
     gains = information_gain(q).sum(axis=1)
     for j in rank(gains, k):
         label = labels[j]
-        if label.startswith("plan:"):
-            label = f"plan {plan_ids[int(label.split(':')[1])]}"
+        kind, _, idx = label.partition(":")
+        if kind == "plan":
+            label = f"plan {plan_ids[int(idx)]}"
+        elif kind == "solution":
+            label = f"{idx} solution"
+        else:
+            label = f"search #{idx}"
         result.suggestions.append({
             "source": label, "choices": m.decode(cand[j]),
             "information_gain": round(float(gains[j]), 6),

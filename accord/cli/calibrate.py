@@ -89,26 +89,24 @@ def _pct(x: Any) -> str:
 
 
 def _text(d: dict[str, Any]) -> None:
-    t = Table("statement", "party", "plan", "stance", "conf", "counted", "fits", "why",
-              title="Observations")
+    console.print("Observations (does the stated model reproduce each reaction?)")
     for o in d["observations"]:
         what = o["stance"] + (f" {o['issue']}" if "issue" in o else "")
-        t.add_row(o["statement"], o["party"], o["plan"], what, f"{o['confidence']:.2f}",
-                  "yes" if o["counted"] else "no", "yes" if o["fits"] else "NO",
-                  o["why"] if o["counted"] else o.get("not_counted", ""))
-    console.print(t)
+        head = f"  {o['statement']}: {o['party']} {what} {o['plan']} ({o['confidence']:.2f})"
+        tail = o["why"] if o["counted"] else "not counted: " + o.get("not_counted", "")
+        console.print(f"{head}: {tail}")
     console.print("Smallest revision (L1 on weights and walk-away, reactions of confidence >= "
                   "0.7, point model):")
     for r in d["revision"].values():
         console.print(f"  {r['words']}" + (f"  (distance {r['distance']:.4f})"
                                            if r["feasible"] and r["changes"] else ""))
     parties = list(d["status"])
-    t = Table("plan", *[f"{p} prior / posterior" for p in parties], "all prior / posterior",
-              title=f"Acceptance, {d['samples']:,} draws, seed {d['seed']}")
+    t = Table("plan", *parties, "all",
+              title=f"P(accept), prior -> posterior ({d['samples']:,} draws, seed {d['seed']})")
     for plan, row in d["prior"]["accept"].items():
         post = d["posterior"]["accept"][plan]
-        t.add_row(plan, *[f"{_pct(row.get(p))} / {_pct(post.get(p))}" for p in parties],
-                  f"{_pct(d['prior']['agreement'][plan])} / "
+        t.add_row(plan, *[f"{_pct(row.get(p))} -> {_pct(post.get(p))}" for p in parties],
+                  f"{_pct(d['prior']['agreement'][plan])} -> "
                   f"{_pct(d['posterior']['agreement'][plan])}")
     console.print(t)
     ess = ", ".join(f"{p} {v:,.1f}" for p, v in d["effective_samples"].items())
