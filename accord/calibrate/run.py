@@ -106,6 +106,24 @@ class Calibration:
             out[pid] = rows
         return out
 
+    def plan_view(self, plan: str) -> dict[str, Any]:
+        """One plan's acceptance under the posterior, shaped like `accord robustness` JSON,
+        with the prior alongside (for `robustness --posterior`)."""
+        pa, pci, pag = self.accept("prior")
+        qa, qci, qag = self.accept("posterior")
+        agree = qag[plan]
+        return {
+            "scenario": self.scenario, "samples": self.samples, "seed": self.seed,
+            "label": plan, "posterior": True,
+            "accept": qa[plan], "accept_ci95": qci[plan],
+            "all_accept": None if agree != agree else agree,
+            "status": self.status,
+            "effective_samples": {pid: round(p.ess, 1) for pid, p in self.posteriors.items()
+                                  if self.status[pid] == "posterior"},
+            "prior": {"accept": pa[plan], "accept_ci95": pci[plan], "all_accept": pag[plan]},
+            "notes": self.notes, "warnings": self.warnings,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         pa, pci, pag = self.accept("prior")
         qa, qci, qag = self.accept("posterior")

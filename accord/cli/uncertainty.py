@@ -100,6 +100,9 @@ def robustness_cmd(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     fmt: FormatOpt = Format.text,
+    posterior: Annotated[bool, typer.Option(
+        "--posterior", help="Condition on the parties' stated reactions (statements with a "
+        "stance; see accord calibrate).")] = False,
 ) -> None:
     """How likely each party is to accept a plan, given the uncertainty in its preferences.
 
@@ -117,6 +120,9 @@ def robustness_cmd(
     _plan(s, scenario, plan)
     _check_run(samples, seed, workers, scheduler)
     model = compile_scenario(s)
+    if posterior:
+        _robustness_posterior(s, scenario, plan, samples, seed, workers, scheduler, fmt)
+        return
     with _executor(workers, scheduler) as ex, _progress("sampling", fmt) as progress:
         res = plan_robustness(s, plan, samples, seed, model=model, executor=ex,
                               progress=progress)
@@ -142,6 +148,40 @@ def robustness_cmd(
         console.print("note: no party has an uncertainty block; the verdicts are the stated ones")
     if res.partial:
         console.print("PARTIAL: stopped early; the figures rest on the samples completed")
+
+
+def _robustness_posterior(s: Scenario, ref: str, plan: str, samples: int, seed: int,
+                          workers: int | None, scheduler: str | None, fmt: Format) -> None:
+    """`robustness --posterior`: the plan's row of `accord calibrate`."""
+    from accord.calibrate import NoStances, calibrate
+
+    try:
+        with _executor(workers, scheduler) as ex:
+            res = calibrate(s, samples=samples, seed=seed, executor=ex)
+    except NoStances:
+        fail(f"{ref}: --posterior needs statements with a stance",
+             "add `stance:` and `about:` to the parties' statements, or drop --posterior")
+    d = res.plan_view(plan)
+    if fmt == Format.json:
+        emit_json(d)
+        return
+    t = Table("party", "prior P(accept)", "posterior P(accept)", "95% CI", "",
+              title=f"{plan}: {samples:,} prior draws, seed {seed}, conditioned on the reactions")
+    for pid in d["status"]:
+        post = d["accept"].get(pid)
+        ess = d["effective_samples"].get(pid)
+        t.add_row(pid, f"{d['prior']['accept'][pid]:.4f}",
+                  "contradicted" if post is None else f"{post:.4f}",
+                  "" if post is None else _ci(*d["accept_ci95"][pid]),
+                  f"ESS {ess:,.0f}" if ess is not None else d["status"][pid])
+    console.print(t)
+    all_post = "-" if d["all_accept"] is None else f"{d['all_accept']:.4f}"
+    console.print(f"P(all accept) = {all_post} (prior {d['prior']['all_accept']:.4f}; products "
+                  "over parties)")
+    for n in d["notes"]:
+        console.print(f"note: {n}")
+    for w in d["warnings"]:
+        console.print(f"warning: {w}")
 
 
 # --- sensitivity -------------------------------------------------------------------------------

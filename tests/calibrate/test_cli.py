@@ -82,3 +82,20 @@ def test_bad_input_is_one_line_exit_2(cli, write_scenario) -> None:
         lines = [ln for ln in r.stderr.splitlines() if ln.startswith("error")]
         assert len(lines) == 1 and word in lines[0], r.stderr
         assert "Traceback" not in r.stderr
+
+
+def test_robustness_posterior(cli) -> None:
+    args = ("robustness", REACTIONS, "--plan", "draft-2", "--samples", "20000", "--seed", "4",
+            "--format", "json")
+    plain = json.loads(cli(*args).stdout)
+    r = cli(*args, "--posterior")
+    assert r.code == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["posterior"] is True and d["label"] == "draft-2"
+    # The prior column is the plain robustness run (same seed, same draws).
+    assert d["prior"]["accept"] == {p: round(v, 6) for p, v in plain["accept"].items()}
+    # b's acceptance of draft-2 (stated: rejects) rises after it said it accepts.
+    assert d["accept"]["b"] > d["prior"]["accept"]["b"]
+    assert set(d["effective_samples"]) == {"a", "b"}
+    text = cli("robustness", REACTIONS, "--plan", "draft-2", "--samples", "2000", "--posterior")
+    assert text.code == 0 and "conditioned on the reactions" in text.stdout
