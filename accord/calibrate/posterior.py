@@ -170,21 +170,38 @@ def _weights_sample(d: PartyDraws, p: int, i: int, n: int) -> NDArray[np.float32
     return d._gamma[i] / d.den  # noqa: SLF001
 
 
-def party_block(design: Design, seed: int, block: int, n: int, p: int) -> PartyTally:
-    """One party's tally over one block of prior draws."""
+def _weigh(design: Design, seed: int, stream: int, block: int, n: int,
+           p: int) -> tuple[PartyDraws, BoolArray, FloatArray]:
+    """Party p's draws of one block, its (K, n) verdicts and (n,) importance weights."""
     spec = design.spec
     m = spec.model
     pk = design.packages
     n_k = pk.shape[0]
-    d = PartyDraws(spec, p, _Stream(seed, STREAM, block, p, n), n)
+    d = PartyDraws(spec, p, _Stream(seed, stream, block, p, n), n)
     u = d.utilities(pk)
     r = d.reservation if d.reservation is not None else float(fixed_reservation(spec)[p])
     stated_u = m.utilities(pk).reshape(n_k, m.n_parties)[:, p]
     inside = m.within_red_lines(pk)[:, p]  # uncertain red lines: a (K, n) mask goes here
     acc = verdicts(u, stated_u, r, inside, n)
-    ev = design.evidence[p]
-    ll = log_likelihood(ev, acc, _bad_options(design, p, d, n))
-    w = np.exp(ll)
+    ll = log_likelihood(design.evidence[p], acc, _bad_options(design, p, d, n))
+    return d, acc, np.exp(ll)
+
+
+def draw_weights(design: Design, seed: int, stream: int, block: int, n: int) -> FloatArray:
+    """(n,) joint importance weights of the draws of (stream, block): the product over
+    parties (the posterior is independent across parties). Used to weight the robust-plan
+    SAA samples, which come from `accord.uncertainty.robust.SAA_STREAM`."""
+    w = np.ones(n)
+    for p in range(design.spec.model.n_parties):
+        if design.spec.is_random(p) and not design.evidence[p].empty:
+            w *= _weigh(design, seed, stream, block, n, p)[2]
+    return w
+
+
+def party_block(design: Design, seed: int, block: int, n: int, p: int) -> PartyTally:
+    """One party's tally over one block of prior draws."""
+    m = design.spec.model
+    d, acc, w = _weigh(design, seed, STREAM, block, n, p)
     n_i = m.n_issues
     prior_hist = np.zeros((n_i + 1, NBINS), dtype=np.int64)
     post_hist = np.zeros((n_i + 1, NBINS))

@@ -262,6 +262,9 @@ def robust_plan_cmd(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     fmt: FormatOpt = Format.text,
+    posterior: Annotated[bool, typer.Option(
+        "--posterior", help="Optimise and score under the posterior given the parties' stated "
+        "reactions (see accord calibrate).")] = False,
 ) -> None:
     """The package most likely to be accepted by all parties (sample-average approximation),
     and its trade-off against the Nash package.
@@ -279,6 +282,11 @@ def robust_plan_cmd(
         fail(f"--replications {replications} must be at least 1", "use e.g. --replications 3")
     model = compile_scenario(s)
     chosen = parse_parties(list(model.party_ids), parties)
+    if posterior:
+        _robust_plan_posterior(s, scenario, samples, seed, saa_samples, replications,
+                               time_limit, model, chosen if parties else None, workers,
+                               scheduler, fmt)
+        return
     try:
         with _executor(workers, scheduler) as ex, _progress("scoring", fmt) as progress:
             res = robust_plan(s, samples=samples, seed=seed, saa_samples=saa_samples,
@@ -312,4 +320,44 @@ def robust_plan_cmd(
                       + ", ".join(f"{p} {g:+.3f}" for p, g in tr["stated_utility_change"].items())
                       + f"; changes {changed}")
     for note in d["notes"]:
+        console.print(f"note: {note}")
+
+
+def _robust_plan_posterior(s: Scenario, ref: str, samples: int, seed: int, saa_samples: int,
+                           replications: int, time_limit: float, model: Any,
+                           parties: list[str] | None, workers: int | None,
+                           scheduler: str | None, fmt: Format) -> None:
+    from accord.calibrate.observations import observations
+    from accord.calibrate.robust import robust_plan_posterior
+
+    if not any(o.kind == "stance" for o in observations(s)):
+        fail(f"{ref}: --posterior needs statements with a stance",
+             "add `stance:` and `about:` to the parties' statements, or drop --posterior")
+    if not s.plans:
+        fail(f"{ref}: --posterior needs the plans the statements react to", "add the plans")
+    try:
+        with _executor(workers, scheduler) as ex:
+            d = robust_plan_posterior(s, samples=samples, seed=seed, saa_samples=saa_samples,
+                                      replications=replications, time_limit=time_limit,
+                                      model=model, parties=parties, executor=ex)
+    except ValueError as exc:
+        fail(f"{ref}: {exc}", "add a plan to the scenario to score, or choose parties "
+             "whose red lines leave a package (--parties)")
+    if fmt == Format.json:
+        emit_json(d)
+        return
+    post = d["posterior"]
+    t = Table("candidate", "P(all accept) prior", "posterior", *post["effective_samples"],
+              title=f"candidates under the posterior ({samples:,} draws, seed {seed})")
+    for c in sorted(post["candidates"], key=lambda c: -(c["all_accept"] or 0.0)):
+        t.add_row(c["label"] + (" *" if c["label"] == post["best"] else ""),
+                  f"{c['prior_all_accept']:.4f}",
+                  "-" if c["all_accept"] is None else f"{c['all_accept']:.4f}",
+                  *[f"{c['accept'][p]:.3f}" for p in post["effective_samples"]])
+    console.print(t)
+    console.print(f"best under the posterior: {post['best']}; scored under the prior: "
+                  f"{d['best']['label']}")
+    console.print("effective samples: " + ", ".join(
+        f"{p} {v:,.0f}" for p, v in post["effective_samples"].items()))
+    for note in d["notes"] + post["notes"]:
         console.print(f"note: {note}")
