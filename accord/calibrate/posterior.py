@@ -25,7 +25,7 @@ per-sample red-line mask of shape (K, n) drops in at `party_block` where `inside
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from accord.calibrate.observations import Observation
 from accord.model.compiled import BoolArray, FloatArray, IntArray
 from accord.uncertainty.montecarlo import BLOCK, Z95, _Stream, block_sizes
-from accord.uncertainty.spec import PartyDraws, UncertaintySpec, fixed_reservation
+from accord.uncertainty.spec import Levels, PartyDraws, UncertaintySpec, fixed_reservation
 
 NBINS = 1000
 STREAM = 0
@@ -173,11 +173,19 @@ def _weights_sample(d: PartyDraws, p: int, i: int, n: int) -> NDArray[np.float32
 def _weigh(design: Design, seed: int, stream: int, block: int, n: int,
            p: int) -> tuple[PartyDraws, BoolArray, FloatArray]:
     """Party p's draws of one block, its (K, n) verdicts and (n,) importance weights."""
+    return weigh_draws(design, p, _Stream(seed, stream, block, p, n), n)
+
+
+def weigh_draws(design: Design, p: int, draw: Callable[[int], Levels],
+                n: int) -> tuple[PartyDraws, BoolArray, FloatArray]:
+    """Party p's draws from any draw function (slot -> levels), its (K, n) verdicts on the
+    design's packages and its (n,) importance weights. `sensitivity --posterior` passes draws
+    with one input held at a quantile."""
     spec = design.spec
     m = spec.model
     pk = design.packages
     n_k = pk.shape[0]
-    d = PartyDraws(spec, p, _Stream(seed, stream, block, p, n), n)
+    d = PartyDraws(spec, p, draw, n)
     u = d.utilities(pk)
     r = d.reservation if d.reservation is not None else float(fixed_reservation(spec)[p])
     stated_u = m.utilities(pk).reshape(n_k, m.n_parties)[:, p]

@@ -8,6 +8,7 @@ that reproduces its confidence-1 observations.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from accord.calibrate.posterior import (
     hist_quantile,
     party_evidence,
     run_posterior,
+    weigh_draws,
     wilson_ess,
 )
 from accord.calibrate.revision import Revision, smallest_revision
@@ -224,6 +226,29 @@ def calibrate(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
         _suggest(result, packages[n_scored:], cand_labels, plan_ids, n_scored, suggest, budget,
                  point[n_scored:])
     return result
+
+
+def posterior_weigher(scenario: Scenario, model: CompiledModel,
+                      spec: UncertaintySpec) -> Callable[[int, Any, int], np.ndarray]:
+    """weigh(party, draw, n): importance weights of any draws given the reactions, for
+    `sensitivity --posterior`. Raises NoStances when no statement has a stance."""
+    obs = observations(scenario)
+    if not any(o.kind == "stance" for o in obs):
+        raise NoStances("no statement has a stance on a plan")
+    plan_ids = [p.id for p in scenario.plans]
+    plan_x = np.stack([model.encode(dict(p.choices)) for p in scenario.plans])
+    issue_index = {iid: i for i, iid in enumerate(model.issue_ids)}
+    design = Design(spec, plan_x, tuple(
+        party_evidence(obs, pid, {k: j for j, k in enumerate(plan_ids)}, issue_index)
+        for pid in model.party_ids))
+    spec.warm(plan_x)
+
+    def weigh(p: int, draw: Any, n: int) -> np.ndarray:
+        if design.evidence[p].empty:
+            return np.ones(n)
+        return weigh_draws(design, p, draw, n)[2]
+
+    return weigh
 
 
 def _suggest(result: Calibration, cand: np.ndarray, labels: list[str], plan_ids: list[str],

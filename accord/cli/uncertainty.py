@@ -195,6 +195,9 @@ def sensitivity_cmd(
     seed: SeedOpt = 0,
     top: Annotated[int, typer.Option("--top", help="Rows of the tornado to show.")] = 15,
     fmt: FormatOpt = Format.text,
+    posterior: Annotated[bool, typer.Option(
+        "--posterior", help="Weight the draws by the parties' stated reactions (one-at-a-time "
+        "and break-even only; see accord calibrate).")] = False,
 ) -> None:
     """Which assumptions each verdict hangs on: tornado, Sobol indices, and the smallest change
     to one number that flips a verdict.
@@ -210,8 +213,25 @@ def sensitivity_cmd(
         fail(f"--samples {samples} is outside 1..{BLOCK}", "use e.g. --samples 16384")
     if sobol_n < 2 or sobol_n & (sobol_n - 1):
         fail(f"--sobol-n {sobol_n} is not a power of two", "use e.g. --sobol-n 2048")
-    res = sensitivity(s, plan, samples=samples, sobol_n=sobol_n, seed=seed)
+    weigh = None
+    if posterior:
+        from accord.calibrate.run import NoStances, posterior_weigher
+        from accord.uncertainty import compile_uncertainty
+
+        model = compile_scenario(s)
+        spec = compile_uncertainty(s, model)
+        try:
+            weigh = posterior_weigher(s, model, spec)
+        except NoStances:
+            fail(f"{scenario}: --posterior needs statements with a stance",
+                 "add `stance:` and `about:` to the parties' statements, or drop --posterior")
+        res = sensitivity(s, plan, samples=samples, sobol_n=sobol_n, seed=seed, model=model,
+                          spec=spec, weigh=weigh)
+    else:
+        res = sensitivity(s, plan, samples=samples, sobol_n=sobol_n, seed=seed)
     d = res.to_dict()
+    if posterior:
+        d["posterior"] = True
     if fmt == Format.json:
         emit_json(d)
         return
