@@ -11,6 +11,7 @@ import typer
 
 from accord.cli import (
     analyze,
+    calibrate,
     forecast,
     negotiate,
     report,
@@ -36,7 +37,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for module in (analyze, solve, negotiate, uncertainty, report, forecast, serve):
+for module in (analyze, solve, negotiate, uncertainty, report, forecast, serve, calibrate):
     module.register(app)
 
 

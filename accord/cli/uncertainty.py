@@ -104,6 +104,9 @@ def robustness_cmd(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     fmt: FormatOpt = Format.text,
+    posterior: Annotated[bool, typer.Option(
+        "--posterior", help="Condition on the parties' stated reactions (statements with a "
+        "stance; see accord calibrate).")] = False,
 ) -> None:
     """How likely each party is to accept a plan, given the uncertainty in its preferences.
 
@@ -121,6 +124,9 @@ def robustness_cmd(
     _plan(s, scenario, plan)
     _check_run(samples, seed, workers, scheduler)
     model = compile_scenario(s)
+    if posterior:
+        _robustness_posterior(s, scenario, plan, samples, seed, workers, scheduler, fmt)
+        return
     with _executor(workers, scheduler) as ex, _progress("sampling", fmt) as progress:
         res = plan_robustness(s, plan, samples, seed, model=model, executor=ex,
                               progress=progress)
@@ -148,6 +154,40 @@ def robustness_cmd(
         console.print("PARTIAL: stopped early; the figures rest on the samples completed")
 
 
+def _robustness_posterior(s: Scenario, ref: str, plan: str, samples: int, seed: int,
+                          workers: int | None, scheduler: str | None, fmt: Format) -> None:
+    """`robustness --posterior`: the plan's row of `accord calibrate`."""
+    from accord.calibrate import NoStances, calibrate
+
+    try:
+        with _executor(workers, scheduler) as ex:
+            res = calibrate(s, samples=samples, seed=seed, executor=ex)
+    except NoStances:
+        fail(f"{ref}: --posterior needs statements with a stance",
+             "add `stance:` and `about:` to the parties' statements, or drop --posterior")
+    d = res.plan_view(plan)
+    if fmt == Format.json:
+        emit_json(d)
+        return
+    t = Table("party", "prior P(accept)", "posterior P(accept)", "95% CI", "",
+              title=f"{plan}: {samples:,} prior draws, seed {seed}, conditioned on the reactions")
+    for pid in d["status"]:
+        post = d["accept"].get(pid)
+        ess = d["effective_samples"].get(pid)
+        t.add_row(pid, f"{d['prior']['accept'][pid]:.4f}",
+                  "contradicted" if post is None else f"{post:.4f}",
+                  "" if post is None else _ci(*d["accept_ci95"][pid]),
+                  f"ESS {ess:,.0f}" if ess is not None else d["status"][pid])
+    console.print(t)
+    all_post = "-" if d["all_accept"] is None else f"{d['all_accept']:.4f}"
+    console.print(f"P(all accept) = {all_post} (prior {d['prior']['all_accept']:.4f}; products "
+                  "over parties)")
+    for n in d["notes"]:
+        console.print(f"note: {n}")
+    for w in d["warnings"]:
+        console.print(f"warning: {w}")
+
+
 # --- sensitivity -------------------------------------------------------------------------------
 def sensitivity_cmd(
     scenario: ScenarioArg,
@@ -159,6 +199,9 @@ def sensitivity_cmd(
     seed: SeedOpt = 0,
     top: Annotated[int, typer.Option("--top", help="Rows of the tornado to show.")] = 15,
     fmt: FormatOpt = Format.text,
+    posterior: Annotated[bool, typer.Option(
+        "--posterior", help="Weight the draws by the parties' stated reactions (one-at-a-time "
+        "and break-even only; see accord calibrate).")] = False,
 ) -> None:
     """Which assumptions each verdict hangs on: tornado, Sobol indices, and the smallest change
     to one number that flips a verdict.
@@ -174,8 +217,25 @@ def sensitivity_cmd(
         fail(f"--samples {samples} is outside 1..{BLOCK}", "use e.g. --samples 16384")
     if sobol_n < 2 or sobol_n & (sobol_n - 1):
         fail(f"--sobol-n {sobol_n} is not a power of two", "use e.g. --sobol-n 2048")
-    res = sensitivity(s, plan, samples=samples, sobol_n=sobol_n, seed=seed)
+    weigh = None
+    if posterior:
+        from accord.calibrate.run import NoStances, posterior_weigher
+        from accord.uncertainty import compile_uncertainty
+
+        model = compile_scenario(s)
+        spec = compile_uncertainty(s, model)
+        try:
+            weigh = posterior_weigher(s, model, spec)
+        except NoStances:
+            fail(f"{scenario}: --posterior needs statements with a stance",
+                 "add `stance:` and `about:` to the parties' statements, or drop --posterior")
+        res = sensitivity(s, plan, samples=samples, sobol_n=sobol_n, seed=seed, model=model,
+                          spec=spec, weigh=weigh)
+    else:
+        res = sensitivity(s, plan, samples=samples, sobol_n=sobol_n, seed=seed)
     d = res.to_dict()
+    if posterior:
+        d["posterior"] = True
     if fmt == Format.json:
         emit_json(d)
         return
@@ -226,6 +286,9 @@ def robust_plan_cmd(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     fmt: FormatOpt = Format.text,
+    posterior: Annotated[bool, typer.Option(
+        "--posterior", help="Optimise and score under the posterior given the parties' stated "
+        "reactions (see accord calibrate).")] = False,
 ) -> None:
     """The package most likely to be accepted by all parties (sample-average approximation),
     and its trade-off against the Nash package.
@@ -243,6 +306,11 @@ def robust_plan_cmd(
         fail(f"--replications {replications} must be at least 1", "use e.g. --replications 3")
     model = compile_scenario(s)
     chosen = parse_parties(list(model.party_ids), parties)
+    if posterior:
+        _robust_plan_posterior(s, scenario, samples, seed, saa_samples, replications,
+                               time_limit, model, chosen if parties else None, workers,
+                               scheduler, fmt)
+        return
     try:
         with _executor(workers, scheduler) as ex, _progress("scoring", fmt) as progress:
             res = robust_plan(s, samples=samples, seed=seed, saa_samples=saa_samples,
@@ -276,4 +344,44 @@ def robust_plan_cmd(
                       + ", ".join(f"{p} {g:+.3f}" for p, g in tr["stated_utility_change"].items())
                       + f"; changes {changed}")
     for note in d["notes"]:
+        console.print(f"note: {note}")
+
+
+def _robust_plan_posterior(s: Scenario, ref: str, samples: int, seed: int, saa_samples: int,
+                           replications: int, time_limit: float, model: Any,
+                           parties: list[str] | None, workers: int | None,
+                           scheduler: str | None, fmt: Format) -> None:
+    from accord.calibrate.observations import observations
+    from accord.calibrate.robust import robust_plan_posterior
+
+    if not any(o.kind == "stance" for o in observations(s)):
+        fail(f"{ref}: --posterior needs statements with a stance",
+             "add `stance:` and `about:` to the parties' statements, or drop --posterior")
+    if not s.plans:
+        fail(f"{ref}: --posterior needs the plans the statements react to", "add the plans")
+    try:
+        with _executor(workers, scheduler) as ex:
+            d = robust_plan_posterior(s, samples=samples, seed=seed, saa_samples=saa_samples,
+                                      replications=replications, time_limit=time_limit,
+                                      model=model, parties=parties, executor=ex)
+    except ValueError as exc:
+        fail(f"{ref}: {exc}", "add a plan to the scenario to score, or choose parties "
+             "whose red lines leave a package (--parties)")
+    if fmt == Format.json:
+        emit_json(d)
+        return
+    post = d["posterior"]
+    t = Table("candidate", "P(all accept) prior", "posterior", *post["effective_samples"],
+              title=f"candidates under the posterior ({samples:,} draws, seed {seed})")
+    for c in sorted(post["candidates"], key=lambda c: -(c["all_accept"] or 0.0)):
+        t.add_row(c["label"] + (" *" if c["label"] == post["best"] else ""),
+                  f"{c['prior_all_accept']:.4f}",
+                  "-" if c["all_accept"] is None else f"{c['all_accept']:.4f}",
+                  *[f"{c['accept'][p]:.3f}" for p in post["effective_samples"]])
+    console.print(t)
+    console.print(f"best under the posterior: {post['best']}; scored under the prior: "
+                  f"{d['best']['label']}")
+    console.print("effective samples: " + ", ".join(
+        f"{p} {v:,.0f}" for p, v in post["effective_samples"].items()))
+    for note in d["notes"] + post["notes"]:
         console.print(f"note: {note}")

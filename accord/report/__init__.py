@@ -47,6 +47,8 @@ from accord.report.versions import (
 )
 
 STATIC_FORMATS = ("png", "svg")
+REACTION_SAMPLES = 65_536
+"""Prior draws behind the report's "What the reactions tell us" (one block, seed 0)."""
 
 
 def _version(dist: str) -> str:
@@ -152,7 +154,17 @@ def build_report(scenario: Scenario, *, parties: list[str] | None = None,
         provision=lambda pv: _provision_html(pv), statement=lambda st: _statement_html(st),
         srcs=lambda refs: _sources_html(refs, ids),
         speaker=lambda st: " and ".join(names.get(p, p) for p in st.by_parties),
+        reactions=_reactions(scenario, ctx.model),
     )
+
+
+def _reactions(scenario: Scenario, model: CompiledModel) -> dict[str, Any] | None:
+    """`accord calibrate` in brief, when some statement has a stance (else no section)."""
+    if not scenario.plans or not any(st.stance for st in scenario.statements):
+        return None
+    from accord.calibrate import calibrate
+
+    return calibrate(scenario, samples=REACTION_SAMPLES, seed=0, model=model).to_dict()
 
 
 def build_figure(scenario: Scenario, *, plan: str | None = None,
