@@ -44,7 +44,7 @@ def brute_force(s) -> float | None:
     r_max = np.full(w.shape[0], hi)
     for o in used:
         x = m.encode(dict(s.plan(o.plan).choices))
-        if m.forbidden[0, np.arange(m.n_issues), x].any():
+        if not m.within_red_lines(x[None])[0, 0]:
             if o.says_accepts:
                 return None
             continue

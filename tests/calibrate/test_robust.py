@@ -55,7 +55,7 @@ def test_weighted_saa_is_optimal_against_brute_force() -> None:
     tables, r = sample_tables(spec, n, seed=2, block=0)
     w = draw_weights(design, 2, SAA_STREAM, 0, n)
     rep = saa_milp(spec, tables, r, weights=w)
-    allowed = ~m.forbidden.any(axis=0)
+    allowed = ~m.forbidden_options().any(axis=0)
     fixed = fixed_reservation(spec)
     best = 0.0
     for x in itertools.product(*[range(k) for k in m.n_options]):
