@@ -9,9 +9,10 @@ import pytest
 
 from accord.io import load_scenario
 from accord.model import ScenarioError, compile_scenario
+from shared_data import needs, shared_data
 
-GENIUS = Path("/work/shared/data/genius")
-needs_data = pytest.mark.skipif(not GENIUS.is_dir(), reason="shared Genius data not present")
+GENIUS = shared_data("genius")
+needs_data = needs("genius")
 
 DOMAIN = {"name": "tiny",
           "issuesValues": {"a": {"values": ["x", "y"]}, "b": {"values": ["p", "q"]}}}

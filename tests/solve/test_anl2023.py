@@ -13,10 +13,11 @@ from accord.io.geniusweb import import_geniusweb
 from accord.model import compile_scenario
 from accord.solve import frontier, solve
 from accord.solve.kalai_smorodinsky import min_difference_point
+from shared_data import needs, shared_data
 
-ANL = Path("/work/shared/data/genius/anl2023-geniusweb")
+ANL = shared_data("genius", "anl2023-geniusweb")
 DOMAINS = sorted(p.name for p in ANL.iterdir()) if ANL.is_dir() else []
-pytestmark = pytest.mark.skipif(not DOMAINS, reason="shared Genius data not present")
+pytestmark = needs("genius", "anl2023-geniusweb")
 
 
 def test_all_fifty_domains_are_here() -> None:
