@@ -201,6 +201,7 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
                           f"linear-additive profiles only")
     by_name = {el.get("name"): el for el in _issues(root)}
     by_index = {el.get("index"): el for el in _issues(root)}
+    _same_domain(root, issues, where)
     raw_w: dict[str, float] = {}
     weights = {w.get("index"): _float(w, "value", where) for w in root.iter("weight")}
     values: dict[str, dict[str, float]] = {}
@@ -263,6 +264,33 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
         "reservation": _float(res, "value", where) if res is not None else None,
         "discount": _float(disc, "value", where) if disc is not None else None,
     }
+
+
+def _same_domain(root: ET.Element, issues: list[dict[str, Any]], where: str) -> None:
+    """Refuse a profile written for another domain: matching it by position would give
+    preferences over issues and values it never mentions."""
+    options = {iss["_genius"].get("name", iss["id"]): iss for iss in issues}
+    for el in _issues(root):
+        name = el.get("name")
+        if name is not None and name not in options:
+            raise GeniusError(f"{where}: profile issue {name!r} is not in the domain (its "
+                              f"issues: {', '.join(map(repr, options))}); fix: give the "
+                              f"profile written for this domain")
+        iss = options.get(name) if name is not None else None
+        if iss is None or iss["_genius"]["kind"] != "discrete":
+            continue
+        # Genius ignores extra evaluations (some ANAC profiles list a value their domain
+        # lacks); a foreign value standing where a domain value has none is a mismatch.
+        known = {option_key(o) for o in iss["options"]}
+        listed = [v for item in el.iter("item") if (v := item.get("value")) is not None]
+        if known <= set(listed):
+            continue
+        for v in listed:
+            if v not in known:
+                raise GeniusError(f"{where}: value {v!r} of profile issue {name!r} is not in "
+                                  f"the domain (its values: "
+                                  f"{', '.join(map(repr, iss['options']))}); fix: give the "
+                                  f"profile written for this domain")
 
 
 def _party_id(path: str | Path) -> str:

@@ -288,3 +288,19 @@ def test_fuzzed_genius_xml_gives_only_genius_errors(tmp_path: Path,
         import_genius(tmp_path / "d.xml", [tmp_path / "p.xml", tmp_path / "p.xml"])
     except GeniusError as exc:
         _one_line_error(exc, tmp_path / "p.xml")
+
+
+@pytest.mark.parametrize("swap,named", [
+    (('name="a"', 'name="colour"'), "'colour'"),
+    (('value="y" evaluation', 'value="zz" evaluation'), "'zz'"),
+])
+def test_profile_of_another_domain_is_refused_naming_the_foreign_item(
+        tmp_path: Path, run_cli: Any, swap: tuple[str, str], named: str) -> None:
+    (tmp_path / "d.xml").write_text(GENIUS_DOMAIN)
+    (tmp_path / "p.xml").write_text(GENIUS_PROFILE.replace(*swap))
+    with pytest.raises(GeniusError, match=named):
+        import_genius(tmp_path / "d.xml", [tmp_path / "p.xml"])
+    r = run_cli("import", "genius", tmp_path / "d.xml", tmp_path / "p.xml",
+                "-o", tmp_path / "out.yaml")
+    assert r.code == 2 and named in r.stderr and "not in the domain" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.yaml").exists()
