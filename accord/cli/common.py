@@ -6,6 +6,7 @@ Exit codes: 0 fine, 2 bad input (a user mistake, reported without a traceback), 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,8 +90,27 @@ def parse_parties(scenario_parties: list[str], given: str | None) -> list[str]:
     return out
 
 
+def strict(obj: Any) -> Any:
+    """`obj` as strict JSON data (RFC 8259 has no NaN or Infinity): non-finite numbers become
+    None, numpy scalars and arrays plain Python, dates ISO text."""
+    if isinstance(obj, dict):
+        return {str(k) if not isinstance(k, str) else k: strict(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [strict(v) for v in obj]
+    if isinstance(obj, bool | int | str) or obj is None:
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    return strict(_default(obj))
+
+
+def dumps(obj: Any, **kw: Any) -> str:
+    """Strict JSON text, whatever numbers `obj` holds."""
+    return json.dumps(strict(obj), ensure_ascii=False, allow_nan=False, **kw)
+
+
 def emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=_default) + "\n")
+    sys.stdout.write(dumps(obj, indent=2) + "\n")
 
 
 def _default(o: Any) -> Any:

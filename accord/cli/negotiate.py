@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from rich.table import Table
 from accord.cli.common import (
     Format,
     console,
+    dumps,
     emit_json,
     err_console,
     fail,
@@ -161,7 +161,7 @@ def simulate_cmd(
                                  discount=discount, scenario=s, mediator=mediator_strategy,
                                  mediator_id=mediator_id, start=start_choices,
                                  record=trace is not None or protocol == "single-text")
-    lines = [json.dumps({"run": k, "seed": sd, **e}, ensure_ascii=False, default=str)
+    lines = [dumps({"run": k, "seed": sd, **e})
              for k, (sd, r) in enumerate(zip(seeds, results, strict=True), start=1)
              for e in r.trace] if trace is not None else []
     if trace is not None:

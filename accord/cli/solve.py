@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.table import Table
 from rich.text import Text
@@ -23,7 +24,7 @@ from accord.cli.common import (
     write_output,
     writing,
 )
-from accord.model import compile_scenario
+from accord.model import CompiledModel, compile_scenario
 
 
 class Method(StrEnum):
@@ -138,23 +139,50 @@ def solve_cmd(
     except (ValueError, KeyError) as exc:
         fail(str(exc))
     if fmt == Format.json:
-        emit_json(result.to_dict())
+        doc = result.to_dict()
+        doc["red_lines_respected"] = not no_red_lines
+        if no_red_lines:
+            for pkg, out in zip(result.packages, doc["packages"], strict=True):
+                out["red_lines_crossed"] = crossed_red_lines(model, pkg.package)
+        emit_json(doc)
         return
     console.print(Text.assemble((s.title, "bold"),
                                 f": {result.method} for {', '.join(result.parties)}"))
+    if no_red_lines:
+        console.print("RED LINES IGNORED (--no-red-lines): packages may cross them; each "
+                      "package lists the red lines it crosses", markup=False)
     console.print(result.message, markup=False)
-    console.print(f"engine {result.engine}; proven optimal: {'yes' if result.optimal else 'no'}; "
-                  f"gap {result.gap:.3g}; {result.seconds:.3f} s", markup=False)
+    console.print(f"status {result.status}; engine {result.engine}; proven optimal: "
+                  f"{'yes' if result.optimal else 'no'}; gap {result.gap:.3g}; "
+                  f"{result.seconds:.3f} s", markup=False)
+    console.print(f"objective: {result.to_dict()['objective']}", markup=False)
     d = ", ".join(f"{p} {v:.3f}" for p, v in result.disagreement.items())
     console.print(f"disagreement point: {d}", markup=False)
     for k, pkg in enumerate(result.packages, start=1):
-        table = Table("issue", "option", title=f"Package {k}" +
-                      (f" (objective {pkg.objective:.6g})" if pkg.objective is not None else ""))
+        obj = "" if pkg.objective is None else (
+            " (objective not finite: degenerate)" if pkg.degenerate
+            else f" (objective {pkg.objective:.6g})")
+        table = Table("issue", "option", title=f"Package {k}{obj}")
         for iid, opt in pkg.choices.items():
             table.add_row(iid, _fmt(opt))
         console.print(table)
         console.print("utilities: " + ", ".join(f"{p} {u:.4f}" for p, u in
                                                 pkg.utilities.items()), markup=False)
+        if no_red_lines:
+            crossed = crossed_red_lines(model, pkg.package)
+            console.print("red lines crossed: " + ("; ".join(crossed) or "none"),
+                          markup=False)
+
+
+def crossed_red_lines(model: CompiledModel, package: object) -> list[str]:
+    """`party: issue = option` for every red line the package crosses (all scored parties)."""
+    x = np.asarray(package, dtype=np.int64)
+    out = []
+    for p, pid in enumerate(model.party_ids):
+        for i, iid in enumerate(model.issue_ids):
+            if model.forbidden[p, i, x[i]]:
+                out.append(f"{pid} forbids {iid} = {_fmt(model.raw_options[i][x[i]])}")
+    return out
 
 
 def frontier_cmd(
