@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,8 +21,22 @@ from rich.console import Console
 from accord.io import load_with_warnings, write_atomic
 from accord.model import Scenario, ScenarioError
 
+
+
+def _piped_width() -> int | None:
+    """A terminal sets the width itself; piped output (a file, `less`, a test) is not cut at
+    rich's default 80 columns: $COLUMNS when set, else wide enough for any table."""
+    try:
+        if sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):
+        pass
+    cols = os.environ.get("COLUMNS", "")
+    return int(cols) if cols.isdigit() and int(cols) > 0 else 1000
+
+
 # Markup off: scenario text ("[draft]", "[/x]") must print as written, never as styling.
-console = Console(markup=False)
+console = Console(markup=False, width=_piped_width())
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2

@@ -228,7 +228,7 @@ def frontier_cmd(
                    "message": front.message, "points": rows})
         return
     console.print(summary.strip(), markup=False)
-    if output is None:
+    if output is None and rows:
         table = Table(*front.parties, title="Pareto frontier")
         for r in rows[:50]:
             table.add_row(*[f"{r[p]:.4f}" for p in front.parties])

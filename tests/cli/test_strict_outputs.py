@@ -78,3 +78,27 @@ def test_strict_helper_turns_non_finite_into_null() -> None:
 
     text = dumps({"a": float("nan"), "b": [np.float64("-inf"), 1.5], "c": np.int64(3)})
     assert strict_loads(text) == {"a": None, "b": [None, 1.5], "c": 3}
+
+
+def test_frontier_without_feasible_package_gives_the_reason(cli, write_scenario,
+                                                            small_data) -> None:
+    # a forbids every land option: no package respects the red lines.
+    small_data["preferences"]["a"]["red_lines"] = [{"issue": "land",
+                                                    "forbid": ["all", "half"]},
+                                                   {"issue": "land", "forbid": ["none"]}]
+    path = write_scenario(small_data)
+    r = cli("frontier", path, "--parties", "a,b")
+    assert r.code == 0
+    assert "0 Pareto-optimal points" in r.stdout
+    assert "every option is behind a red line" in r.stdout and "land" in r.stdout
+    doc = strict_loads(cli("frontier", path, "--parties", "a,b", "--format", "json").stdout)
+    assert doc["points"] == [] and "red line" in doc["message"]
+
+
+def test_piped_text_is_not_cut_at_80_columns(run_cli, write_scenario, small_data) -> None:
+    small_data["preferences"]["a"]["red_lines"] = [{"issue": "land",
+                                                    "forbid": ["all", "half", "none"]}]
+    r = run_cli("frontier", write_scenario(small_data), "--parties", "a,b")
+    assert r.code == 0
+    line = r.stdout.strip().splitlines()[0]
+    assert len(line) > 80 and "every option is behind a red line" in line
