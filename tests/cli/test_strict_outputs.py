@@ -97,7 +97,8 @@ def test_frontier_without_feasible_package_gives_the_reason(cli, write_scenario,
 
 def test_piped_text_is_not_cut_at_80_columns(run_cli, write_scenario, small_data) -> None:
     small_data["preferences"]["a"]["red_lines"] = [{"issue": "land",
-                                                    "forbid": ["all", "half", "none"]}]
+                                                    "forbid": ["all", "half"]},
+                                                   {"issue": "land", "forbid": ["none"]}]
     r = run_cli("frontier", write_scenario(small_data), "--parties", "a,b")
     assert r.code == 0
     line = r.stdout.strip().splitlines()[0]
