@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,14 +24,13 @@ from accord.model import Scenario, ScenarioError
 
 def _piped_width() -> int | None:
     """A terminal sets the width itself; piped output (a file, `less`, a test) is not cut at
-    rich's default 80 columns: $COLUMNS when set, else wide enough for any table."""
+    rich's default 80 columns (nor at a $COLUMNS meant for a terminal): lines stay whole."""
     try:
         if sys.stdout.isatty():
             return None
     except (AttributeError, ValueError):
         pass
-    cols = os.environ.get("COLUMNS", "")
-    return int(cols) if cols.isdigit() and int(cols) > 0 else 1000
+    return 1000
 
 
 # Markup off: scenario text ("[draft]", "[/x]") must print as written, never as styling.
