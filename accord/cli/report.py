@@ -131,7 +131,7 @@ def sources_cmd(
     s = load(scenario)
     prov = provenance(s)
     if flagged:
-        prov.provisions = prov.flagged
+        prov.only_flagged()
     if fmt == Format.json:
         emit_json(prov.to_dict())
     else:
