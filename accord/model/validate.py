@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from accord.model.checks import extra_problems
 from accord.model.problems import Path, Problem, ScenarioError
 from accord.model.scenario import Scenario, option_key
 
@@ -53,7 +54,7 @@ def parse_scenario(
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(place(_from_pydantic(exc))) from None
-    problems = _semantic(scenario)
+    problems = _semantic(scenario) + extra_problems(scenario)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ScenarioError(place(problems))
