@@ -15,8 +15,8 @@ Run: .venv/bin/python benchmarks/simulate.py [--n 100] [--rounds 100] [--quick]
 from __future__ import annotations
 
 import argparse
-import sys
 import math
+import sys
 import time
 import warnings
 from pathlib import Path

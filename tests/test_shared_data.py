@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from shared_data import ENV, ROOT, needs, shared_data
 
 

@@ -21,7 +21,6 @@ from accord.io import load_with_warnings, write_atomic
 from accord.model import Scenario, ScenarioError
 
 
-
 def _piped_width() -> int | None:
     """A terminal sets the width itself; piped output (a file, `less`, a test) is not cut at
     rich's default 80 columns (nor at a $COLUMNS meant for a terminal): lines stay whole."""

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from shared_data import needs, shared_data
 
 from accord.io import load_scenario
 from accord.model import ScenarioError, compile_scenario
-from shared_data import needs, shared_data
 
 GENIUS = shared_data("genius")
 needs_data = needs("genius")

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import needs, shared_data
 
 from accord.io import load_scenario, save_scenario
 from accord.io.genius import GeniusError, export_genius, import_genius
 from accord.model import compile_scenario
 from accord.model.compiled import CompiledModel
 from accord.solve import solve
-from shared_data import needs, shared_data
 
 DATA = shared_data("genius")
 REF_FILE = DATA / "computed_reference_values.json"

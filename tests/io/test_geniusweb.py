@@ -8,12 +8,12 @@ import math
 from pathlib import Path
 
 import pytest
+from shared_data import needs, shared_data
 
 from accord.io.genius import GeniusError
 from accord.io.geniusweb import import_geniusweb
 from accord.model import compile_scenario
 from accord.solve import solve
-from shared_data import needs, shared_data
 
 DATA = shared_data("genius")
 REF_FILE = DATA / "computed_reference_values.json"
