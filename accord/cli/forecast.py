@@ -28,6 +28,7 @@ from accord.forecast import (
     load_source,
 )
 from accord.forecast.deu import DATASETS, ENV_DATA_DIR, REPO_DATA_DIR
+from accord.forecast.evaluate import BOOTSTRAP_METHOD, RESAMPLES, SEED, Score
 from accord.model import ScenarioError
 
 
@@ -164,20 +165,32 @@ def _show_evaluation(ev: Evaluation, fmt: Format) -> None:
     foot = (f"Split: even rows (0-based, among issues with an outcome) develop, odd rows are "
             f"held out. Ours (*) fitted on the development half only: capability^"
             f"{ev.calibration.alpha:g} x salience^{ev.calibration.beta:g}.")
+    verdict = (f"Versus the compromise model (held-out MAE difference, negative is better; "
+               f"{BOOTSTRAP_METHOD}, {RESAMPLES} resamples, seed {SEED}): "
+               f"{ev.verdict}.")
     if fmt == Format.markdown:
-        lines = [head, "", "| model | MAE dev | MAE held-out | N (dev/held-out) |",
-                 "|---|---:|---:|---:|"]
+        lines = [head, "", "| model | MAE dev | MAE held-out | vs compromise [95% CI] | "
+                 "N (dev/held-out) |", "|---|---:|---:|---:|---:|"]
         lines += [f"| {s.model}{' *' if s.ours else ''} | {s.mae_dev:.2f} | "
-                  f"{s.mae_heldout:.2f} | {s.n_dev}/{s.n_heldout} |" for s in ev.scores]
-        print("\n".join([*lines, "", foot]))
+                  f"{s.mae_heldout:.2f} | {_versus(s)} | {s.n_dev}/{s.n_heldout} |"
+                  for s in ev.scores]
+        print("\n".join([*lines, "", verdict, "", foot]))
         return
     _para(head, indent="")
-    table = Table("model", "MAE dev", "MAE held-out", "N (dev/held-out)",
-                  box=None, padding=(0, 2), pad_edge=False)
+    table = Table("model", "MAE dev", "MAE held-out", "vs compromise [95% CI]",
+                  "N (dev/held-out)", box=None, padding=(0, 2), pad_edge=False)
     for s in ev.scores:
         table.add_row(s.model + (" *" if s.ours else ""), f"{s.mae_dev:.2f}",
-                      f"{s.mae_heldout:.2f}", f"{s.n_dev}/{s.n_heldout}")
+                      f"{s.mae_heldout:.2f}", _versus(s), f"{s.n_dev}/{s.n_heldout}")
     console.print(table)
+    _para(verdict, indent="")
     for s in ev.scores:
         _para(f"{s.model}: {s.label}", indent="")
     _para(foot, indent="")
+
+
+def _versus(s: Score) -> str:
+    if s.vs_compromise is None:
+        return "(baseline)"
+    d, lo, hi = s.vs_compromise
+    return f"{d:+.2f} [{lo:+.2f}, {hi:+.2f}]"
