@@ -89,10 +89,14 @@ def load(ref: str, *, quiet: bool = False) -> Scenario:
 
 
 def parse_parties(scenario_parties: list[str], given: str | None) -> list[str]:
-    """`--parties ua,ru` checked against the scored parties; all of them when not given."""
-    if not given:
+    """`--parties ua,ru` checked against the scored parties; all of them when not given
+    (None). An empty value (`--parties ''`) is a mistake, not "all"."""
+    if given is None:
         return list(scenario_parties)
     out = [p.strip() for p in given.split(",") if p.strip()]
+    if not out:
+        fail("--parties is empty", f"name some of: {', '.join(scenario_parties)}, or leave "
+             "--parties out for all")
     unknown = [p for p in out if p not in scenario_parties]
     if unknown:
         fail(f"--parties: {', '.join(unknown)} has no preferences in this scenario",
@@ -119,6 +123,16 @@ def strict(obj: Any) -> Any:
 def dumps(obj: Any, **kw: Any) -> str:
     """Strict JSON text, whatever numbers `obj` holds."""
     return json.dumps(strict(obj), ensure_ascii=False, allow_nan=False, **kw)
+
+
+SEED_MAX = 2**32 - 1
+"""Seeds are 0 .. 2^32 - 1, the range every random generator here accepts."""
+
+
+def check_positive(option: str, value: float | None, example: str) -> None:
+    """A number that must be finite and above 0 (a time limit, say), or exit 2 naming it."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        fail(f"{option} {value:g}: must be a number above 0", f"e.g. {option} {example}")
 
 
 def emit_json(obj: Any) -> None:

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from accord.cli.common import (
+    SEED_MAX,
     Format,
     console,
     dumps,
@@ -62,7 +63,7 @@ def _parties(s: Scenario, given: str | None) -> list[str]:
     if len(scored) < 2:
         fail(f"{s.scenario}: fewer than two parties have preferences, so nobody can negotiate",
              "add a `preferences:` block for at least two parties")
-    return parse_parties(scored, given) if given else default_parties(s)
+    return parse_parties(scored, given) if given is not None else default_parties(s)
 
 
 def _check_numbers(rounds: int, discount: float | None, repeat: int) -> None:
@@ -86,7 +87,8 @@ def simulate_cmd(
         "--strategies", help="One per party (or one for all): boulware, linear, conceder, "
         "tit-for-tat, hardheaded, pareto, or e=<number>.")] = "boulware,conceder",
     rounds: Annotated[int, typer.Option("--rounds", help="Deadline in rounds.")] = 100,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (0 .. 2^32-1).", min=0,
+                                      max=SEED_MAX)] = 1,
     mediator: Annotated[str | None, typer.Option(
         "--mediator", help="Single text: the party id that drafts (e.g. us).")] = None,
     mediator_strategy: Annotated[str, typer.Option(
@@ -275,7 +277,8 @@ def tournament_cmd(
     parties: Annotated[str | None, typer.Option(
         "--parties", help="Parties for every scenario; default: role `party`.")] = None,
     repeat: Annotated[int, typer.Option("--repeat", help="Runs per profile and seed.")] = 20,
-    seed: Annotated[int, typer.Option("--seed", help="Base seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Base seed (0 .. 2^32-1).", min=0,
+                                      max=SEED_MAX)] = 0,
     rounds: Annotated[int, typer.Option("--rounds", help="Deadline in rounds.")] = 100,
     discount: Annotated[float | None, typer.Option(
         "--discount", help="Discount factor for every party, overriding each party's own "

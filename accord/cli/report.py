@@ -72,7 +72,7 @@ def report_cmd(
         fail(f"{scenario}: {len(scored)} part{'y has' if len(scored) == 1 else 'ies have'} "
              "preferences; the report plots two parties' utilities",
              "add a `preferences:` block for at least two parties")
-    pair = parse_parties(scored, parties) if parties else None
+    pair = parse_parties(scored, parties) if parties is not None else None
     if pair is not None and len(pair) != 2:
         fail(f"--parties names {len(pair)} parties; the utility space has two axes",
              "name exactly two, e.g. --parties " + ",".join(scored[:2]))

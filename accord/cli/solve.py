@@ -15,6 +15,7 @@ from rich.text import Text
 
 from accord.cli.common import (
     Format,
+    check_positive,
     console,
     emit_json,
     err_console,
@@ -72,6 +73,14 @@ def _disagreement(text: str | None, parties: list[str]) -> dict[str, float] | No
             out[key.strip()] = float(val)
         except ValueError:
             fail(f"--disagreement: {val!r} is not a number", "write e.g. ua=0.4,ru=0.45")
+    unknown = [p for p in out if p not in parties]
+    if unknown:
+        fail(f"--disagreement: {', '.join(unknown)} is not a party being solved",
+             f"give values for: {', '.join(parties)}")
+    bad = [f"{p}={v:g}" for p, v in out.items() if not 0.0 <= v <= 1.0]
+    if bad:
+        fail(f"--disagreement: {', '.join(bad)} is outside [0, 1]",
+             "give each party's walk-away utility on the 0-1 scale, e.g. ua=0.4,ru=0.45")
     missing = [p for p in parties if p not in out]
     if missing:
         fail(f"--disagreement lacks {', '.join(missing)}", "give a value for every party solved")
@@ -114,6 +123,7 @@ def solve_cmd(
     """
     from accord.solve import solve
 
+    check_positive("--time-limit", time_limit, "30")
     s = load(scenario)
     model = compile_scenario(s)
     if not model.party_ids:

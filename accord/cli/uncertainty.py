@@ -11,14 +11,25 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from accord.cli.common import Format, console, emit_json, err_console, fail, load, parse_parties
+from accord.cli.common import (
+    SEED_MAX,
+    Format,
+    check_positive,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    load,
+    parse_parties,
+)
 from accord.model import Scenario, compile_scenario
 
 ScenarioArg = Annotated[str, typer.Argument(help="Scenario file or bundled name.")]
 PlanOpt = Annotated[str, typer.Option("--plan", "-p", help="Plan id.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers; "
+                                                    "0 .. 2^32-1).", min=0, max=SEED_MAX)]
 WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", help="Run on a local Dask cluster of this many worker processes.")]
+    "--workers", help="Run on a local Dask cluster of this many worker processes.", min=1)]
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="text or json")]
@@ -94,8 +105,8 @@ def _ci(lo: float, hi: float) -> str:
 def robustness_cmd(
     scenario: ScenarioArg,
     plan: PlanOpt,
-    samples: Annotated[int, typer.Option("--samples", "-n", help="Monte Carlo samples.")
-                       ] = 100_000,
+    samples: Annotated[int, typer.Option("--samples", "-n", help="Monte Carlo samples.",
+                                         min=1)] = 100_000,
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
@@ -149,11 +160,13 @@ def sensitivity_cmd(
     scenario: ScenarioArg,
     plan: PlanOpt,
     samples: Annotated[int, typer.Option(
-        "--samples", "-n", help="Draws per one-at-a-time point (at most 65536).")] = 16384,
+        "--samples", "-n", help="Draws per one-at-a-time point (at most 65536).", min=1,
+        max=65536)] = 16384,
     sobol_n: Annotated[int, typer.Option(
-        "--sobol-n", help="Base points of the Sobol design (a power of two).")] = 2048,
+        "--sobol-n", help="Base points of the Sobol design (a power of two).", min=2)] = 2048,
     seed: SeedOpt = 0,
-    top: Annotated[int, typer.Option("--top", help="Rows of the tornado to show.")] = 15,
+    top: Annotated[int, typer.Option("--top", help="Rows of the tornado to show.", min=1)
+                   ] = 15,
     fmt: FormatOpt = Format.text,
 ) -> None:
     """Which assumptions each verdict hangs on: tornado, Sobol indices, and the smallest change
@@ -208,12 +221,12 @@ def sensitivity_cmd(
 def robust_plan_cmd(
     scenario: ScenarioArg,
     samples: Annotated[int, typer.Option(
-        "--samples", "-n", help="Samples scoring each candidate.")] = 100_000,
+        "--samples", "-n", help="Samples scoring each candidate.", min=1)] = 100_000,
     seed: SeedOpt = 0,
     saa_samples: Annotated[int, typer.Option(
-        "--saa-samples", help="Samples in each SAA optimisation (MILP size).")] = 200,
+        "--saa-samples", help="Samples in each SAA optimisation (MILP size).", min=1)] = 200,
     replications: Annotated[int, typer.Option(
-        "--replications", help="Independent SAA replications.")] = 3,
+        "--replications", help="Independent SAA replications.", min=1)] = 3,
     time_limit: Annotated[float, typer.Option(
         "--time-limit", help="Seconds per SAA optimisation.")] = 30.0,
     parties: Annotated[str | None, typer.Option(
@@ -238,12 +251,13 @@ def robust_plan_cmd(
     if replications < 1:
         fail(f"--replications {replications} must be at least 1", "use e.g. --replications 3")
     model = compile_scenario(s)
+    check_positive("--time-limit", time_limit, "10")
     chosen = parse_parties(list(model.party_ids), parties)
     try:
         with _executor(workers, scheduler) as ex, _progress("scoring", fmt) as progress:
             res = robust_plan(s, samples=samples, seed=seed, saa_samples=saa_samples,
                               replications=replications, time_limit=time_limit, model=model,
-                              parties=chosen if parties else None, executor=ex,
+                              parties=chosen if parties is not None else None, executor=ex,
                               progress=progress)
     except ValueError as exc:
         fail(f"{scenario}: {exc}", "add a plan to the scenario to score, or choose parties "
