@@ -6,8 +6,10 @@ for an issue the party does not weight, and the two walk-aways (a stated `reserv
 
 from __future__ import annotations
 
+import re
+
 from accord.model.ids import id_problems
-from accord.model.problems import Problem
+from accord.model.problems import Problem, format_path
 from accord.model.scenario import Scenario
 
 
@@ -79,4 +81,35 @@ def _two_walkaways(s: Scenario) -> list[Problem]:
                 f"{pid!r}; the stated value is the one every command uses",
                 "widen the interval to include it, or change the reservation", path,
                 severity="warning"))
+    return out
+
+
+_UNKNOWN_OPTION = re.compile(r"option '(.*)' is not an option of issue '(.*)'")
+
+
+def root_causes(problems: list[Problem]) -> list[Problem]:
+    """One line per root cause: an option missing from its issue's list is reported once, at
+    its first use, with every other place that uses it, instead of once per place."""
+    first: dict[tuple[str, str], int] = {}
+    places: dict[tuple[str, str], list[str]] = {}
+    out: list[Problem] = []
+    for p in problems:
+        m = _UNKNOWN_OPTION.fullmatch(p.message) if p.severity == "error" else None
+        if m is None:
+            out.append(p)
+            continue
+        key = (m[1], m[2])
+        places.setdefault(key, []).append(format_path(p.path))
+        if key not in first:
+            first[key] = len(out)
+            out.append(p)
+    for key, k in first.items():
+        used = places[key]
+        if len(used) > 1:
+            p = out[k]
+            out[k] = Problem(
+                f"{p.message}, yet {len(used)} places use it ({', '.join(used[:6])}"
+                f"{', ...' if len(used) > 6 else ''})",
+                f"add {key[0]!r} to the options of issue {key[1]!r}, or {p.hint}",
+                p.path, p.severity, p.file, p.line)
     return out

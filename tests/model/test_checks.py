@@ -48,3 +48,24 @@ def test_interval_excluding_reservation_warns(small_data: dict[str, Any]) -> Non
     small_data["preferences"]["a"]["uncertainty"] = {"reservation": {"low": 0.4, "high": 0.6}}
     _, warnings = parse_scenario(small_data)
     assert [w for w in warnings if "excludes the stated reservation 0.3" in w.message]
+
+
+def test_missing_option_is_reported_once_with_every_use(small_data: dict[str, Any]) -> None:
+    small_data["issues"][0]["options"] = ["all", "half"]  # 'none' removed from the list
+    with pytest.raises(ScenarioError) as exc:
+        parse_scenario(small_data)
+    about_none = [p for p in exc.value.problems if "'none'" in p.message]
+    assert len(about_none) == 1
+    msg = about_none[0].message
+    assert "yet 4 places use it" in msg and "plans[0].choices.land" in msg
+    assert "add 'none' to the options of issue 'land'" in about_none[0].hint
+
+
+def test_duplicated_option_is_one_line(small_data: dict[str, Any]) -> None:
+    small_data["issues"][0]["options"] = ["all", "half", "none", "none"]
+    del small_data["preferences"]["b"]["values"]["land"]["none"]
+    with pytest.raises(ScenarioError) as exc:
+        parse_scenario(small_data)
+    lines = [str(p) for p in exc.value.problems]
+    assert sum("'none' is listed 2 times" in s for s in lines) == 1
+    assert not any("'none', 'none'" in s for s in lines)
