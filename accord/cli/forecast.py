@@ -73,8 +73,11 @@ def forecast_cmd(
     try:
         if do_evaluate or dataset:
             if source:
-                fail("give either a scenario/actor table or --dataset, not both",
-                     "drop the source to evaluate, or drop --dataset to forecast")
+                given = f"--dataset {dataset}" if dataset else "--evaluate"
+                fail(f"{given} scores the models on a dataset with known outcomes, so it takes "
+                     f"no scenario or actor table (got {source})",
+                     f"drop {source} to evaluate (accord forecast --dataset "
+                     f"{dataset or 'deu3'} --evaluate), or drop {given} to forecast {source}")
             if not do_evaluate:
                 fail(f"--dataset {dataset} needs --evaluate",
                      f"run: accord forecast --dataset {dataset} --evaluate")

@@ -50,7 +50,11 @@ def test_actor_table_with_bdm_rounds(cli: Any, tmp_path: Path) -> None:
     (("forecast",), "nothing to forecast"),
     (("forecast", "--dataset", "deu9", "--evaluate"), "not a known dataset"),
     (("forecast", "--dataset", "deu3"), "needs --evaluate"),
-    (("forecast", "x.yaml", "--dataset", "deu3", "--evaluate"), "not both"),
+    (("forecast", "x.yaml", "--dataset", "deu3", "--evaluate"),
+     "--dataset deu3 scores the models on a dataset"),
+    (("forecast", "x.yaml", "--evaluate"), "--evaluate scores the models on a dataset with "
+                                           "known outcomes, so it takes no scenario"),
+    (("forecast", "--dataset", "nope", "--evaluate"), "use one of: deu3"),
     (("forecast", "missing.csv"), "missing.csv: file: does not exist"),
     (("forecast", "no-such-scenario"), "no such file"),
     (("forecast", "tests/data/small.yaml", "--model", "oracle"), "no such model"),
