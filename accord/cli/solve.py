@@ -17,6 +17,7 @@ from accord.cli.common import (
     Format,
     check_positive,
     console,
+    dumps,
     emit_json,
     err_console,
     fail,
@@ -199,8 +200,8 @@ def frontier_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
     parties: Annotated[str | None, typer.Option(help="Comma-separated party ids (two for an "
                                                      "exact frontier).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write CSV here.")
-                      ] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the points here: .csv or .json.")] = None,
     no_red_lines: Annotated[bool, typer.Option("--no-red-lines",
                                                help="Ignore red lines.")] = False,
     ir: Annotated[bool, typer.Option("--ir", help="Keep only packages every party prefers to "
@@ -215,6 +216,9 @@ def frontier_cmd(
     """
     from accord.solve import frontier
 
+    if output is not None and output.suffix.lower() not in (".csv", ".json"):
+        fail(f"--output {output}: the frontier is written as .csv or .json, not "
+             f"{output.suffix or '(no extension)'!r}", f"use e.g. -o {output.stem}.csv")
     s = load(scenario)
     model = compile_scenario(s)
     if not model.party_ids:
@@ -222,20 +226,24 @@ def frontier_cmd(
     chosen = parse_parties(list(model.party_ids), parties)
     front = frontier(model, chosen, respect_red_lines=not no_red_lines, individual_rationality=ir)
     rows = front.to_rows(model)
+    doc = {"parties": list(front.parties), "exact": front.exact, "method": front.method,
+           "message": front.message, "points": rows}
     if output is not None:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow([*front.parties, *model.issue_ids])
-        for r in rows:
-            writer.writerow([f"{r[p]:.10g}" for p in front.parties] + [r[i] for i in
-                                                                     model.issue_ids])
-        write_output(output, buf.getvalue())
+        if output.suffix.lower() == ".json":
+            write_output(output, dumps(doc, indent=2) + "\n")
+        else:
+            buf = io.StringIO()
+            writer = csv.writer(buf)
+            writer.writerow([*front.parties, *model.issue_ids])
+            for r in rows:
+                writer.writerow([f"{r[p]:.10g}" for p in front.parties] + [r[i] for i in
+                                                                         model.issue_ids])
+            write_output(output, buf.getvalue())
         err_console.print(f"wrote {len(rows)} frontier points to {output}", markup=False)
     summary = (f"{len(front)} Pareto-optimal points for {', '.join(front.parties)} by "
                f"{front.method}; {'exact' if front.exact else 'NOT exact'}. {front.message}")
     if fmt == Format.json:
-        emit_json({"parties": list(front.parties), "exact": front.exact, "method": front.method,
-                   "message": front.message, "points": rows})
+        emit_json(doc)
         return
     console.print(summary.strip(), markup=False)
     if output is None and rows:
@@ -254,6 +262,17 @@ def _profile_ids(party_ids: str | None, profiles: list[Path]) -> list[str] | Non
         fail(f"--parties names {len(ids)} parties for {len(profiles)} profiles",
              "give one id per profile file")
     return ids
+
+
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def check_scenario_output(output: Path) -> None:
+    """A scenario is written as YAML or JSON, chosen by the extension; any other is refused
+    before any work (a .txt holding YAML would mislead whoever opens it)."""
+    if output.suffix.lower() not in SCENARIO_SUFFIXES:
+        fail(f"--output {output}: a scenario is written as .yaml or .json, not "
+             f"{output.suffix or '(no extension)'!r}", f"use e.g. -o {output.stem}.yaml")
 
 
 def _save(scenario: object, output: Path) -> None:
@@ -279,6 +298,7 @@ def import_genius_cmd(
     """
     from accord.io.genius import GeniusError, import_genius
 
+    check_scenario_output(output)
     ids = _profile_ids(party_ids, profiles)
     try:
         scenario = import_genius(domain, profiles, ids, real_steps=real_steps)
@@ -305,6 +325,7 @@ def import_geniusweb_cmd(
     from accord.io.genius import GeniusError
     from accord.io.geniusweb import import_geniusweb
 
+    check_scenario_output(output)
     ids = _profile_ids(party_ids, profiles)
     try:
         scenario = import_geniusweb(domain, profiles, ids)

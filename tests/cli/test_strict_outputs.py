@@ -103,3 +103,21 @@ def test_piped_text_is_not_cut_at_80_columns(run_cli, write_scenario, small_data
     assert r.code == 0
     line = r.stdout.strip().splitlines()[0]
     assert len(line) > 80 and "every option is behind a red line" in line
+
+
+def test_frontier_output_extension_is_honoured_or_refused(cli, small_path: Path,
+                                                          tmp_path: Path) -> None:
+    r = cli("frontier", small_path, "-o", tmp_path / "f.json")
+    assert r.code == 0
+    doc = strict_loads((tmp_path / "f.json").read_text())
+    assert doc["points"] and set(doc["parties"]) == {"a", "b"}
+    r = cli("frontier", small_path, "-o", tmp_path / "f.txt")
+    assert r.code == 2 and ".csv or .json" in r.stderr and not (tmp_path / "f.txt").exists()
+
+
+def test_import_output_extension_is_refused(cli, tmp_path: Path) -> None:
+    out = tmp_path / "x.txt"
+    r = cli("import", "genius", tmp_path / "d.xml", tmp_path / "p.xml", "-o", out)
+    assert r.code == 2 and ".yaml or .json" in r.stderr and not out.exists()
+    r = cli("import", "geniusweb", tmp_path / "d.json", tmp_path / "p.json", "-o", out)
+    assert r.code == 2 and ".yaml or .json" in r.stderr
