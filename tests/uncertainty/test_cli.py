@@ -74,3 +74,12 @@ def test_robust_plan_without_candidates_is_one_line_exit_2(cli, write_scenario,
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "no candidate package" in lines[0] and "fix:" in lines[0]
     assert "Traceback" not in r.stderr
+
+
+def test_unreachable_scheduler_fails_with_a_short_connect_timeout(cli, small_path) -> None:  # type: ignore[no-untyped-def]
+    from accord.uncertainty.distributed import CONNECT_TIMEOUT
+
+    r = cli("robustness", small_path, "--plan", "p1", "--scheduler", "tcp://127.0.0.1:1")
+    assert r.code == 2 and "cannot reach scheduler" in r.stderr
+    # Dask reports the timeout it was given: the short one, not its 20 s default.
+    assert f"after {CONNECT_TIMEOUT:g} s" in r.stderr and CONNECT_TIMEOUT <= 5
