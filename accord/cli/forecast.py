@@ -52,8 +52,8 @@ def forecast_cmd(
     data_dir: Annotated[Path | None, typer.Option(
         "--data-dir", help="Folder holding the datasets (deu3/deu3.csv). Searched in this "
                            f"order: this option when given (then only it); else ${ENV_DATA_DIR} "
-                           "when set; then ../shared/data/forecasting beside the repository "
-                           f"checkout ({REPO_DATA_DIR}).")] = None,
+                           "when set; then, in a source checkout only, "
+                           f"../shared/data/forecasting beside it ({REPO_DATA_DIR}).")] = None,
     issue: Annotated[list[str] | None, typer.Option(
         "--issue", "-i", help="Issue id (repeatable); all by default.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown")
