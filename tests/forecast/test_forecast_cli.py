@@ -160,7 +160,7 @@ def test_data_dir_help_lists_the_search_order(cli: Any) -> None:
     res = cli("forecast", "--help")
     text = " ".join(res.stdout.split())
     for needle in ("--data-dir", "ACCORD_FORECAST_DATA", "../shared/data/forecasting",
-                   "repository checkout"):
+                   "source checkout only"):
         assert needle in text, needle
 
 
