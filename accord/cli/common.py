@@ -40,9 +40,18 @@ EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class Format(StrEnum):
+    """Output of the commands that write Markdown too (analyze, forecast)."""
+
     text = "text"
     json = "json"
     markdown = "markdown"
+
+
+class TextOrJson(StrEnum):
+    """Output of every other command: Markdown is not offered where it is not written."""
+
+    text = "text"
+    json = "json"
 
 
 def fail(message: str, hint: str | None = None) -> NoReturn:

@@ -12,6 +12,7 @@ from rich.table import Table
 from accord.cli.common import (
     SEED_MAX,
     Format,
+    TextOrJson,
     console,
     dumps,
     emit_json,
@@ -104,7 +105,8 @@ def simulate_cmd(
     repeat: Annotated[int, typer.Option("--repeat", help="Number of runs.")] = 1,
     trace: Annotated[Path | None, typer.Option(
         "--trace", help="Write every offer or draft as JSON lines to this file.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")
+                   ] = TextOrJson.text,
 ) -> None:
     """Simulate a negotiation: agreement or breakdown, the round, every party's utility, and
     the distance to the Pareto frontier and to the Nash package.
@@ -288,7 +290,8 @@ def tournament_cmd(
     ] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", help="Worker processes; default every local core.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")
+                   ] = TextOrJson.text,
 ) -> None:
     """Every strategy against every other on every scenario, `--repeat` times: agreement
     rate, rounds, utilities, welfare, distance to Nash and to the frontier.

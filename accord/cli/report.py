@@ -13,6 +13,7 @@ import typer
 
 from accord.cli.common import (
     Format,
+    TextOrJson,
     emit_json,
     err_console,
     fail,
@@ -97,7 +98,8 @@ def diff_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
     plan_a: Annotated[str, typer.Argument(help="The earlier plan.")],
     plan_b: Annotated[str, typer.Argument(help="The later plan.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")
+                   ] = TextOrJson.text,
 ) -> None:
     """Compare two plans point by point and show how each party's utility moved.
 
@@ -117,7 +119,8 @@ def diff_cmd(
 
 def sources_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")
+                   ] = TextOrJson.text,
     flagged: Annotated[bool, typer.Option(
         "--flagged", help="Only provisions resting on one outlet, on low-reliability sources "
         "only, or officially denied.")] = False,

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from accord.cli.common import (
     Format,
+    TextOrJson,
     check_positive,
     console,
     dumps,
@@ -110,7 +111,8 @@ def solve_cmd(
              "best package only).")] = Engine.auto,
     time_limit: Annotated[float | None, typer.Option(help="Seconds; a result stopped by it is "
                                                           "reported as not proven.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")
+                   ] = TextOrJson.text,
 ) -> None:
     """Find the fairest packages by a named standard, exactly, at any size.
 
@@ -206,7 +208,8 @@ def frontier_cmd(
                                                help="Ignore red lines.")] = False,
     ir: Annotated[bool, typer.Option("--ir", help="Keep only packages every party prefers to "
                                                   "walking away.")] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")
+                   ] = TextOrJson.text,
 ) -> None:
     """The Pareto frontier: packages nobody can improve on without hurting another party.
 

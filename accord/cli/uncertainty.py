@@ -14,6 +14,7 @@ from rich.table import Table
 from accord.cli.common import (
     SEED_MAX,
     Format,
+    TextOrJson,
     check_positive,
     console,
     emit_json,
@@ -32,7 +33,7 @@ WorkersOpt = Annotated[int | None, typer.Option(
     "--workers", help="Run on a local Dask cluster of this many worker processes.", min=1)]
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786.")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="text or json")]
+FormatOpt = Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")]
 
 
 def register(app: typer.Typer) -> None:
@@ -110,7 +111,7 @@ def robustness_cmd(
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
-    fmt: FormatOpt = Format.text,
+    fmt: FormatOpt = TextOrJson.text,
 ) -> None:
     """How likely each party is to accept a plan, given the uncertainty in its preferences.
 
@@ -167,7 +168,7 @@ def sensitivity_cmd(
     seed: SeedOpt = 0,
     top: Annotated[int, typer.Option("--top", help="Rows of the tornado to show.", min=1)
                    ] = 15,
-    fmt: FormatOpt = Format.text,
+    fmt: FormatOpt = TextOrJson.text,
 ) -> None:
     """Which assumptions each verdict hangs on: tornado, Sobol indices, and the smallest change
     to one number that flips a verdict.
@@ -234,7 +235,7 @@ def robust_plan_cmd(
                        ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
-    fmt: FormatOpt = Format.text,
+    fmt: FormatOpt = TextOrJson.text,
 ) -> None:
     """The package most likely to be accepted by all parties (sample-average approximation),
     and its trade-off against the Nash package.
