@@ -27,7 +27,7 @@ from accord.cli.common import (
     write_output,
     writing,
 )
-from accord.model import CompiledModel, compile_scenario
+from accord.model import CompiledModel, Scenario, compile_scenario
 
 
 class Method(StrEnum):
@@ -343,24 +343,66 @@ def import_geniusweb_cmd(
 def export_genius_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the XML files.")],
+    lossy: Annotated[bool, typer.Option(
+        "--lossy", help="Export even when Genius cannot express content that changes who "
+                        "accepts (red lines); it is left out.")] = False,
 ) -> None:
     """Write a Genius domain file and one utility-space file per scored party.
 
+    Genius holds issues, weights, values, reservations and discounts only. Content that
+    changes who accepts a package (red lines) is refused unless --lossy; metadata that does
+    not (plans, sources, statements, roles, uncertainty) is left out with a warning.
+
     Example: accord export genius scenario.yaml -o outdir/
     """
-    from accord.io.genius import export_genius
+    from accord.io.genius import GeniusError, export_genius
 
     s = load(scenario)
     if not s.scored_party_ids:
         fail(f"{scenario}: no party has preferences, so there are no profiles to write",
              "add `preferences:` for the parties")
-    with writing(output):
-        paths, warnings = export_genius(s, output)
+    verdicts = [f"{pid}: {len(s.preferences[pid].red_lines)} red line(s)"
+                for pid in s.scored_party_ids if s.preferences[pid].red_lines]
+    if verdicts and not lossy:
+        fail(f"Genius has no red lines, so exporting {scenario} would change who accepts "
+             f"({'; '.join(verdicts)})", "pass --lossy to export without them")
+    try:
+        with writing(output):
+            paths, warnings = export_genius(s, output)
+    except GeniusError as exc:
+        fail(str(exc))
     for w in warnings:
         err_console.print(f"warning: {w}", markup=False)
-    lost = [pid for pid in s.scored_party_ids for rl in s.preferences[pid].red_lines][:1]
-    if lost:
-        err_console.print("warning: Genius has no red lines; they are not exported",
+    if verdicts:
+        err_console.print(f"warning: --lossy: red lines left out ({'; '.join(verdicts)}); "
+                          f"Genius agents may accept packages these parties reject",
                           markup=False)
+    dropped = dropped_metadata(s)
+    if dropped:
+        err_console.print(f"warning: left out (Genius has no place for it): "
+                          f"{', '.join(dropped)}", markup=False)
     for p in paths:
         err_console.print(f"wrote {p}", markup=False)
+
+
+def dropped_metadata(s: Scenario) -> list[str]:
+    """What a Genius export leaves out that does not change who accepts, counted."""
+    out = []
+    unscored = [p.id for p in s.parties if p.id not in s.preferences]
+    for what, n in (("plans", len(s.plans)), ("sources", len(s.sources)),
+                    ("statements", len(s.statements))):
+        if n:
+            out.append(f"{n} {what}")
+    if unscored:
+        out.append(f"parties without preferences ({', '.join(unscored)})")
+    roles = [p.id for p in s.parties if p.id in s.preferences and p.role != "party"]
+    if roles:
+        out.append(f"roles ({', '.join(roles)})")
+    unc = [pid for pid, pref in s.preferences.items() if pref.uncertainty is not None]
+    if unc:
+        out.append(f"uncertainty of {', '.join(unc)}")
+    notes = [pid for pid, pref in s.preferences.items()
+             if pref.rationale or pref.notes or pref.basis]
+    if notes:
+        out.append(f"rationale, notes and basis of {', '.join(notes)}")
+    return out

@@ -38,7 +38,7 @@ COMMANDS = [
     ("diff", "small.yaml", "p1", "p2"),
     ("forecast", "small.yaml"),
     ("forecast", "--dataset", "deu3", "--evaluate"),
-    ("export", "genius", "small.yaml", "-o", "genius-out"),
+    ("export", "genius", "small.yaml", "-o", "genius-out", "--lossy"),
     ("serve", "--port", "1"),
 ]
 
