@@ -183,10 +183,14 @@ def simulate_cmd(
             _print_single_text(results[0])
         _print_run(1, results[0], model.reservation.tolist(), ref.note)
         return
-    t = Table("run", "seed", "outcome", "round", *model.party_ids, "d(frontier)", "d(Nash)")
+    disc = any(r.discounted != r.utilities for r in results)
+    t = Table("run", "seed", "outcome", "round", *model.party_ids,
+              *([f"{p} discounted" for p in model.party_ids] if disc else []),
+              "d(frontier)", "d(Nash)")
     for k, r in enumerate(results, start=1):
         t.add_row(str(k), str(r.seed), "agreement" if r.agreement else "breakdown",
                   str(r.rounds), *[f"{r.utilities[p]:.3f}" for p in model.party_ids],
+                  *([f"{r.discounted[p]:.3f}" for p in model.party_ids] if disc else []),
                   _fmt(r.metrics.get("frontier_distance")), _fmt(r.metrics.get("nash_distance")))
     console.print(t)
     if ref.note:
@@ -212,14 +216,18 @@ def _print_run(k: int, r: Any, walkaway: list[float], note: str) -> None:
             + (f"agreement in round {r.rounds} of {r.max_rounds}" if r.agreement
                else f"breakdown after round {r.rounds} of {r.max_rounds}: {r.reason}"))
     console.print(head, markup=False, highlight=False)
-    t = Table("party", "strategy", "utility", "walk-away")
+    # Discounting lowers what an agreement is worth by when it came: show it beside the
+    # undiscounted utility whenever it differs, as the JSON does.
+    discounted = r.discounted != r.utilities
+    t = Table("party", "strategy", "utility", *(["discounted"] if discounted else []),
+              "walk-away")
     strat = list(r.strategies) if len(r.strategies) == len(r.parties) else \
         [r.strategies[0]] * len(r.parties)
     if r.protocol == "single-text":
         strat = ["(votes)"] * len(r.parties)
     for p, s_, w in zip(r.parties, strat, walkaway, strict=True):
         t.add_row(p, s_, f"{r.utilities[p]:.3f}" + ("" if r.agreement else " (walk-away)"),
-                  f"{w:.3f}")
+                  *([f"{r.discounted[p]:.3f}"] if discounted else []), f"{w:.3f}")
     console.print(t)
     if r.agreement:
         console.print("agreement: " + ", ".join(f"{i}={v}" for i, v in r.choices.items()),
