@@ -83,10 +83,10 @@ def main() -> None:
         if "UsageError" in kinds or "ClickException" in kinds:
             fmt = getattr(exc, "format_message", None)
             message = fmt() if callable(fmt) else str(exc)
-            err_console.print(f"error: {message}", markup=False)
+            # One line, like every other user mistake: the problem, then where to look.
             ctx = getattr(exc, "ctx", None)
-            if ctx is not None:
-                err_console.print(f"see: {ctx.command_path} --help", markup=False)
+            fix = f"; fix: see {ctx.command_path} --help" if ctx is not None else ""
+            err_console.print(f"error: {message.strip()}{fix}", markup=False)
             sys.exit(EXIT_BAD_INPUT)
         err_console.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
         err_console.print("please report this with the command you ran", markup=False)

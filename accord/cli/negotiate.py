@@ -325,6 +325,12 @@ def tournament_cmd(
         except ImportError:
             fail("--output .parquet needs pandas and pyarrow",
                  "pip install pandas pyarrow, or write .csv")
+    # Say what runs before it runs: the tournament reports nothing until it is done.
+    profiles = sum(len(names) ** len(ps) for ps in party_lists)
+    err_console.print(f"running {profiles * repeat:,} negotiations ({profiles:,} strategy "
+                      f"profiles x {repeat} repeats, up to {rounds} rounds each) on "
+                      f"{workers or 'every local'} worker(s) ...", markup=False,
+                      highlight=False)
     res = tournament(scenarios, names, parties=party_lists, repeat=repeat, seeds=(seed,),
                      rounds=rounds, discount=discount, workers=workers)
     if output is not None:

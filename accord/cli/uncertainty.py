@@ -87,13 +87,18 @@ def _progress(label: str, fmt: Format) -> Iterator[Callable[[int, int], None] | 
     if not err_console.is_terminal:
         yield None
         return
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=err_console, transient=True)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=err_console, transient=True)
     task = bar.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
 
+    def phase(text: str) -> None:
+        """A new stage: its own words, and an indeterminate bar until it reports counts."""
+        bar.update(task, description=text, completed=0, total=None)
+
+    update.phase = phase  # type: ignore[attr-defined]
     with bar:
         yield update
 
@@ -225,11 +230,12 @@ def robust_plan_cmd(
         "--samples", "-n", help="Samples scoring each candidate.", min=1)] = 100_000,
     seed: SeedOpt = 0,
     saa_samples: Annotated[int, typer.Option(
-        "--saa-samples", help="Samples in each SAA optimisation (MILP size).", min=1)] = 200,
+        "--saa-samples", help="Samples in each SAA optimisation (MILP size).", min=1)] = 50,
     replications: Annotated[int, typer.Option(
-        "--replications", help="Independent SAA replications.", min=1)] = 3,
+        "--replications", help="Independent SAA replications.", min=1)] = 2,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", help="Seconds per SAA optimisation.")] = 30.0,
+        "--time-limit", help="Seconds per SAA optimisation (a stopped one still gives its "
+                             "best package, marked not proven).")] = 3.0,
     parties: Annotated[str | None, typer.Option(
         "--parties", help="Comma-separated parties that must all accept (default: all).")
                        ] = None,
@@ -259,7 +265,8 @@ def robust_plan_cmd(
             res = robust_plan(s, samples=samples, seed=seed, saa_samples=saa_samples,
                               replications=replications, time_limit=time_limit, model=model,
                               parties=chosen if parties is not None else None, executor=ex,
-                              progress=progress)
+                              progress=progress,
+                              phase=getattr(progress, "phase", None))
     except ValueError as exc:
         fail(f"{scenario}: {exc}", "add a plan to the scenario to score, or choose parties "
              "whose red lines leave a package (--parties)")

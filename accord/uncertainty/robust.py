@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,9 +216,11 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
                 model: CompiledModel | None = None, parties: list[str] | None = None,
                 include_plans: bool = True,
                 include_nash: bool = True, executor: Executor | None = None,
-                progress: Progress | None = None) -> RobustPlan:
+                progress: Progress | None = None,
+                phase: Callable[[str], None] | None = None) -> RobustPlan:
     """SAA replications, then every candidate (and the Nash package, and the scenario's plans)
-    scored on `samples` fresh draws; the best by estimated P(all accept)."""
+    scored on `samples` fresh draws; the best by estimated P(all accept). `phase(text)` is
+    told what runs now (each optimisation, then the scoring), for an honest progress bar."""
     model = model if model is not None else compile_scenario(scenario)
     if parties is not None:
         model = model.restrict(parties)
@@ -240,6 +243,10 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
         return label
 
     for rep in range(replications):
+        if phase is not None:
+            limit = f", at most {time_limit:g} s" if time_limit else ""
+            phase(f"optimising: SAA replication {rep + 1} of {replications} "
+                  f"({saa_samples} samples{limit})")
         tables, r = sample_tables(spec, saa_samples, seed, block=rep)
         res = saa_milp(spec, tables, r, time_limit=time_limit)
         reps.append(res)
@@ -250,6 +257,8 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
                          "satisfies the parties without uncertainty")
     nash_label: str | None = None
     if include_nash:
+        if phase is not None:
+            phase("optimising: the Nash package")
         try:
             from accord.solve import solve
 
@@ -264,6 +273,8 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
     if not cands:
         why = clash or "no SAA replication found a package and there is no Nash package"
         raise ValueError(f"no candidate package to score: {why}; and no plan is given")
+    if phase is not None:
+        phase(f"scoring {len(cands)} candidates on {samples:,} samples")
     ev = monte_carlo(spec, np.stack(cands), samples, seed, labels=labels, executor=executor,
                      progress=progress)
     best = max(ev.packages, key=lambda o: (o.p_all, o.label.startswith("saa"))).label

@@ -106,3 +106,13 @@ def test_discounted_utilities_are_shown_in_text(cli) -> None:  # type: ignore[no
         assert f"{v:.3f}" in r.stdout, p
     plain = cli("simulate", "tests/data/small.yaml")
     assert "discounted" not in plain.stdout
+
+
+def test_tournament_says_what_it_runs(cli) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    r = cli("tournament", "tests/data/small.yaml", "--repeat", "2", "--strategies",
+            "boulware,conceder,linear", "--format", "json")
+    assert r.code == 0
+    assert "running 18 negotiations (9 strategy profiles x 2 repeats" in r.stderr
+    assert json.loads(r.stdout)["runs"] == 18
