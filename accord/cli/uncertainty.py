@@ -82,7 +82,7 @@ def _executor(workers: int | None, scheduler: str | None) -> Iterator[Any]:
 
 
 @contextmanager
-def _progress(label: str, fmt: Format) -> Iterator[Callable[[int, int], None] | None]:
+def _progress(label: str, fmt: TextOrJson) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on stderr, when stderr is a terminal (JSON on stdout stays clean)."""
     if not err_console.is_terminal:
         yield None
