@@ -11,17 +11,29 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from accord.cli.common import Format, console, emit_json, err_console, fail, load, parse_parties
+from accord.cli.common import (
+    SEED_MAX,
+    Format,
+    TextOrJson,
+    check_positive,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    load,
+    parse_parties,
+)
 from accord.model import Scenario, compile_scenario
 
 ScenarioArg = Annotated[str, typer.Argument(help="Scenario file or bundled name.")]
 PlanOpt = Annotated[str, typer.Option("--plan", "-p", help="Plan id.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers; "
+                                                    "0 .. 2^32-1).", min=0, max=SEED_MAX)]
 WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", help="Run on a local Dask cluster of this many worker processes.")]
+    "--workers", help="Run on a local Dask cluster of this many worker processes.", min=1)]
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786.")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="text or json")]
+FormatOpt = Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")]
 
 
 def register(app: typer.Typer) -> None:
@@ -74,18 +86,23 @@ def _executor(workers: int | None, scheduler: str | None) -> Iterator[Any]:
 
 
 @contextmanager
-def _progress(label: str, fmt: Format) -> Iterator[Callable[[int, int], None] | None]:
+def _progress(label: str, fmt: TextOrJson) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on stderr, when stderr is a terminal (JSON on stdout stays clean)."""
     if not err_console.is_terminal:
         yield None
         return
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=err_console, transient=True)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=err_console, transient=True)
     task = bar.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
 
+    def phase(text: str) -> None:
+        """A new stage: its own words, and an indeterminate bar until it reports counts."""
+        bar.update(task, description=text, completed=0, total=None)
+
+    update.phase = phase  # type: ignore[attr-defined]
     with bar:
         yield update
 
@@ -98,12 +115,12 @@ def _ci(lo: float, hi: float) -> str:
 def robustness_cmd(
     scenario: ScenarioArg,
     plan: PlanOpt,
-    samples: Annotated[int, typer.Option("--samples", "-n", help="Monte Carlo samples.")
-                       ] = 100_000,
+    samples: Annotated[int, typer.Option("--samples", "-n", help="Monte Carlo samples.",
+                                         min=1)] = 100_000,
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
-    fmt: FormatOpt = Format.text,
+    fmt: FormatOpt = TextOrJson.text,
     posterior: Annotated[bool, typer.Option(
         "--posterior", help="Condition on the parties' stated reactions (statements with a "
         "stance; see accord calibrate).")] = False,
@@ -193,12 +210,14 @@ def sensitivity_cmd(
     scenario: ScenarioArg,
     plan: PlanOpt,
     samples: Annotated[int, typer.Option(
-        "--samples", "-n", help="Draws per one-at-a-time point (at most 65536).")] = 16384,
+        "--samples", "-n", help="Draws per one-at-a-time point (at most 65536).", min=1,
+        max=65536)] = 16384,
     sobol_n: Annotated[int, typer.Option(
-        "--sobol-n", help="Base points of the Sobol design (a power of two).")] = 2048,
+        "--sobol-n", help="Base points of the Sobol design (a power of two).", min=2)] = 2048,
     seed: SeedOpt = 0,
-    top: Annotated[int, typer.Option("--top", help="Rows of the tornado to show.")] = 15,
-    fmt: FormatOpt = Format.text,
+    top: Annotated[int, typer.Option("--top", help="Rows of the tornado to show.", min=1)
+                   ] = 15,
+    fmt: FormatOpt = TextOrJson.text,
     posterior: Annotated[bool, typer.Option(
         "--posterior", help="Weight the draws by the parties' stated reactions (one-at-a-time "
         "and break-even only; see accord calibrate).")] = False,
@@ -272,20 +291,21 @@ def sensitivity_cmd(
 def robust_plan_cmd(
     scenario: ScenarioArg,
     samples: Annotated[int, typer.Option(
-        "--samples", "-n", help="Samples scoring each candidate.")] = 100_000,
+        "--samples", "-n", help="Samples scoring each candidate.", min=1)] = 100_000,
     seed: SeedOpt = 0,
     saa_samples: Annotated[int, typer.Option(
-        "--saa-samples", help="Samples in each SAA optimisation (MILP size).")] = 200,
+        "--saa-samples", help="Samples in each SAA optimisation (MILP size).", min=1)] = 50,
     replications: Annotated[int, typer.Option(
-        "--replications", help="Independent SAA replications.")] = 3,
+        "--replications", help="Independent SAA replications.", min=1)] = 2,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", help="Seconds per SAA optimisation.")] = 30.0,
+        "--time-limit", help="Seconds per SAA optimisation (a stopped one still gives its "
+                             "best package, marked not proven).")] = 3.0,
     parties: Annotated[str | None, typer.Option(
         "--parties", help="Comma-separated parties that must all accept (default: all).")
                        ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
-    fmt: FormatOpt = Format.text,
+    fmt: FormatOpt = TextOrJson.text,
     posterior: Annotated[bool, typer.Option(
         "--posterior", help="Optimise and score under the posterior given the parties' stated "
         "reactions (see accord calibrate).")] = False,
@@ -305,6 +325,7 @@ def robust_plan_cmd(
     if replications < 1:
         fail(f"--replications {replications} must be at least 1", "use e.g. --replications 3")
     model = compile_scenario(s)
+    check_positive("--time-limit", time_limit, "10")
     chosen = parse_parties(list(model.party_ids), parties)
     if posterior:
         _robust_plan_posterior(s, scenario, samples, seed, saa_samples, replications,
@@ -315,8 +336,9 @@ def robust_plan_cmd(
         with _executor(workers, scheduler) as ex, _progress("scoring", fmt) as progress:
             res = robust_plan(s, samples=samples, seed=seed, saa_samples=saa_samples,
                               replications=replications, time_limit=time_limit, model=model,
-                              parties=chosen if parties else None, executor=ex,
-                              progress=progress)
+                              parties=chosen if parties is not None else None, executor=ex,
+                              progress=progress,
+                              phase=getattr(progress, "phase", None))
     except ValueError as exc:
         fail(f"{scenario}: {exc}", "add a plan to the scenario to score, or choose parties "
              "whose red lines leave a package (--parties)")

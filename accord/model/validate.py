@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from accord.model.checks import extra_problems, root_causes
 from accord.model.problems import Path, Problem, ScenarioError
 from accord.model.scenario import Constraint, Scenario, option_key, red_line_id
 
@@ -54,7 +55,7 @@ def parse_scenario(
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(place(_from_pydantic(exc))) from None
-    problems = _semantic(scenario)
+    problems = root_causes(_semantic(scenario) + extra_problems(scenario))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ScenarioError(place(problems))
@@ -230,7 +231,7 @@ def _semantic(s: Scenario) -> list[Problem]:
                 add(Problem(f"issue {iid!r} has a weight but no values",
                             f"add values for {', '.join(options[iid])}", (*base, "values")))
                 continue
-            missing = [o for o in options[iid] if o not in given]
+            missing = list(dict.fromkeys(o for o in options[iid] if o not in given))
             if missing:
                 add(Problem(f"no value for option(s) {', '.join(map(repr, missing))}",
                             "give every option of a weighted issue a value in [0, 1]",

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
-
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Any
 
 from accord.evaluate import Analysis, analyze
 from accord.model import CompiledModel, Scenario, compile_scenario
@@ -45,6 +43,9 @@ from accord.report.versions import (
     render_diff_text,
     timeline,
 )
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 STATIC_FORMATS = ("png", "svg")
 REACTION_SAMPLES = 65_536
@@ -96,6 +97,7 @@ def build_report(scenario: Scenario, *, parties: list[str] | None = None,
     """
     import jinja2
     import plotly
+    from markupsafe import Markup  # the report extra, loaded only when needed
     from plotly.offline import get_plotlyjs
 
     from accord.report import interactive as ia
@@ -183,18 +185,24 @@ def build_figure(scenario: Scenario, *, plan: str | None = None,
 
 
 def _sources_html(refs: list[str], known: set[str]) -> Markup:
+    from markupsafe import Markup  # the report extra, loaded only when needed
+
     return Markup(", ").join(
         Markup('<a href="#{0}"><code>{0}</code></a>').format(r) if r in known
         else Markup("<code>{}</code>").format(r) for r in refs)
 
 
 def _statement_html(st: StatementRef) -> Markup:
+    from markupsafe import Markup  # the report extra, loaded only when needed
+
     pts = f" on point {', '.join(st.points)}" if st.points else ""
     return Markup('<p class="stmt"><b>{}</b> by {} ({}){}: {}</p>').format(
         st.kind, st.by, st.date.isoformat() if st.date else "undated", pts, st.text)
 
 
 def _provision_html(pv: ProvisionProvenance) -> Markup:
+    from markupsafe import Markup  # the report extra, loaded only when needed
+
     flags = Markup("").join(Markup('<span class="flag">{}</span>').format(FLAG_TEXT[f])
                             for f in pv.flags)
     head = Markup("<b>point {}</b>{}: {} {}").format(

@@ -225,12 +225,15 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
                 include_plans: bool = True,
                 include_nash: bool = True, executor: Executor | None = None,
                 progress: Progress | None = None,
-                saa_weights: Callable[[int], FloatArray] | None = None) -> RobustPlan:
+                saa_weights: Callable[[int], FloatArray] | None = None,
+                phase: Callable[[str], None] | None = None) -> RobustPlan:
     """SAA replications, then every candidate (and the Nash package, and the scenario's plans)
     scored on `samples` fresh draws; the best by estimated P(all accept).
 
     `saa_weights(replication)`: importance weights of that replication's SAA samples (block
     `replication` of SAA_STREAM), to optimise under a posterior (`accord.calibrate`).
+    `phase(text)` is told what runs now (each optimisation, then the scoring), for an honest
+    progress bar.
     """
     model = model if model is not None else compile_scenario(scenario)
     if parties is not None:
@@ -254,6 +257,10 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
         return label
 
     for rep in range(replications):
+        if phase is not None:
+            limit = f", at most {time_limit:g} s" if time_limit else ""
+            phase(f"optimising: SAA replication {rep + 1} of {replications} "
+                  f"({saa_samples} samples{limit})")
         tables, r = sample_tables(spec, saa_samples, seed, block=rep)
         res = saa_milp(spec, tables, r, time_limit=time_limit,
                        weights=None if saa_weights is None else saa_weights(rep))
@@ -265,6 +272,8 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
                          "satisfies the parties without uncertainty")
     nash_label: str | None = None
     if include_nash:
+        if phase is not None:
+            phase("optimising: the Nash package")
         try:
             from accord.solve import solve
 
@@ -282,6 +291,8 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
     if not cands:
         why = clash or "no SAA replication found a package and there is no Nash package"
         raise ValueError(f"no candidate package to score: {why}; and no plan is given")
+    if phase is not None:
+        phase(f"scoring {len(cands)} candidates on {samples:,} samples")
     ev = monte_carlo(spec, np.stack(cands), samples, seed, labels=labels, executor=executor,
                      progress=progress)
     best = max(ev.packages, key=lambda o: (o.p_all, o.label.startswith("saa"))).label
