@@ -11,7 +11,6 @@ from rich.table import Table
 
 from accord.cli.common import Format, console, emit_json, fail, load, write_output
 from accord.cli.uncertainty import (
-    FormatOpt,
     ScenarioArg,
     SchedulerOpt,
     SeedOpt,
@@ -39,7 +38,8 @@ def calibrate_cmd(
     write_revised: Annotated[Path | None, typer.Option(
         "--write-revised", help="Write a copy of the scenario with the smallest revision "
         "applied, labelled as revised.")] = None,
-    fmt: FormatOpt = Format.text,
+    fmt: Annotated[Format, typer.Option(
+        "--format", "-f", help="text, json or markdown")] = Format.text,
 ) -> None:
     """Learn from what the parties said: which assumptions their reactions contradict, the
     smallest change that explains them, acceptance given them, and what to float next.

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from accord.cli.common import (
     SEED_MAX,
-    Format,
     TextOrJson,
     check_positive,
     console,
@@ -147,7 +146,7 @@ def robustness_cmd(
     with _executor(workers, scheduler) as ex, _progress("sampling", fmt) as progress:
         res = plan_robustness(s, plan, samples, seed, model=model, executor=ex,
                               progress=progress)
-    if fmt == Format.json:
+    if fmt == TextOrJson.json:
         emit_json(res.to_dict())
         return
     d = res.to_dict()
@@ -172,7 +171,7 @@ def robustness_cmd(
 
 
 def _robustness_posterior(s: Scenario, ref: str, plan: str, samples: int, seed: int,
-                          workers: int | None, scheduler: str | None, fmt: Format) -> None:
+                          workers: int | None, scheduler: str | None, fmt: TextOrJson) -> None:
     """`robustness --posterior`: the plan's row of `accord calibrate`."""
     from accord.calibrate import NoStances, calibrate
 
@@ -183,7 +182,7 @@ def _robustness_posterior(s: Scenario, ref: str, plan: str, samples: int, seed: 
         fail(f"{ref}: --posterior needs statements with a stance",
              "add `stance:` and `about:` to the parties' statements, or drop --posterior")
     d = res.plan_view(plan)
-    if fmt == Format.json:
+    if fmt == TextOrJson.json:
         emit_json(d)
         return
     t = Table("party", "prior P(accept)", "posterior P(accept)", "95% CI", "",
@@ -255,7 +254,7 @@ def sensitivity_cmd(
     d = res.to_dict()
     if posterior:
         d["posterior"] = True
-    if fmt == Format.json:
+    if fmt == TextOrJson.json:
         emit_json(d)
         return
     t = Table("assumption", "stated", "5% .. 95%", "P(accept) at 5% / 95%", "margin at 5% / 95%",
@@ -343,7 +342,7 @@ def robust_plan_cmd(
         fail(f"{scenario}: {exc}", "add a plan to the scenario to score, or choose parties "
              "whose red lines leave a package (--parties)")
     d = res.to_dict()
-    if fmt == Format.json:
+    if fmt == TextOrJson.json:
         emit_json(d)
         return
     title = f"candidates on {d['samples']:,} samples" + ("  PARTIAL" if d["partial"] else "")
@@ -372,7 +371,7 @@ def robust_plan_cmd(
 def _robust_plan_posterior(s: Scenario, ref: str, samples: int, seed: int, saa_samples: int,
                            replications: int, time_limit: float, model: Any,
                            parties: list[str] | None, workers: int | None,
-                           scheduler: str | None, fmt: Format) -> None:
+                           scheduler: str | None, fmt: TextOrJson) -> None:
     from accord.calibrate.observations import observations
     from accord.calibrate.robust import robust_plan_posterior
 
@@ -389,7 +388,7 @@ def _robust_plan_posterior(s: Scenario, ref: str, samples: int, seed: int, saa_s
     except ValueError as exc:
         fail(f"{ref}: {exc}", "add a plan to the scenario to score, or choose parties "
              "whose red lines leave a package (--parties)")
-    if fmt == Format.json:
+    if fmt == TextOrJson.json:
         emit_json(d)
         return
     post = d["posterior"]
