@@ -140,7 +140,7 @@ def solve_cmd(
     if not model.party_ids:
         fail(f"{scenario}: no party has preferences, so there is nothing to solve",
              "add a `preferences:` block for at least two parties")
-    chosen = parse_parties(list(model.party_ids), parties) if parties else \
+    chosen = parse_parties(list(model.party_ids), parties) if parties is not None else \
         list(model.bargaining_set)
     if not chosen:
         fail(f"{scenario}: no scored party has consent `all`, so there is no bargaining set",
@@ -268,7 +268,7 @@ def frontier_cmd(
     model = compile_scenario(s)
     if not model.party_ids:
         fail(f"{scenario}: no party has preferences", "add `preferences:` for the parties")
-    chosen = parse_parties(list(model.party_ids), parties) if parties else \
+    chosen = parse_parties(list(model.party_ids), parties) if parties is not None else \
         list(model.bargaining_set)
     front = frontier(model, chosen, respect_red_lines=not no_red_lines, individual_rationality=ir)
     rows = front.to_rows(model)
