@@ -9,7 +9,6 @@ used so that starting the server does not load them.
 from __future__ import annotations
 
 import difflib
-import io
 import json
 import re
 import threading
@@ -17,17 +16,18 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from accord.io import limits
 from accord.io.loader import dump_text, parse_text, read_data, scenario_to_data
 from accord.model import ScenarioError, parse_scenario
 from accord.model.scenario import Scenario
 from accord.store import NotFound, Store, VersionConflict
 from accord.store.models import User, VersionRow
-from accord.web import policy
+from accord.web import blocks, policy
 from accord.web.jobs import JobRunner
 from accord.web.policy import Forbidden, Viewer
 
-MAX_TEXT = 2_000_000
-"""Largest scenario text accepted (characters)."""
+MAX_TEXT = limits.MAX_TEXT_CHARS
+"""Largest scenario text accepted (characters): the loader's limit, `accord.io.limits`."""
 
 
 @dataclass
@@ -197,33 +197,53 @@ class Workspace:
 
     def _commit(self, viewer: Viewer, scenario_id: int, base: int, text: str, fmt: str,
                 message: str, scenario: Scenario, action: str, detail: str,
-                submitted: Any) -> int:
+                submitted: Any, base_sha256: str | None = None) -> int:
         """Save; on conflict answer 409 with the caller's own submission (never the merged
         text, which holds other parties' preferences) so nothing typed is lost."""
         try:
             return self.store.save_version(scenario_id, base, text, fmt, viewer.user_id,
                                            message[:500], title=scenario.title,
                                            name=scenario.scenario, action=action,
-                                           detail=detail)
+                                           detail=detail, base_sha256=base_sha256)
         except VersionConflict as exc:
-            raise WebError(409, f"version {base} is no longer the newest: version "
-                           f"{exc.current} was saved meanwhile; nothing was lost, reload and "
-                           "apply your change again",
-                           {"current_version": exc.current, "your_text": submitted}) from None
+            raise self._conflict(base, exc.current, submitted) from None
+
+    def _base(self, scenario_id: int, base_version: int, submitted: Any) -> VersionRow:
+        """The version an edit claims to extend, which must be the newest (else 409)."""
+        current = self.store.scenario(scenario_id).current_version
+        if base_version != current:
+            raise self._conflict(base_version, current, submitted)
+        try:
+            return self.store.version(scenario_id, base_version)
+        except NotFound:
+            raise WebError(404, f"no scenario {scenario_id}") from None
+
+    @staticmethod
+    def _conflict(base: int, current: int, submitted: Any) -> WebError:
+        return WebError(409, f"version {base} is not the newest: the newest is version "
+                        f"{current}; nothing was lost, reload and apply your change again",
+                        {"current_version": current, "your_text": submitted})
 
     def save_preferences(self, viewer: Viewer, scenario_id: int, party: str,
                          prefs: Any, base_version: int, message: str = "") -> dict[str, Any]:
         """A delegate (or the mediator) replaces one party's preferences block.
 
-        The submission is checked against the viewer's own view first, so any problem shown
-        concerns only what the viewer may see; the rest of the stored text, comments
-        included, is kept as it was.
+        The new text is built from the version the edit claims to extend, and the store
+        saves it only while that version is still the newest (checked inside the save's
+        transaction, with the base text's hash), so a save never lands on top of a version
+        its author did not see. The submission is checked against the viewer's own view
+        first, so any problem shown concerns only what the viewer may see; the rest of the
+        stored text, comments included, is kept byte for byte (`accord.web.blocks`).
         """
         policy.require(viewer, "edit_preferences", party)
         submitted = prefs
-        row, full = self.load(scenario_id)
+        if isinstance(prefs, str) and len(prefs) > MAX_TEXT:
+            raise WebError(413, "preferences text is too large")
+        row = self._base(scenario_id, base_version, submitted)
+        _, full = self.load(scenario_id, row.number)
         if party not in full.party_ids:
             raise WebError(422, f"no party {party!r} in this scenario")
+        written: str | None = prefs if isinstance(prefs, str) else None
         if isinstance(prefs, str):
             try:
                 prefs, _ = read_data(prefs, "preferences.yaml")
@@ -242,7 +262,10 @@ class Workspace:
                            {"problems": problems}) from None
         except (TypeError, ValueError) as exc:
             raise WebError(422, f"the preferences cannot be read: {type(exc).__name__}") from None
-        text = _replace_preferences(row.text, row.fmt, party, prefs)
+        try:
+            text = blocks.replace_preferences(row.text, row.fmt, party, prefs, written)
+        except blocks.BlockError as exc:
+            raise WebError(422, str(exc)) from None
         try:
             scenario, _ = parse_text(text, f"scenario.{row.fmt}")
         except ScenarioError as exc:
@@ -252,7 +275,7 @@ class Workspace:
         new = self._commit(viewer, scenario_id, base_version, text, row.fmt,
                            message or f"edited preferences of {party}", scenario,
                            action="preferences.save", detail=f"edited preferences of {party}",
-                           submitted=submitted)
+                           submitted=submitted, base_sha256=row.sha256)
         return {"id": scenario_id, "version": new}
 
     # members -------------------------------------------------------------------------------
@@ -401,27 +424,6 @@ class Workspace:
         except Exception as exc:  # e.g. fewer than two scored parties: a 422, not a 500
             raise WebError(422, f"the report could not be built: {type(exc).__name__}: {exc}")\
                 from None
-
-
-def _replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any]) -> str:
-    """The stored text with one party's preferences replaced, everything else (comments too)
-    kept."""
-    if fmt == "json":
-        data = json.loads(text)
-        data.setdefault("preferences", {})[party] = prefs
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
-
-    yaml = YAML(typ="rt")
-    yaml.width = 100
-    doc = yaml.load(io.StringIO(text))
-    if doc.get("preferences") is None:
-        doc["preferences"] = CommentedMap()
-    doc["preferences"][party] = json.loads(json.dumps(prefs, default=str))
-    buf = io.StringIO()
-    yaml.dump(doc, buf)
-    return buf.getvalue()
 
 
 def run_score(scenario: Scenario, plans: list[str] | None, improvement: bool) -> dict[str, Any]:
