@@ -21,9 +21,9 @@ from accord.io.loader import dump_text, parse_text, read_data, scenario_to_data
 from accord.model import ScenarioError, parse_scenario
 from accord.model.scenario import Scenario
 from accord.store import NotFound, Store, VersionConflict
-from accord.store.models import User, VersionRow
+from accord.store.models import User, VersionRow, utcnow
 from accord.web import blocks, policy
-from accord.web.jobs import JobRunner
+from accord.web.jobs import Busy, JobRunner
 from accord.web.policy import Forbidden, Viewer
 
 MAX_TEXT = limits.MAX_TEXT_CHARS
@@ -146,8 +146,19 @@ class Workspace:
                          else "yaml")
 
     def history(self, viewer: Viewer, scenario_id: int) -> list[dict[str, Any]]:
+        """Every version; a version's message is shown to the mediators and to its author,
+        or to everyone when a mediator wrote it (a delegate's message may quote its
+        preferences)."""
         policy.require(viewer, "view")
-        return [{"version": v.number, "author": who, "message": v.message,
+        mediators = {m.user_id for m, _ in self.store.members(scenario_id)
+                     if m.role == policy.MEDIATOR}
+
+        def shown(v: VersionRow) -> str | None:
+            if viewer.is_mediator or v.author_id == viewer.user_id or v.author_id in mediators:
+                return v.message
+            return None
+
+        return [{"version": v.number, "author": who, "message": shown(v),
                  "created_at": v.created_at.isoformat() if v.created_at else None}
                 for v, who in self.store.versions(scenario_id)]
 
@@ -297,11 +308,11 @@ class Workspace:
         else:
             party = None
         user = self.store.user_by_name(username)
-        if user is None:
-            raise WebError(404, f"no user {username!r}")
-        if user.id == viewer.user_id and role != policy.MEDIATOR:
+        if user is not None and user.id == viewer.user_id and role != policy.MEDIATOR:
             raise WebError(409, "you cannot demote yourself; ask another mediator")
-        self.store.set_member(scenario_id, user.id, role, party, viewer.user_id, username)
+        # Unknown and known names get the same answer, so user names cannot be enumerated.
+        if user is not None:
+            self.store.set_member(scenario_id, user.id, role, party, viewer.user_id, username)
         return {"username": username, "role": role, "party": party}
 
     def remove_member(self, viewer: Viewer, scenario_id: int, username: str) -> None:
@@ -333,6 +344,8 @@ class Workspace:
         for pid in plans or []:
             if pid not in known:
                 raise WebError(422, f"no plan {pid!r}; known plans: {', '.join(known)}")
+        # One cache entry per set of plans: duplicates and order do not make a new request.
+        plans = [p for p in known if p in set(plans)] if plans else None
         if not scenario.preferences:
             raise WebError(422, "no party has preferences in your view, nothing to score")
         # Versions never change and scoring is deterministic, so one computation per
@@ -368,7 +381,11 @@ class Workspace:
         fn = _job_function(kind, scenario, params)
         job = self.store.create_job(scenario_id, version, kind, json.dumps(params),
                                     viewer.view_key, viewer.user_id)
-        self.jobs.submit(job.id, fn)
+        try:
+            self.jobs.submit(job.id, fn)
+        except Busy as exc:
+            self.store.update_job(job.id, status="failed", error=str(exc), finished_at=utcnow())
+            raise WebError(503, f"{exc}; retry when some have finished") from None
         return {"id": job.id, "status": "queued", "kind": kind, "version": version}
 
     def _job_dict(self, viewer: Viewer, job: Any, scenario: Scenario,

@@ -188,9 +188,16 @@ def test_members(world: Any) -> None:
     r = med.post(f"/api/scenarios/{sid}/members", json={"username": "outsider",
                                                         "role": "delegate", "party": "xx"})
     assert r.status_code == 422
-    r = med.post(f"/api/scenarios/{sid}/members", json={"username": "ghost",
-                                                        "role": "observer"})
-    assert r.status_code == 404
+    # Unknown and known names are answered alike (no enumeration); only a real user is added.
+    ghost = med.post(f"/api/scenarios/{sid}/members", json={"username": "ghost",
+                                                            "role": "observer"})
+    known = med.post(f"/api/scenarios/{sid}/members", json={"username": "outsider",
+                                                            "role": "observer"})
+    assert ghost.status_code == known.status_code == 200
+    assert ghost.json().keys() == known.json().keys()
+    listed = {m["username"] for m in med.get(f"/api/scenarios/{sid}/members").json()}
+    assert "outsider" in listed and "ghost" not in listed
+    assert med.call("DELETE", f"/api/scenarios/{sid}/members/outsider").status_code == 200
     r = world["ua_del"].post(f"/api/scenarios/{sid}/members",
                              json={"username": "outsider", "role": "observer"})
     assert r.status_code == 403
