@@ -7,6 +7,7 @@ Handlers are thin: they authenticate, turn the request into a `Workspace` call, 
 """
 
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -152,28 +153,28 @@ class BodyLimit:
                     await self._refuse(send)
                     return
         seen = 0
-        started = False
+        refused = False
 
         async def limited_receive() -> Any:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message.get("type") == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _TooLarge
+                    # Answer now; the application sees a client that went away.
+                    refused = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def watched_send(message: Any) -> None:
-            nonlocal started
-            if message.get("type") == "http.response.start":
-                started = True
-            await send(message)
+        async def guarded_send(message: Any) -> None:
+            if not refused:
+                await send(message)
 
-        try:
-            await self.app(scope, limited_receive, watched_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(send)
+        with contextlib.suppress(_TooLarge):
+            await self.app(scope, limited_receive, guarded_send)
 
     async def _refuse(self, send: Any) -> None:
         body = json.dumps({"detail": f"the request body is larger than {self.limit} bytes"}
