@@ -9,7 +9,6 @@ time), and the page makes no network request when opened.
 
 from __future__ import annotations
 
-import json
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -17,7 +16,6 @@ from markupsafe import Markup
 
 from accord.evaluate import Analysis, analyze
 from accord.model import CompiledModel, Scenario, compile_scenario
-from accord.report.escape import script_json
 from accord.report.data import (
     METHOD_NAMES,
     SolverResults,
@@ -27,6 +25,7 @@ from accord.report.data import (
     solver_results,
     utility_space,
 )
+from accord.report.escape import script_json
 from accord.report.provenance import (
     FLAG_TEXT,
     Provenance,

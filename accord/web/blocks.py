@@ -36,7 +36,7 @@ class BlockError(ValueError):
     """The block cannot be replaced on its own; the message says why (a 422)."""
 
 
-def _compose(text: str) -> Node:
+def _compose(text: str) -> MappingNode:
     node = YAML(typ="rt").compose(io.StringIO(text))
     if not isinstance(node, MappingNode):
         raise BlockError("the stored scenario is not a mapping")

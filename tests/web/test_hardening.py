@@ -50,9 +50,8 @@ def test_bodies_over_the_cap_get_413_before_parsing(db_url: str) -> None:
 # 5. sign-in back-off ------------------------------------------------------------------------
 
 def test_concurrent_wrong_guesses_are_counted_before_hashing(db_url: str) -> None:
-    from tests.web.conftest import make_app
-
     from accord.web.security import hash_password
+    from tests.web.conftest import make_app
 
     app = make_app(db_url, login_limit=2)
     # A real (slow, default-cost) argon2 hash, so the guesses overlap while hashing.
