@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -87,6 +88,9 @@ class Workspace:
         self.jobs = jobs
         self._cache: OrderedDict[tuple[int, int], tuple[VersionRow, Scenario]] = OrderedDict()
         self._scores: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        # Scorings kept; ACCORD_SCORE_CACHE=0 turns the cache off (benchmarks/web_load.py
+        # --uncached measures the scoring itself).
+        self.score_cache = int(os.environ.get("ACCORD_SCORE_CACHE", "256"))
         self._flights: dict[tuple[Any, ...], threading.Lock] = {}
         self._lock = threading.Lock()
 
@@ -361,7 +365,7 @@ class Workspace:
                 hit = run_score(scenario, plans, improvement)
                 with self._lock:
                     self._scores[key] = hit
-                    while len(self._scores) > 256:
+                    while len(self._scores) > self.score_cache:
                         old, _ = self._scores.popitem(last=False)
                         self._flights.pop(old, None)
         out = dict(hit)
