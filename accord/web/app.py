@@ -37,7 +37,7 @@ HERE = FsPath(__file__).resolve().parent
 SESSION_LIFETIME = dt.timedelta(hours=12)
 MAX_ID = 2**31 - 1
 USERNAME = r"^[A-Za-z0-9_.@-]{1,64}$"
-HASH_WAIT = 10.0
+HASH_WAIT = 30.0
 """Seconds a sign-in waits for one of the bounded argon2 slots before answering 503."""
 
 ScenarioId = Annotated[int, Path(ge=1, le=MAX_ID, description="Scenario id")]
@@ -296,6 +296,7 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         finally:
             sign_ins.hashing.release()
         if not ok or user is None:
+            sign_ins.failed(body.username, client)
             store.audit(None, "session.fail", f"failed sign-in for {body.username[:64]}")
             raise WebError(401, "wrong user name or password")
         sign_ins.succeeded(body.username, client)

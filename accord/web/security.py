@@ -102,8 +102,9 @@ class Backoff:
 
 
 class SignIns:
-    """Sign-in guard: back-off on three keys, reserved before hashing, and a bound on
-    concurrent argon2 hashing (64 MiB each)."""
+    """Sign-in guard: back-off on three keys ((user, client) and user reserved before
+    hashing, client counted on failure), and a bound on concurrent argon2 hashing (64 MiB
+    each)."""
 
     def __init__(self, limit: int = 5, window: float = 60.0, hashing: int = 2):
         self.pair = Backoff(free=limit, base=1.0, cap=15 * window, forget=60 * window)
@@ -126,11 +127,15 @@ class SignIns:
                 return wait
             self.pair.reserve(pair)
             self.user.reserve(user)
-            self.client.reserve(ip)
         return 0.0
 
+    def failed(self, username: str, client: str) -> None:
+        """Count a failure against the client address alone. Not reserved in advance, so
+        many people behind one address can sign in at once; guesses across names from one
+        address still queue on the bounded hashing."""
+        self.client.reserve(self.keys(username, client)[2])
+
     def succeeded(self, username: str, client: str) -> None:
-        pair, user, ip = self.keys(username, client)
+        pair, user, _ = self.keys(username, client)
         self.pair.release(pair, reset=True)
         self.user.release(user)
-        self.client.release(ip)
