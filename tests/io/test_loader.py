@@ -187,6 +187,31 @@ def test_aliases_to_a_long_string_are_refused_by_characters():
     assert "too many characters" in msg and "aliases" in msg
 
 
+def test_parsing_costs_memory_proportional_to_the_input(small_path):
+    """Peak memory of parsing, per input character, for a plain file, an accepted file full
+    of aliases and a refused alias bomb (the documented bound is about 132 bytes of expanded
+    data per character; ruamel's own parse costs about 40)."""
+    import tracemalloc
+
+    accepted = small_path.read_text("utf-8").replace(
+        "note: Numbers are made up for tests.", "note: &n " + "n" * 500)
+    accepted += "".join(f"  - {{id: x{i}, outlet: *n}}\n" for i in range(10))
+    accepted = accepted.replace("sources:\n", "sources:\n", 1)
+    bomb = _alias_bomb(50_000, 400)
+    for text, ok in ((small_path.read_text("utf-8"), True), (accepted, True), (bomb, False)):
+        tracemalloc.start()
+        try:
+            if ok:
+                parse_text(text, "t.yaml")
+            else:
+                with pytest.raises(ScenarioError):
+                    parse_text(text, "t.yaml")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 300 * len(text) + 2_000_000, (ok, peak, len(text))
+
+
 def test_expansion_bound_is_proportional_to_the_input():
     from accord.io import limits
 

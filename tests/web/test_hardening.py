@@ -401,3 +401,24 @@ def test_score_cache_is_keyed_on_the_set_of_plans(world: Any) -> None:
     b = med.get(f"/api/scenarios/{sid}/score?plan=p1&plan=p2&improvement=false")
     assert a.status_code == b.status_code == 200
     assert a.json() == b.json() and len(ws._scores) == 1
+
+
+# analyses are capped --------------------------------------------------------------------------
+
+def test_analyses_stop_at_their_time_cap_and_the_queue_is_bounded(
+        world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from accord.web import jobs
+
+    sid, med = world.sid, world["med"]
+    world.app.state.jobs.max_seconds = 0.0  # every analysis is over time at its first report
+    r = med.post(f"/api/scenarios/{sid}/jobs", json={"kind": "robustness", "samples": 5000})
+    assert r.status_code == 202
+    world.wait()
+    got = med.get(f"/api/scenarios/{sid}/jobs/{r.json()['id']}").json()
+    assert got["status"] == "failed" and "longer than" in got["error"]
+    monkeypatch.setattr(jobs, "MAX_PENDING", 0)
+    r = med.post(f"/api/scenarios/{sid}/jobs", json={"kind": "score"})
+    assert r.status_code == 503 and "retry" in r.json()["detail"]
+    r = med.post(f"/api/scenarios/{sid}/jobs", json={"kind": "robustness",
+                                                      "samples": 1_000_000})
+    assert r.status_code == 422
