@@ -94,6 +94,9 @@ class PreferencesIn(_In):
                              description="The preferences block as YAML or JSON")
     preferences: dict[str, Any] | None = Field(default=None,
                                                description="The preferences block as an object")
+    party_fields: dict[str, Any] | None = Field(
+        default=None, description="The party's own fields under `parties` to set too: "
+        "reservation, capability, note, basis")
     message: str = Field(default="", max_length=500)
 
 
@@ -374,7 +377,7 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         if prefs is None:
             raise WebError(422, "give `text` or `preferences`")
         return ws.save_preferences(viewer, scenario_id, party, prefs, body.base_version,
-                                   body.message)
+                                   body.message, body.party_fields)
 
     @app.get("/api/scenarios/{scenario_id}/versions", tags=["history"],
              summary="Every saved version")

@@ -213,6 +213,42 @@ def _splice(text: str, root: MappingNode, party: str, prefs: dict[str, Any],
             + _block_text(prefs, written, 4, False) + "\n")
 
 
+def _party_node(root: MappingNode, party: str) -> MappingNode:
+    parties = _get(root, "parties")
+    if parties is not None and isinstance(parties[1], SequenceNode):
+        for item in parties[1].value:
+            if isinstance(item, MappingNode):
+                pid = _get(item, "id")
+                if pid is not None and getattr(pid[1], "value", None) == party:
+                    return item
+    raise BlockError(f"no party {party!r} under `parties`")
+
+
+def _splice_field(text: str, root: MappingNode, party: str, key: str, value: Any,
+                  is_json: bool) -> str:
+    """Set one of the party's own fields, as the delegate wrote it (JSON is a YAML flow
+    scalar or sequence, so one rendering serves both formats)."""
+    item = _party_node(root, party)
+    rendered = json.dumps(_py(value), ensure_ascii=False)
+    found = _get(item, key)
+    if found is not None:
+        k, v = found
+        start = v.start_mark.index
+        end = _trim_end(text, start, v.end_mark.index, k.start_mark.column)
+        if start == end:  # an empty value (`note:`): write after the colon
+            start = end = k.end_mark.index + 1
+            rendered = " " + rendered
+        return text[:start] + rendered + text[end:]
+    name = json.dumps(key) if is_json else key
+    last_key, last_value = item.value[-1]
+    if item.flow_style or is_json:
+        end = last_value.end_mark.index
+        return text[:end] + f", {name}: {rendered}" + text[end:]
+    col = last_key.start_mark.column
+    end = _trim_end(text, last_value.start_mark.index, last_value.end_mark.index, col)
+    return text[:end] + f"\n{' ' * col}{name}: {rendered}" + text[end:]
+
+
 def _outside(data: Any, party: str) -> Any:
     """The scenario data without the party's block."""
     if not isinstance(data, dict):
@@ -232,10 +268,12 @@ def _outside(data: Any, party: str) -> Any:
 
 
 def replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any],
-                        written: str | None = None) -> str:
+                        written: str | None = None,
+                        fields: dict[str, Any] | None = None) -> str:
     """`text` with `preferences[party]` replaced by `prefs` and every other byte kept.
 
     `written` is the delegate's own text of `prefs`, used as written when it fits the file.
+    `fields` sets the party's own `reservation`, `capability`, `note` or `basis` too.
     Raises BlockError when the block cannot be replaced alone.
     """
     is_json = fmt == "json"
@@ -243,6 +281,12 @@ def replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any],
     root = _compose(text)
     _check_no_shared_anchors(root, party)
     new = _splice(text, root, party, prefs, written, is_json)
+    for key, value in (fields or {}).items():
+        if key not in PARTY_FIELDS:
+            raise BlockError(f"{key!r} is not one of the party's own fields: "
+                             + ", ".join(PARTY_FIELDS))
+        if value is not None:
+            new = _splice_field(new, _compose(new), party, key, value, is_json)
     try:
         before, _ = read_data(text, name)
         after, _ = read_data(new, name)
@@ -255,6 +299,11 @@ def replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any],
     got = (after.get("preferences") or {}).get(party) if isinstance(after, dict) else None
     if _normal(got) != _normal(prefs):
         raise BlockError(f"the preferences of {party!r} did not read back as given")
+    entry = next((p for p in after.get("parties", []) if isinstance(p, dict)
+                  and p.get("id") == party), {})
+    for key, value in (fields or {}).items():
+        if value is not None and _normal(entry.get(key)) != _normal(value):
+            raise BlockError(f"the {key} of {party!r} did not read back as given")
     return new
 
 

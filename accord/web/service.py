@@ -240,7 +240,8 @@ class Workspace:
                         {"current_version": current, "your_text": submitted})
 
     def save_preferences(self, viewer: Viewer, scenario_id: int, party: str,
-                         prefs: Any, base_version: int, message: str = "") -> dict[str, Any]:
+                         prefs: Any, base_version: int, message: str = "",
+                         fields: dict[str, Any] | None = None) -> dict[str, Any]:
         """A delegate (or the mediator) replaces one party's preferences block.
 
         The new text is built from the version the edit claims to extend, and the store
@@ -267,8 +268,14 @@ class Workspace:
                                {"problems": [str(p) for p in exc.problems]}) from None
         if not isinstance(prefs, dict):
             raise WebError(422, "preferences must be a mapping with weights and values")
+        fields = {k: v for k, v in (fields or {}).items() if v is not None}
+        if set(fields) - set(blocks.PARTY_FIELDS):
+            raise WebError(422, "party_fields may set only: " + ", ".join(blocks.PARTY_FIELDS))
         seen = scenario_to_data(policy.filter_scenario(full, viewer))
         seen.setdefault("preferences", {})[party] = prefs
+        for entry in seen.get("parties", []):
+            if entry.get("id") == party:
+                entry.update(fields)
         try:
             parse_scenario(json.loads(json.dumps(seen, default=str)), file="preferences")
         except ScenarioError as exc:
@@ -278,7 +285,7 @@ class Workspace:
         except (TypeError, ValueError) as exc:
             raise WebError(422, f"the preferences cannot be read: {type(exc).__name__}") from None
         try:
-            text = blocks.replace_preferences(row.text, row.fmt, party, prefs, written)
+            text = blocks.replace_preferences(row.text, row.fmt, party, prefs, written, fields)
         except blocks.BlockError as exc:
             raise WebError(422, str(exc)) from None
         try:

@@ -422,3 +422,23 @@ def test_analyses_stop_at_their_time_cap_and_the_queue_is_bounded(
     r = med.post(f"/api/scenarios/{sid}/jobs", json={"kind": "robustness",
                                                       "samples": 1_000_000})
     assert r.status_code == 422
+
+
+def test_a_delegate_sets_its_own_party_fields_in_place(world: Any) -> None:
+    sid, ua = world.sid, world["ua_del"]
+    before = world.app.state.store.version(sid).text
+    r = ua.put(f"/api/scenarios/{sid}/preferences/ua", json={
+        "base_version": 1, "text": UA_AS_WRITTEN,
+        "party_fields": {"reservation": 0.25, "note": "UA note, edited"}})
+    assert r.status_code == 200, r.text
+    after = world.app.state.store.version(sid).text
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True)
+               if a != b]
+    assert changed == [(
+        "  - {id: ua, name: Ukraine, role: party, reservation: 0.3579, capability: 0.4111, "
+        "note: UA-PARTY-NOTE-5521}",
+        '  - {id: ua, name: Ukraine, role: party, reservation: 0.25, capability: 0.4111, '
+        'note: "UA note, edited"}')]
+    r = ua.put(f"/api/scenarios/{sid}/preferences/ua", json={
+        "base_version": 2, "text": UA_AS_WRITTEN, "party_fields": {"name": "renamed"}})
+    assert r.status_code == 422
