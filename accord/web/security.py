@@ -107,9 +107,10 @@ class SignIns:
     each)."""
 
     def __init__(self, limit: int = 5, window: float = 60.0, hashing: int = 2):
-        self.pair = Backoff(free=limit, base=1.0, cap=15 * window, forget=60 * window)
-        self.user = Backoff(free=4 * limit, base=1.0, cap=window, forget=60 * window)
-        self.client = Backoff(free=4 * limit, base=1.0, cap=15 * window, forget=60 * window)
+        base = window / 60  # 1 s for the default one-minute window
+        self.pair = Backoff(free=limit, base=base, cap=15 * window, forget=60 * window)
+        self.user = Backoff(free=4 * limit, base=base, cap=window, forget=60 * window)
+        self.client = Backoff(free=4 * limit, base=base, cap=15 * window, forget=60 * window)
         self.hashing = threading.BoundedSemaphore(hashing)
         self._gate = threading.Lock()
 

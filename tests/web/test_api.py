@@ -52,7 +52,8 @@ def test_sign_in_is_rate_limited(db_url: str, api_class: Any) -> None:
 
     from accord.web import create_app
 
-    app = create_app(db_url, login_limit=3, login_window=60)
+    # A one-hour window: the back-off starts at a minute, far longer than this test takes.
+    app = create_app(db_url, login_limit=3, login_window=3600)
     try:
         c = TestClient(app)
         codes = [c.post("/api/session", json={"username": "x", "password": "y"}).status_code

@@ -53,7 +53,7 @@ def test_concurrent_wrong_guesses_are_counted_before_hashing(db_url: str) -> Non
     from accord.web.security import hash_password
     from tests.web.conftest import make_app
 
-    app = make_app(db_url, login_limit=2)
+    app = make_app(db_url, login_limit=2, login_window=3600)
     # A real (slow, default-cost) argon2 hash, so the guesses overlap while hashing.
     app.state.store.create_user("slow", hash_password(PASSWORD))
     try:
@@ -76,7 +76,7 @@ def test_concurrent_wrong_guesses_are_counted_before_hashing(db_url: str) -> Non
 def test_guesses_from_elsewhere_do_not_lock_the_real_user_out(db_url: str) -> None:
     from tests.web.conftest import make_app
 
-    app = make_app(db_url, login_limit=3)
+    app = make_app(db_url, login_limit=3, login_window=3600)  # back-off from a minute
     try:
         attacker = TestClient(app, client=("203.0.113.7", 4444))
         codes = [_sign_in(attacker, "med", "wrong").status_code for _ in range(6)]
