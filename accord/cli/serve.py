@@ -48,6 +48,12 @@ def serve(
     database: DatabaseOpt = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    proxy_headers: Annotated[bool, typer.Option(
+        "--proxy-headers", help="Behind a TLS proxy: trust its X-Forwarded-Proto and "
+        "X-Forwarded-For, so cookies get Secure and sign-in limits see the real client.")]
+    = False,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        help="With --proxy-headers: the proxy's addresses, comma-separated.")] = "127.0.0.1",
 ) -> None:
     """Run the web workspace (JSON API at /api, OpenAPI at /openapi.json, pages at /).
 
@@ -56,6 +62,8 @@ def serve(
       accord serve
 
       accord serve --database postgresql+psycopg://user@host/db --host 0.0.0.0 --port 8080
+
+      accord serve --proxy-headers   # behind nginx/caddy terminating TLS on this machine
     """
     if not 0 < port < 65536:
         fail(f"--port {port} is not a TCP port", "use 1-65535")
@@ -69,7 +77,8 @@ def serve(
                           + (f" --database {database}" if database else ""), markup=False)
     err_console.print(f"accord workspace on http://{host}:{port}/", markup=False)
     uvicorn.run(create_app(store=store), host=host, port=port, log_level="warning",
-                proxy_headers=False)
+                proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
+                limit_concurrency=256)
 
 
 @users_app.command("add")

@@ -20,6 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from accord.io import limits
 from accord.model.problems import Path as FieldPath
 from accord.model.problems import Problem, ScenarioError
 from accord.model.scenario import Scenario
@@ -54,28 +55,50 @@ def resolve(ref: str | os.PathLike[str]) -> Path:
         f"give a path to a .yaml/.json file or one of: {names}", file=str(ref))])
 
 
-MAX_NODES = 200_000
-"""More values than any real scenario has: YAML aliases can expand a small file enormously."""
+MAX_NODES = limits.MAX_NODES
+"""Kept for callers of the old name; the limits live in `accord.io.limits`."""
+
+
+def _too_large(name: str, size: int, unit: str = "characters") -> ScenarioError:
+    return ScenarioError([Problem(
+        f"the file is too large: {limits.size_text(size)} ({size:,} {unit}); the largest "
+        f"scenario accepted is {limits.size_text(limits.MAX_TEXT_CHARS)}",
+        "split the scenario or remove what it does not need", file=name)])
 
 
 class _Walk:
-    """Guards for converting a YAML tree: alias cycles and alias bombs are refused."""
+    """Guards for converting a YAML tree: alias cycles and alias bombs are refused.
 
-    def __init__(self, name: str) -> None:
+    Aliases become copies in the plain data, so both the number of values and the characters
+    of keys and strings are counted, against bounds proportional to the input's length
+    (`accord.io.limits`)."""
+
+    def __init__(self, name: str, text_chars: int = limits.MAX_TEXT_CHARS) -> None:
         self.name = name
         self.nodes = 0
+        self.chars = 0
+        self.max_nodes = limits.max_nodes(text_chars)
+        self.max_chars = limits.max_chars(text_chars)
         self.open: set[int] = set()
+
+    def _bomb(self, what: str) -> ScenarioError:
+        return ScenarioError([Problem(
+            f"the file expands to too many {what} through YAML aliases",
+            "write the values out instead of repeating anchors", file=self.name)])
 
     def enter(self, node: Any) -> None:
         self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise ScenarioError([Problem(
-                "the file expands to too many values (nested YAML aliases?)",
-                "write the values out instead of repeating anchors", file=self.name)])
+        if self.nodes > self.max_nodes:
+            raise self._bomb("values")
         if id(node) in self.open:
             raise ScenarioError([Problem(
                 "a YAML alias refers to itself", "remove the `*alias` inside its own `&anchor`",
                 file=self.name)])
+
+    def text(self, value: object) -> None:
+        self.chars += len(value) if isinstance(value, str) else 8
+        if self.chars > self.max_chars:
+            raise self._bomb("characters")
 
 
 def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int],
@@ -88,6 +111,7 @@ def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int],
         out = {}
         for key, value in node.items():
             k = key if isinstance(key, str | int | float | bool) else str(key)
+            walk.text(k)
             sub = (*path, k if isinstance(k, str) else str(k))
             with contextlib.suppress(KeyError, TypeError, AttributeError):
                 lines[sub] = node.lc.key(key)[0] + 1
@@ -104,6 +128,7 @@ def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int],
             out_l.append(_plain(value, sub, lines, walk))
         walk.open.discard(id(node))
         return out_l
+    walk.text(node)
     if hasattr(node, "isoformat") or node is None or isinstance(node, bool | int | float):
         return node
     return str(node)
@@ -147,6 +172,8 @@ _DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor
 def read_data(text: str, name: str) -> tuple[Any, dict[FieldPath, int]]:
     """Parse YAML or JSON text into plain data plus a map of field path -> line."""
     lines: dict[FieldPath, int] = {}
+    if len(text) > limits.MAX_TEXT_CHARS:
+        raise _too_large(name, len(text))
     if name.endswith(".json"):
         try:
             data = json.loads(text, object_pairs_hook=_unique_keys(name))
@@ -182,7 +209,7 @@ def read_data(text: str, name: str) -> tuple[Any, dict[FieldPath, int]]:
     if isinstance(top_line, int):
         lines[()] = top_line + 1
     try:
-        plain = _plain(node, (), lines, _Walk(name))
+        plain = _plain(node, (), lines, _Walk(name, len(text)))
     except RecursionError:
         raise ScenarioError([Problem(
             "the file is nested too deeply", "flatten the structure", file=name)]) from None
@@ -203,6 +230,10 @@ def load_with_warnings(ref: str | os.PathLike[str]) -> tuple[Scenario, list[Prob
 
         return load_folder(path), []
     try:
+        # Refuse by size before reading: parsing megabytes of YAML takes many seconds.
+        size = path.stat().st_size
+        if size > 4 * limits.MAX_TEXT_CHARS:
+            raise _too_large(shown, size, "bytes")
         raw = path.read_bytes()
     except OSError as exc:
         raise ScenarioError([Problem(

@@ -9,7 +9,6 @@ time), and the page makes no network request when opened.
 
 from __future__ import annotations
 
-import json
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from accord.report.data import (
     solver_results,
     utility_space,
 )
+from accord.report.escape import script_json
 from accord.report.provenance import (
     FLAG_TEXT,
     Provenance,
@@ -131,7 +131,7 @@ def build_report(scenario: Scenario, *, parties: list[str] | None = None,
                      "value it gives up against its own best option on that issue (0 = gets "
                      "its best)."))
     figures_json = "[" + ",".join(
-        f'{{"id": {json.dumps(fid)}, "figure": {ia.figure_json(fig)}}}' for fid, fig, _ in figs
+        f'{{"id": {script_json(fid)}, "figure": {ia.figure_json(fig)}}}' for fid, fig, _ in figs
     ) + "]"
     flag_counts = {p.id: {f: sum(f in pv.flags for pv in prov.for_plan(p.id)) for f in FLAG_TEXT}
                    for p in scenario.plans}
@@ -150,7 +150,7 @@ def build_report(scenario: Scenario, *, parties: list[str] | None = None,
         flag_counts=flag_counts, flagged_by_plan=flagged_by_plan,
         solver_sets=ctx.solver_sets, method_names=METHOD_NAMES,
         figures=[{"id": fid, "caption": cap} for fid, _, cap in figs],
-        figures_json=Markup(figures_json), config_json=Markup(json.dumps(ia.CONFIG)),
+        figures_json=Markup(figures_json), config_json=Markup(script_json(ia.CONFIG)),
         plotlyjs=Markup(get_plotlyjs().replace("</script", "<\\/script")),
         plotly_version=plotly.__version__, version=_version("accord"),
         provision=lambda pv: _provision_html(pv), statement=lambda st: _statement_html(st),

@@ -139,4 +139,6 @@ def timeline_figure(steps: list[TimelineStep]) -> go.Figure:
 
 def figure_json(fig: go.Figure) -> str:
     """The figure as JSON for `Plotly.newPlot`, safe inside a <script> element."""
-    return str(fig.to_json()).replace("</", "<\\/")
+    from accord.report.escape import escape_json_text
+
+    return escape_json_text(str(fig.to_json()))

@@ -247,9 +247,13 @@ class Store(AccountsMixin):
     def save_version(self, scenario_id: int, expected: int, text: str, fmt: str,
                      author_id: int, message: str, *, title: str | None = None,
                      name: str | None = None, action: str = "scenario.save",
-                     detail: str = "") -> int:
+                     detail: str = "", base_sha256: str | None = None) -> int:
         """Store `text` as the version after `expected`; raises VersionConflict if another
         save got there first. One transaction: version row, pointer and audit entry together.
+
+        `base_sha256`, for a text derived from version `expected`, is the hash of the text
+        it was derived from: checked in the same transaction, so a derived text can only
+        extend the very version it was built from.
         """
         new = expected + 1
         try:
@@ -269,6 +273,12 @@ class Store(AccountsMixin):
                     if current is None:
                         raise NotFound(f"no scenario {scenario_id}")
                     raise VersionConflict(int(current), expected)
+                if base_sha256 is not None:
+                    base = s.scalar(select(VersionRow.sha256)
+                                    .where(VersionRow.scenario_id == scenario_id,
+                                           VersionRow.number == expected))
+                    if base != base_sha256:
+                        raise VersionConflict(expected, expected)
                 s.add(VersionRow(scenario_id=scenario_id, number=new, text=text, fmt=fmt,
                                  sha256=sha256(text), author_id=author_id, message=message))
                 s.add(AuditEvent(user_id=author_id, scenario_id=scenario_id, action=action,

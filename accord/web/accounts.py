@@ -34,6 +34,7 @@ SESSION_LIFETIME = dt.timedelta(hours=12)
 ScenarioId = Annotated[int, Path(ge=1, le=MAX_ID)]
 InvitationId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Token = Annotated[str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+BUSY = "the server is busy checking passwords; retry shortly"
 NOT_VALID = "this invitation link is not valid: it was used, revoked or has expired; " \
             "ask the mediator for a new one"
 NO_MATCH = "that user name and password do not match an account that can join; to create " \
@@ -83,10 +84,18 @@ def start_session(ws: Workspace, request: Request, response: Response, user: Use
 def register_accounts(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
                       current_user: Callable[..., User],
                       session_of: Callable[[Request], tuple[User, str] | None],
-                      limiter: security.RateLimiter) -> None:
-    """Add the account, invitation and member routes and pages to `app`."""
+                      guard: security.SignIns) -> None:
+    """Add the account, invitation and member routes and pages to `app`. `guard` is the
+    sign-in guard: the same back-off (keyed on the invitation instead of a user name) and the
+    same bound on concurrent argon2 hashing."""
     store = ws.store
     CurrentUser = Annotated[User, Depends(current_user)]
+
+    def _hashed(password: str) -> str:
+        with guard.hashing_slot() as free:
+            if not free:
+                raise WebError(503, BUSY)
+            return security.hash_password(password)
 
     def member(scenario_id: ScenarioId, user: CurrentUser) -> Viewer:
         return ws.viewer(user, scenario_id)
@@ -155,8 +164,8 @@ def register_accounts(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
                           response: Response) -> dict[str, Any]:
         th = security.token_hash(token)
         client = request.client.host if request.client else "unknown"
-        keys = (f"invite:{th}", f"ip:{client}")
-        wait = limiter.retry_after(*keys)
+        key = f"invite:{th}"
+        wait = guard.begin(key, client)
         if wait > 0:
             raise WebError(429, "too many failed attempts; wait and try again",
                            {"retry_after": int(wait) + 1})
@@ -176,13 +185,16 @@ def register_accounts(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
             if body.mode == "new":
                 if len(body.password) < 8:
                     raise WebError(422, "the password is shorter than 8 characters")
-                user, new_user = None, (body.username, security.hash_password(body.password))
+                user, new_user = None, (body.username, _hashed(body.password))
             else:
                 user, new_user = store.user_by_name(body.username), None
-                ok = security.verify_password(user.password_hash if user else None,
-                                              body.password)
+                with guard.hashing_slot() as free:
+                    if not free:
+                        raise WebError(503, BUSY)
+                    ok = security.verify_password(user.password_hash if user else None,
+                                                  body.password)
                 if not ok or user is None or user.disabled:
-                    limiter.failed(*keys)
+                    guard.failed(key, client)
                     store.audit(None, "invitation.fail", "failed sign-in on an invitation")
                     raise WebError(401, NO_MATCH)
         try:
@@ -191,9 +203,10 @@ def register_accounts(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
         except InvitationInvalid:
             raise WebError(404, NOT_VALID) from None
         except NameTaken:
-            limiter.failed(*keys)
+            guard.failed(key, client)
             store.audit(None, "invitation.fail", "a new account's name was not available")
             raise WebError(401, NO_MATCH) from None
+        guard.succeeded(key, client)
         if body.mode != "signed_in":
             start_session(ws, request, response, joined)
         return {"username": joined.username, "scenario_id": inv.scenario_id, "role": inv.role,
@@ -203,10 +216,14 @@ def register_accounts(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
     @app.put("/api/session/password", tags=["session"],
              summary="Change your own password (ends your other sessions)")
     def change_password(body: PasswordIn, user: CurrentUser, request: Request) -> dict[str, Any]:
-        if not security.verify_password(user.password_hash, body.current_password):
+        with guard.hashing_slot() as free:
+            if not free:
+                raise WebError(503, BUSY)
+            ok = security.verify_password(user.password_hash, body.current_password)
+        if not ok:
             raise WebError(403, "the current password is wrong")
         token = request.cookies.get(security.SESSION_COOKIE)
-        ended = store.change_password(user.id, security.hash_password(body.new_password),
+        ended = store.change_password(user.id, _hashed(body.new_password),
                                       user.id, security.token_hash(token) if token else None)
         return {"changed": True, "other_sessions_ended": ended}
 

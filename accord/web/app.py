@@ -7,7 +7,9 @@ Handlers are thin: they authenticate, turn the request into a `Workspace` call, 
 """
 
 
+import contextlib
 import datetime as dt
+import json
 import logging
 import re
 from contextlib import asynccontextmanager
@@ -22,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.exc import DataError, OperationalError
 
+from accord.io import limits
 from accord.store import Store
 from accord.store.models import User
 from accord.web import security
@@ -34,6 +37,8 @@ HERE = FsPath(__file__).resolve().parent
 SESSION_LIFETIME = dt.timedelta(hours=12)
 MAX_ID = 2**31 - 1
 USERNAME = r"^[A-Za-z0-9_.@-]{1,64}$"
+HASH_WAIT = 30.0
+"""Seconds a sign-in waits for one of the bounded argon2 slots before answering 503."""
 
 ScenarioId = Annotated[int, Path(ge=1, le=MAX_ID, description="Scenario id")]
 JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="Job id")]
@@ -61,7 +66,8 @@ class SessionIn(_In):
 
 
 class ScenarioIn(_In):
-    text: str = Field(min_length=1, max_length=2_000_000, description="The scenario file's text")
+    text: str = Field(min_length=1, max_length=limits.MAX_TEXT_CHARS,
+                      description="The scenario file's text")
     filename: str = Field(default="scenario.yaml", max_length=200,
                           description="Its name; .yaml/.yml, .json, or .xml (Genius)")
 
@@ -76,20 +82,15 @@ class SaveIn(ScenarioIn):
     message: str = Field(default="", max_length=500)
 
 
-class PartyFieldsIn(_In):
-    reservation: float | None = Field(default=None, ge=0, le=1,
-                                      description="Walk-away utility (null removes it)")
-    note: str | None = Field(default=None, max_length=5000, description="The party's note")
-
-
 class PreferencesIn(_In):
     base_version: int = Field(ge=1, le=MAX_ID)
-    party_fields: PartyFieldsIn | None = Field(
-        default=None, description="Also set the party's walk-away and note")
     text: str | None = Field(default=None, max_length=200_000,
                              description="The preferences block as YAML or JSON")
     preferences: dict[str, Any] | None = Field(default=None,
                                                description="The preferences block as an object")
+    party_fields: dict[str, Any] | None = Field(
+        default=None, description="The party's own fields under `parties` to set too: "
+        "reservation, capability, note, basis")
     message: str = Field(default="", max_length=500)
 
 
@@ -119,20 +120,83 @@ class PublishIn(_In):
     published: bool = True
 
 
+MAX_BODY = 4 * limits.MAX_TEXT_CHARS
+"""Largest request body, in bytes: a scenario text at the loader's limit, JSON-escaped."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with 413 before anything parses them: at once
+    by Content-Length, and while streaming for chunked bodies (or a Content-Length that
+    lies), so memory per request stays bounded by `limit`."""
+
+    def __init__(self, app: Any, limit: int = MAX_BODY):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.limit
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    await self._refuse(send)
+                    return
+        seen = 0
+        refused = False
+
+        async def limited_receive() -> Any:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message.get("type") == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    # Answer now; the application sees a client that went away.
+                    refused = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Any) -> None:
+            if not refused:
+                await send(message)
+
+        with contextlib.suppress(_TooLarge):
+            await self.app(scope, limited_receive, guarded_send)
+
+    async def _refuse(self, send: Any) -> None:
+        body = json.dumps({"detail": f"the request body is larger than {self.limit} bytes"}
+                          ).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
 def _json_error(status: int, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"detail": detail, **extra}, status_code=status)
 
 
 def create_app(database_url: str | None = None, *, store: Store | None = None,
                login_limit: int = 5, login_window: float = 60.0,
-               job_workers: int = 2) -> FastAPI:
+               job_workers: int = 2, score_workers: int = 2, hashing: int = 2,
+               max_body: int = MAX_BODY) -> FastAPI:
     """The workspace app on `database_url` (migrated on start; SQLite in the user data dir
     when None)."""
     store = store or Store(database_url)
-    runner = JobRunner(store, workers=job_workers)
+    runner = JobRunner(store, workers=job_workers, compute=score_workers)
     ws = Workspace(store, runner)
-    per_user = security.RateLimiter(login_limit, login_window)
-    per_client = security.RateLimiter(login_limit * 4, login_window)
+    sign_ins = security.SignIns(login_limit, login_window, hashing=max(1, hashing))
     templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     @asynccontextmanager
@@ -141,7 +205,10 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         yield
         runner.shutdown()
 
+    # No /docs or /redoc: Swagger's assets come from a CDN the CSP (rightly) blocks; the
+    # schema itself is at /openapi.json.
     app = FastAPI(title="accord workspace", version="1", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Shared scenarios, confidential party preferences, analyses.")
     app.state.store, app.state.workspace, app.state.jobs = store, ws, runner
 
@@ -213,19 +280,23 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
     @app.post("/api/session", tags=["session"], summary="Sign in (sets the session cookie)")
     def sign_in(body: SessionIn, request: Request, response: Response) -> dict[str, Any]:
         client = request.client.host if request.client else "unknown"
-        keys = (f"user:{body.username.lower()}", f"ip:{client}")
-        wait = max(per_user.retry_after(keys[0]), per_client.retry_after(keys[1]))
+        # The failure is counted before the (slow, 64 MiB) hash, and given back on success.
+        wait = sign_ins.begin(body.username, client)
         if wait > 0:
             raise WebError(429, "too many failed sign-ins; wait and try again",
                            {"retry_after": int(wait) + 1})
         user = store.user_by_name(body.username)
-        if not security.verify_password(user.password_hash if user else None, body.password) \
-                or user is None or user.disabled:
-            per_user.failed(keys[0])
-            per_client.failed(keys[1])
+        if not sign_ins.hashing.acquire(timeout=HASH_WAIT):
+            raise WebError(503, "the server is busy signing others in; retry shortly")
+        try:
+            ok = security.verify_password(user.password_hash if user else None, body.password)
+        finally:
+            sign_ins.hashing.release()
+        if not ok or user is None or user.disabled:
+            sign_ins.failed(body.username, client)
             store.audit(None, "session.fail", f"failed sign-in for {body.username[:64]}")
             raise WebError(401, "wrong user name or password")
-        per_user.succeeded(keys[0])
+        sign_ins.succeeded(body.username, client)
         token, csrf = security.new_token(), security.new_token()
         store.create_session(security.token_hash(token), user.id, csrf, SESSION_LIFETIME)
         secure = request.url.scheme == "https"
@@ -281,8 +352,7 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         if prefs is None:
             raise WebError(422, "give `text` or `preferences`")
         return ws.save_preferences(viewer, scenario_id, party, prefs, body.base_version,
-                                   body.message, party_fields=body.party_fields.model_dump()
-                                   if body.party_fields is not None else None)
+                                   body.message, party_fields=body.party_fields)
 
     @app.get("/api/scenarios/{scenario_id}/versions", tags=["history"],
              summary="Every saved version")
@@ -336,10 +406,11 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
     # analyses -------------------------------------------------------------------------------
     @app.get("/api/scenarios/{scenario_id}/score", tags=["analysis"],
              summary="Score plans now, on your view (mediator: every party; delegate: yours)")
-    def score(scenario_id: ScenarioId, viewer: Member,
-              plan: Annotated[list[str] | None, Query(max_length=100)] = None,
-              improvement: bool = True) -> dict[str, Any]:
-        return ws.score(viewer, scenario_id, plan, improvement)
+    async def score(scenario_id: ScenarioId, viewer: Member,
+                    plan: Annotated[list[str] | None, Query(max_length=100)] = None,
+                    improvement: bool = True) -> dict[str, Any]:
+        # On the bounded scoring pool, not the threads that serve every other request.
+        return await runner.compute(ws.score, viewer, scenario_id, plan, improvement)
 
     @app.post("/api/scenarios/{scenario_id}/jobs", tags=["analysis"], status_code=202,
               summary="Start a background analysis: score, solve (mediator), robustness "
@@ -397,8 +468,7 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
     from accord.web.accounts import register_accounts
     from accord.web.prefs_form import register_prefs_form
 
-    register_accounts(app, ws, templates, current_user, session_of,
-                      security.RateLimiter(login_limit, login_window))
+    register_accounts(app, ws, templates, current_user, session_of, sign_ins)
     register_prefs_form(app, ws, templates, current_user, session_of)
 
     @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
@@ -414,4 +484,5 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
                             headers={"Cache-Control": "public, max-age=86400"})
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_middleware(BodyLimit, limit=max_body)  # added last: the outermost layer
     return app

@@ -6,7 +6,6 @@ exactly what the API would answer this viewer.
 """
 
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -125,5 +124,7 @@ def register_pages(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
             job = ws.job(viewer, scenario_id, job_id)
         except (WebError, policy.Forbidden) as exc:
             return error_page(request, exc)
+        from accord.report.escape import script_json
+
         return page(request, "job.html", user=user, sid=scenario_id, job=job, viewer=viewer,
-                    job_json=json.dumps(job).replace("</", "<\\/"))
+                    job_json=script_json(job))

@@ -9,25 +9,26 @@ used so that starting the server does not load them.
 from __future__ import annotations
 
 import difflib
-import io
 import json
+import os
 import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from accord.io import limits
 from accord.io.loader import dump_text, parse_text, read_data, scenario_to_data
 from accord.model import ScenarioError, parse_scenario
 from accord.model.scenario import Scenario
 from accord.store import NotFound, Store, VersionConflict
-from accord.store.models import User, VersionRow
-from accord.web import policy
-from accord.web.jobs import JobRunner
+from accord.store.models import User, VersionRow, utcnow
+from accord.web import blocks, policy
+from accord.web.jobs import Busy, JobRunner
 from accord.web.policy import Forbidden, Viewer
 
-MAX_TEXT = 2_000_000
-"""Largest scenario text accepted (characters)."""
+MAX_TEXT = limits.MAX_TEXT_CHARS
+"""Largest scenario text accepted (characters): the loader's limit, `accord.io.limits`."""
 
 
 @dataclass
@@ -87,6 +88,9 @@ class Workspace:
         self.jobs = jobs
         self._cache: OrderedDict[tuple[int, int], tuple[VersionRow, Scenario]] = OrderedDict()
         self._scores: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        # Scorings kept; ACCORD_SCORE_CACHE=0 turns the cache off (benchmarks/web_load.py
+        # --uncached measures the scoring itself).
+        self.score_cache = int(os.environ.get("ACCORD_SCORE_CACHE", "256"))
         self._flights: dict[tuple[Any, ...], threading.Lock] = {}
         self._lock = threading.Lock()
 
@@ -146,8 +150,19 @@ class Workspace:
                          else "yaml")
 
     def history(self, viewer: Viewer, scenario_id: int) -> list[dict[str, Any]]:
+        """Every version; a version's message is shown to the mediators and to its author,
+        or to everyone when a mediator wrote it (a delegate's message may quote its
+        preferences)."""
         policy.require(viewer, "view")
-        return [{"version": v.number, "author": who, "message": v.message,
+        mediators = {m.user_id for m, _ in self.store.members(scenario_id)
+                     if m.role == policy.MEDIATOR}
+
+        def shown(v: VersionRow) -> str | None:
+            if viewer.is_mediator or v.author_id == viewer.user_id or v.author_id in mediators:
+                return v.message
+            return None
+
+        return [{"version": v.number, "author": who, "message": shown(v),
                  "created_at": v.created_at.isoformat() if v.created_at else None}
                 for v, who in self.store.versions(scenario_id)]
 
@@ -197,37 +212,56 @@ class Workspace:
 
     def _commit(self, viewer: Viewer, scenario_id: int, base: int, text: str, fmt: str,
                 message: str, scenario: Scenario, action: str, detail: str,
-                submitted: Any) -> int:
+                submitted: Any, base_sha256: str | None = None) -> int:
         """Save; on conflict answer 409 with the caller's own submission (never the merged
         text, which holds other parties' preferences) so nothing typed is lost."""
         try:
             return self.store.save_version(scenario_id, base, text, fmt, viewer.user_id,
                                            message[:500], title=scenario.title,
                                            name=scenario.scenario, action=action,
-                                           detail=detail)
+                                           detail=detail, base_sha256=base_sha256)
         except VersionConflict as exc:
-            raise WebError(409, f"version {base} is no longer the newest: version "
-                           f"{exc.current} was saved meanwhile; nothing was lost, reload and "
-                           "apply your change again",
-                           {"current_version": exc.current, "your_text": submitted}) from None
+            raise self._conflict(base, exc.current, submitted) from None
+
+    def _base(self, scenario_id: int, base_version: int, submitted: Any) -> VersionRow:
+        """The version an edit claims to extend, which must be the newest (else 409)."""
+        current = self.store.scenario(scenario_id).current_version
+        if base_version != current:
+            raise self._conflict(base_version, current, submitted)
+        try:
+            return self.store.version(scenario_id, base_version)
+        except NotFound:
+            raise WebError(404, f"no scenario {scenario_id}") from None
+
+    @staticmethod
+    def _conflict(base: int, current: int, submitted: Any) -> WebError:
+        return WebError(409, f"version {base} is not the newest: the newest is version "
+                        f"{current}; nothing was lost, reload and apply your change again",
+                        {"current_version": current, "your_text": submitted})
 
     def save_preferences(self, viewer: Viewer, scenario_id: int, party: str,
                          prefs: Any, base_version: int, message: str = "",
                          party_fields: dict[str, Any] | None = None) -> dict[str, Any]:
         """A delegate (or the mediator) replaces one party's preferences block.
 
-        The submission is checked against the viewer's own view first, so any problem shown
-        concerns only what the viewer may see; the rest of the stored text, comments
-        included, is kept as it was. `party_fields` ({"reservation", "note"}; None removes
-        one) also sets the walk-away and note on the party's own entry of `parties`: they
-        are part of the party's confidential position (see accord.web.policy).
+        The new text is built from the version the edit claims to extend, and the store
+        saves it only while that version is still the newest (checked inside the save's
+        transaction, with the base text's hash), so a save never lands on top of a version
+        its author did not see. The submission is checked against the viewer's own view
+        first, so any problem shown concerns only what the viewer may see; the rest of the
+        stored text, comments included, is kept byte for byte (`accord.web.blocks`).
+        `party_fields` sets the party's own fields on its entry under `parties` too
+        (walk-away, capability, note, basis): part of its confidential position.
         """
-        fields = _party_fields(party_fields)
         policy.require(viewer, "edit_preferences", party)
         submitted = prefs
-        row, full = self.load(scenario_id)
+        if isinstance(prefs, str) and len(prefs) > MAX_TEXT:
+            raise WebError(413, "preferences text is too large")
+        row = self._base(scenario_id, base_version, submitted)
+        _, full = self.load(scenario_id, row.number)
         if party not in full.party_ids:
             raise WebError(422, f"no party {party!r} in this scenario")
+        written: str | None = prefs if isinstance(prefs, str) else None
         if isinstance(prefs, str):
             try:
                 prefs, _ = read_data(prefs, "preferences.yaml")
@@ -236,13 +270,14 @@ class Workspace:
                                {"problems": [str(p) for p in exc.problems]}) from None
         if not isinstance(prefs, dict):
             raise WebError(422, "preferences must be a mapping with weights and values")
+        fields = {k: v for k, v in (party_fields or {}).items() if v is not None}
+        if set(fields) - set(blocks.PARTY_FIELDS):
+            raise WebError(422, "party_fields may set only: " + ", ".join(blocks.PARTY_FIELDS))
         seen = scenario_to_data(policy.filter_scenario(full, viewer))
         seen.setdefault("preferences", {})[party] = prefs
-        for entry in seen.get("parties") or []:
-            if fields and entry.get("id") == party:
-                entry.update({k: v for k, v in fields.items() if v is not None})
-                for k in [k for k, v in fields.items() if v is None]:
-                    entry.pop(k, None)
+        for entry in seen.get("parties", []):
+            if entry.get("id") == party:
+                entry.update(fields)
         try:
             parse_scenario(json.loads(json.dumps(seen, default=str)), file="preferences")
         except ScenarioError as exc:
@@ -251,7 +286,10 @@ class Workspace:
                            {"problems": problems}) from None
         except (TypeError, ValueError) as exc:
             raise WebError(422, f"the preferences cannot be read: {type(exc).__name__}") from None
-        text = _replace_preferences(row.text, row.fmt, party, prefs, fields)
+        try:
+            text = blocks.replace_preferences(row.text, row.fmt, party, prefs, written, fields)
+        except blocks.BlockError as exc:
+            raise WebError(422, str(exc)) from None
         try:
             scenario, _ = parse_text(text, f"scenario.{row.fmt}")
         except ScenarioError as exc:
@@ -261,7 +299,7 @@ class Workspace:
         new = self._commit(viewer, scenario_id, base_version, text, row.fmt,
                            message or f"edited preferences of {party}", scenario,
                            action="preferences.save", detail=f"edited preferences of {party}",
-                           submitted=submitted)
+                           submitted=submitted, base_sha256=row.sha256)
         return {"id": scenario_id, "version": new}
 
     # members -------------------------------------------------------------------------------
@@ -289,7 +327,9 @@ class Workspace:
             raise WebError(404, f"no member {username!r}; invite new members with a link")
         if user.id == viewer.user_id and role != policy.MEDIATOR:
             raise WebError(409, "you cannot demote yourself; ask another mediator")
-        self.store.set_member(scenario_id, user.id, role, party, viewer.user_id, username)
+        # Unknown and known names get the same answer, so user names cannot be enumerated.
+        if user is not None:
+            self.store.set_member(scenario_id, user.id, role, party, viewer.user_id, username)
         return {"username": username, "role": role, "party": party}
 
     def remove_member(self, viewer: Viewer, scenario_id: int, username: str) -> None:
@@ -321,6 +361,8 @@ class Workspace:
         for pid in plans or []:
             if pid not in known:
                 raise WebError(422, f"no plan {pid!r}; known plans: {', '.join(known)}")
+        # One cache entry per set of plans: duplicates and order do not make a new request.
+        plans = [p for p in known if p in set(plans)] if plans else None
         if not scenario.preferences:
             raise WebError(422, "no party has preferences in your view, nothing to score")
         # Versions never change and scoring is deterministic, so one computation per
@@ -336,7 +378,7 @@ class Workspace:
                 hit = run_score(scenario, plans, improvement)
                 with self._lock:
                     self._scores[key] = hit
-                    while len(self._scores) > 256:
+                    while len(self._scores) > self.score_cache:
                         old, _ = self._scores.popitem(last=False)
                         self._flights.pop(old, None)
         out = dict(hit)
@@ -356,7 +398,11 @@ class Workspace:
         fn = _job_function(kind, scenario, params)
         job = self.store.create_job(scenario_id, version, kind, json.dumps(params),
                                     viewer.view_key, viewer.user_id)
-        self.jobs.submit(job.id, fn)
+        try:
+            self.jobs.submit(job.id, fn)
+        except Busy as exc:
+            self.store.update_job(job.id, status="failed", error=str(exc), finished_at=utcnow())
+            raise WebError(503, f"{exc}; retry when some have finished") from None
         return {"id": job.id, "status": "queued", "kind": kind, "version": version}
 
     def _job_dict(self, viewer: Viewer, job: Any, scenario: Scenario,
@@ -412,75 +458,6 @@ class Workspace:
         except Exception as exc:  # e.g. fewer than two scored parties: a 422, not a 500
             raise WebError(422, f"the report could not be built: {type(exc).__name__}: {exc}")\
                 from None
-
-
-def _party_fields(given: dict[str, Any] | None) -> dict[str, Any]:
-    """The party-entry fields a preferences save may set: walk-away and note, nothing else."""
-    if not given:
-        return {}
-    unknown = set(given) - {"reservation", "note"}
-    if unknown:
-        raise WebError(422, f"a preferences save may set only reservation and note on the "
-                       f"party, not {', '.join(sorted(unknown))}")
-    return dict(given)
-
-
-def _set_party_fields(parties: Any, party: str, fields: dict[str, Any]) -> None:
-    for entry in parties or []:
-        if isinstance(entry, dict) and entry.get("id") == party:
-            for k, v in fields.items():
-                if v is None:
-                    entry.pop(k, None)
-                else:
-                    entry[k] = v
-
-
-def _flow_leaves(obj: Any) -> Any:
-    """Plain data with every mapping or list of scalars in YAML flow style."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    if isinstance(obj, dict):
-        out = CommentedMap((k, _flow_leaves(v)) for k, v in obj.items())
-        if all(not isinstance(v, dict | list) or (isinstance(v, list) and not any(
-                isinstance(x, dict | list) for x in v)) for v in obj.values()):
-            out.fa.set_flow_style()
-        return out
-    if isinstance(obj, list):
-        seq = CommentedSeq(_flow_leaves(v) for v in obj)
-        if not any(isinstance(v, dict | list) for v in obj):
-            seq.fa.set_flow_style()
-        return seq
-    return obj
-
-
-def _replace_preferences(text: str, fmt: str, party: str, prefs: dict[str, Any],
-                         fields: dict[str, Any] | None = None) -> str:
-    """The stored text with one party's preferences (and, given `fields`, its walk-away and
-    note) replaced, everything else (comments too) kept."""
-    if fmt == "json":
-        data = json.loads(text)
-        data.setdefault("preferences", {})[party] = prefs
-        _set_party_fields(data.get("parties"), party, fields or {})
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
-    from ruamel.yaml.util import load_yaml_guess_indent
-
-    # Keep the file's own indentation and line lengths, and write the new block's small maps
-    # in flow style, so the history's diff shows the numbers that changed and little else.
-    _, seq, offset = load_yaml_guess_indent(text)
-    keyed = [len(m.group(1)) for m in re.finditer(r"^( +)[^\s#-]", text, re.MULTILINE)]
-    yaml = YAML(typ="rt")
-    yaml.width = 4096
-    yaml.indent(mapping=min(keyed, default=2), sequence=seq or 2, offset=offset or 0)
-    doc = yaml.load(io.StringIO(text))
-    if doc.get("preferences") is None:
-        doc["preferences"] = CommentedMap()
-    doc["preferences"][party] = _flow_leaves(json.loads(json.dumps(prefs, default=str)))
-    _set_party_fields(doc.get("parties"), party, fields or {})
-    buf = io.StringIO()
-    yaml.dump(doc, buf)
-    return buf.getvalue()
 
 
 def run_score(scenario: Scenario, plans: list[str] | None, improvement: bool) -> dict[str, Any]:

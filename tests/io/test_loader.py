@@ -183,3 +183,82 @@ def test_invalid_date_names_field_and_line(tmp_path) -> None:  # type: ignore[no
         assert "YAML syntax" not in str(problem)
     else:
         raise AssertionError("an invalid date must not load")
+
+
+# limits (accord.io.limits): size first, then values and characters after alias expansion ----
+
+def _alias_bomb(long: int, copies: int) -> str:
+    """A note anchored once and aliased many times: small text, huge expansion."""
+    lines = [f"note: &n {'x' * long}", "sources:"]
+    lines += [f"  - {{id: s{i}, outlet: *n}}" for i in range(copies)]
+    return "\n".join(lines) + "\n"
+
+
+def test_aliases_to_a_long_string_are_refused_by_characters():
+    from accord.io import limits
+
+    text = _alias_bomb(100_000, 2_000)  # 200 MB once expanded, far fewer values than MAX_NODES
+    assert limits.MAX_NODES > 2_000 * 3
+    with pytest.raises(ScenarioError) as err:
+        parse_text(text, "bomb.yaml")
+    msg = str(err.value.problems[0])
+    assert "too many characters" in msg and "aliases" in msg
+
+
+def test_parsing_costs_memory_proportional_to_the_input(small_path):
+    """Peak memory of parsing, per input character, for a plain file, an accepted file full
+    of aliases and a refused alias bomb (the documented bound is about 132 bytes of expanded
+    data per character; ruamel's own parse costs about 40)."""
+    import tracemalloc
+
+    accepted = small_path.read_text("utf-8").replace(
+        "note: Numbers are made up for tests.", "note: &n " + "n" * 500)
+    accepted += "".join(f"  - {{id: x{i}, outlet: *n}}\n" for i in range(10))
+    accepted = accepted.replace("sources:\n", "sources:\n", 1)
+    bomb = _alias_bomb(50_000, 400)
+    for text, ok in ((small_path.read_text("utf-8"), True), (accepted, True), (bomb, False)):
+        tracemalloc.start()
+        try:
+            if ok:
+                parse_text(text, "t.yaml")
+            else:
+                with pytest.raises(ScenarioError):
+                    parse_text(text, "t.yaml")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 300 * len(text) + 2_000_000, (ok, peak, len(text))
+
+
+def test_expansion_bound_is_proportional_to_the_input():
+    from accord.io import limits
+
+    for n in (0, 10_000, 1_000_000, limits.MAX_TEXT_CHARS):
+        assert limits.max_chars(n) <= limits.EXPANSION * n + limits.SMALL_ALLOWANCE
+        assert limits.max_nodes(n) <= limits.NODES_PER_CHAR * n + limits.SMALL_ALLOWANCE
+
+
+def test_a_few_aliases_to_scalars_are_still_accepted(small_path):
+    text = small_path.read_text("utf-8").replace(
+        "note: Numbers are made up for tests.", "note: &n Numbers are made up for tests.")
+    text = text.replace("title: First draft", "title: *n")
+    scenario = parse_text(text, "small.yaml")[0]
+    assert scenario.plans[0].title == "Numbers are made up for tests."
+
+
+def test_an_oversized_file_gets_a_size_message_before_parsing(tmp_path, small_path):
+    from accord.io import limits
+
+    # Valid YAML without anchors, just longer than the cap: refused by size, not by parsing.
+    filler = "# " + "y" * 98 + "\n"
+    text = small_path.read_text("utf-8") + filler * (limits.MAX_TEXT_CHARS // 100 + 10)
+    for given in (text, ):
+        with pytest.raises(ScenarioError) as err:
+            parse_text(given, "big.yaml")
+        assert "too large" in str(err.value.problems[0])
+        assert "aliases" not in str(err.value.problems[0])
+    big = tmp_path / "big.yaml"
+    big.write_text(small_path.read_text("utf-8") + filler * (4 * limits.MAX_TEXT_CHARS // 100 + 10))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(big)
+    assert "too large" in str(err.value.problems[0]) and "MB" in str(err.value.problems[0])

@@ -52,7 +52,8 @@ def test_sign_in_is_rate_limited(db_url: str, api_class: Any) -> None:
 
     from accord.web import create_app
 
-    app = create_app(db_url, login_limit=3, login_window=60)
+    # A one-hour window: the back-off starts at a minute, far longer than this test takes.
+    app = create_app(db_url, login_limit=3, login_window=3600)
     try:
         c = TestClient(app)
         codes = [c.post("/api/session", json={"username": "x", "password": "y"}).status_code
@@ -188,9 +189,16 @@ def test_members(world: Any) -> None:
     r = med.post(f"/api/scenarios/{sid}/members", json={"username": "outsider",
                                                         "role": "delegate", "party": "xx"})
     assert r.status_code == 422
-    r = med.post(f"/api/scenarios/{sid}/members", json={"username": "ghost",
-                                                        "role": "observer"})
-    assert r.status_code == 404
+    # Unknown and known names are answered alike (no enumeration); only a real user is added.
+    ghost = med.post(f"/api/scenarios/{sid}/members", json={"username": "ghost",
+                                                            "role": "observer"})
+    known = med.post(f"/api/scenarios/{sid}/members", json={"username": "outsider",
+                                                            "role": "observer"})
+    assert ghost.status_code == known.status_code == 200
+    assert ghost.json().keys() == known.json().keys()
+    listed = {m["username"] for m in med.get(f"/api/scenarios/{sid}/members").json()}
+    assert "outsider" in listed and "ghost" not in listed
+    assert med.call("DELETE", f"/api/scenarios/{sid}/members/outsider").status_code == 200
     r = world["ua_del"].post(f"/api/scenarios/{sid}/members",
                              json={"username": "outsider", "role": "observer"})
     assert r.status_code == 403
