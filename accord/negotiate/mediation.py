@@ -283,7 +283,9 @@ class NashMediator:
 
     name: ClassVar[str] = "nash"
 
-    def __init__(self, probes: int = 4, patience: int = 2) -> None:
+    def __init__(self, probes: int = 4, patience: int = 2, trade_offs: bool = True) -> None:
+        self.trade_offs = trade_offs
+        """Adopt moves some party finds worse when the estimated Nash product rises."""
         self.probes = probes
         """Rival drafts tested when the estimated Nash package is the draft."""
         self.patience = patience
@@ -379,7 +381,7 @@ class NashMediator:
                 if (v[k] >= 0).all() and (v[k] > 0).any() and pick is None and s <= best:
                     pick, best = k, max(best, s)  # a Pareto improvement is always taken
                     continue
-                if s > best + 1e-12:
+                if s > best + 1e-12 and (self.trade_offs or (v[k] >= 0).all()):
                     pick, best = k, s
             if probing:
                 quiet = 0 if surprise or pick is not None else quiet + 1
