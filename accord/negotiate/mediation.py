@@ -298,7 +298,7 @@ class NashMediator:
         n_opt = parties.n_options
         offsets = np.concatenate([[0], np.cumsum(n_opt)]).astype(np.int64)
         f = int(offsets[-1])
-        red_any = parties.red_lines.any(axis=0)  # (I, O)
+        red_any: BoolArray = np.asarray(parties.red_lines.any(axis=0))  # (I, O)
         est = [Estimate(f) for _ in range(n_p)]
         steps: list[Step] = []
 

@@ -14,8 +14,8 @@ from oracle import random_model
 from accord.model import CompiledModel
 from accord.negotiate import simulate, single_text
 from accord.negotiate.mediation import Critique, Delegation, NashMediator, delegation
-from accord.negotiate.single_text import HillClimbing
 from accord.negotiate.metrics import nash_set_distance
+from accord.negotiate.single_text import HillClimbing
 
 
 def _symmetric(n_issues: int = 3) -> CompiledModel:
