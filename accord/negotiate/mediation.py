@@ -31,7 +31,10 @@ Steps:
    package only that way.
 5. When the Nash package of the estimates is the draft, the mediator tests its estimates on
    the draft's nearest rivals (one- and two-issue changes estimated closest in Nash product);
-   it stops when every vote matched its prediction ("estimates and votes agree").
+   when every vote matched its prediction it first moves, a few times, to the best rival
+   (exploratory drafts: next to a party's ideal every variant is merely "worse" and says
+   nothing of its trade-offs), then stops ("estimates and votes agree") and returns to the
+   best text seen by its final estimates.
 6. Raiffa's distinction: critiques until the last draft, then each party says yes or no once
    on the final text.
 
@@ -283,7 +286,10 @@ class NashMediator:
 
     name: ClassVar[str] = "nash"
 
-    def __init__(self, probes: int = 4, patience: int = 2, trade_offs: bool = True) -> None:
+    def __init__(self, probes: int = 4, patience: int = 2, trade_offs: bool = True,
+                 explore: int = 6) -> None:
+        self.explore = explore
+        """At most this many exploratory drafts (the closest rival, to learn trade-offs)."""
         self.trade_offs = trade_offs
         """Adopt moves some party finds worse when the estimated Nash product rises."""
         self.probes = probes
@@ -334,6 +340,8 @@ class NashMediator:
         steps.append(Step("opening", draft=draft.copy(), critiques=crit, note=how))
 
         asked: set[tuple[bytes, bytes]] = set()
+        seen = [draft.copy()]
+        explored = 0
         quiet = 0  # probe rounds in a row whose votes all matched the estimates
         reason = "deadline"
         for rnd in range(1, rounds + 1):
@@ -383,8 +391,16 @@ class NashMediator:
                     continue
                 if s > best + 1e-12 and (self.trade_offs or (v[k] >= 0).all()):
                     pick, best = k, s
+            exploring = False
             if probing:
                 quiet = 0 if surprise or pick is not None else quiet + 1
+                if pick is None and quiet >= self.patience and explored < self.explore:
+                    # Answers near a party's ideal are all "worse" and say nothing of its
+                    # trade-offs: move to the best rival to learn them there.
+                    ok = [k for k in range(len(x)) if not (v[k] == -2).any()]
+                    if ok:
+                        pick, exploring, quiet = ok[0], True, 0
+                        explored += 1
                 if pick is None and quiet >= self.patience:
                     steps.append(Step("probe", draft=draft.copy(), vote=v,
                                       note="estimates and votes agree"))
@@ -399,7 +415,11 @@ class NashMediator:
                 continue
             new = x[pick].copy()
             worse = [parties.party_ids[p] for p in range(n_p) if v[pick, p] < 0]
-            note = ("nobody finds it worse" if not worse else
+            note = ("exploratory: the closest rival by the estimates, adopted to learn the "
+                    "parties' trade-offs around it"
+                    + (f" ({', '.join(worse)} find{'s' if len(worse) == 1 else ''} it worse)"
+                       if worse else "") if exploring else
+                    "nobody finds it worse" if not worse else
                     f"{', '.join(worse)} find{'s' if len(worse) == 1 else ''} it worse, "
                     f"adopted because the estimated Nash product rises by a factor "
                     f"{np.exp(best - old_score):.3f}" if np.isfinite(old_score) else
@@ -411,7 +431,23 @@ class NashMediator:
             steps.append(Step("revision", draft=new, old=draft.copy(), critiques=crit,
                               vote=v[pick], note=note, data={"round": rnd}))
             draft = new
-            quiet = 0
+            seen.append(new.copy())
+        # Return to the best text seen by the final estimates, if the draft is not it.
+        w = [e.fit(ideal_cols[p]) for p, e in enumerate(est)]
+        d = self._walkaways(est, w, n_opt, offsets)
+        scores = _log_nash(np.stack(seen), w, d, offsets)
+        k = int(np.argmax(scores))
+        if np.isfinite(scores[k]) and scores[k] > _log_nash(draft, w, d, offsets) + 1e-12:
+            v = parties.compare(draft, seen[k][None])
+            if not (v == -2).any():
+                crit = parties.critique(seen[k])
+                steps.append(Step("revision", draft=seen[k].copy(), old=draft.copy(),
+                                  critiques=crit, vote=v[0], data={"round": rounds},
+                                  note="back to an earlier draft: the best text seen by the "
+                                  "final estimates of the Nash product" + "".join(
+                                      f"; {parties.party_ids[p]} finds it worse"
+                                      for p in range(n_p) if v[0, p] < 0)))
+                draft = seen[k].copy()
         return draft, steps, reason
 
     # --- pieces ---------------------------------------------------------------------------

@@ -117,16 +117,16 @@ def test_every_move_some_party_finds_worse_is_explained() -> None:
         for e in r.trace:
             if e.get("votes") and "worse" in e["votes"].values():
                 moves += 1
-                assert "worse" in e["why"] and ("Nash product" in e["why"]
-                                                or "walk-away" in e["why"])
+                assert "worse" in e["why"] and ("Nash product" in e["why"] or "walk-away"
+                                                in e["why"] or "exploratory" in e["why"])
     assert moves  # the domains above do need such moves
 
 
-@pytest.mark.parametrize(("mediator", "bound"), [(NashMediator, 0.10), (HillClimbing, 0.02)])
+@pytest.mark.parametrize(("mediator", "bound"), [(NashMediator, 0.05), (HillClimbing, 0.02)])
 def test_small_domains_end_near_the_nash_set(mediator: type, bound: float) -> None:
     """Regression, with a tolerance, on eight fixed two-party domains (no red lines, walk-aways
     0): the mean distance to the Nash set. The eliciting mediator misses the issue's goal of
-    0.02 (measured 0.07 here); hill climbing from the least objectionable opening meets it."""
+    0.02 (measured 0.022 here); hill climbing from the least objectionable opening meets it."""
     dists, asked = [], []
     for seed in range(8):
         model = random_model(100 + seed, 2, [3, 4, 3, 5, 2], red=0.0, res=0.0)
