@@ -257,6 +257,13 @@ def _print_single_text(r: Any) -> None:
                                       for p, o in e["vetoed"].items() if o) + ")",
                           markup=False, highlight=False, soft_wrap=True)
         elif ev == "final vote":
+            if e.get("open"):
+                o = e["open"]
+                console.print(f"open: {', '.join(o['issues'])}; over its completions "
+                              + "; ".join(f"{p} {lo:.3f}..{hi:.3f}, accepts in "
+                                          f"{o['accepts_in'][p]}"
+                                          for p, (lo, hi) in o["utility_range"].items()),
+                              markup=False, highlight=False, soft_wrap=True)
             console.print("final vote: " + ", ".join(f"{p} {'yes' if y else 'no'}"
                                                      for p, y in e["votes"].items()),
                           markup=False, highlight=False)

@@ -278,8 +278,15 @@ def single_text(
     factor = disc ** (step / rounds)  # (P,): each party's own discount
     u = model.utilities(draft)
     ok = model.within_red_lines(draft)[0] & (u * factor >= model.reservation - 1e-12)
+    final_event: dict[str, Any] = {"round": step, "event": "final vote"}
+    if parked:
+        # An open issue is scored as open: every completion of it, per party a utility range
+        # and whether it accepts in every completion, some, or none; yes only in every one.
+        every, final_event["open"] = _open_verdicts(model, draft, parked, factor)
+        ok = ok & every
     final = {pid: bool(y) for pid, y in zip(model.party_ids, ok, strict=True)}
-    trace.append({"round": step, "event": "final vote", "votes": final})
+    final_event["votes"] = final
+    trace.append(final_event)
     agreed = bool(ok.all())
     if parked:
         reason = ("irreconcilable red lines on " + ", ".join(model.issue_ids[i] for i in parked)
@@ -291,6 +298,29 @@ def single_text(
                  offers=drafts, reason=outcome, factor=factor, trace=trace)
     out.comparisons = dict(zip(model.party_ids, map(int, asked), strict=True))
     return out
+
+
+def _open_verdicts(model: CompiledModel, draft: IntArray, parked: list[int],
+                   factor: FloatArray) -> tuple[np.ndarray, dict[str, Any]]:
+    """Each party's utility range over the completions of the open issues, and whether it
+    accepts the text in every completion, in some, or in none."""
+    import itertools
+
+    grids = [range(int(model.n_options[i])) for i in parked]
+    combos = list(itertools.islice(itertools.product(*grids), 4096))
+    x = np.repeat(draft[None], len(combos), axis=0)
+    x[:, parked] = np.array(combos, dtype=np.int64)
+    u = model.utilities(x).reshape(len(combos), model.n_parties)
+    acc = model.within_red_lines(x) & (u * factor >= model.reservation - 1e-12)
+    every = acc.all(axis=0)
+    words = np.where(every, "every", np.where(acc.any(axis=0), "some", "none"))
+    info = {
+        "issues": [model.issue_ids[i] for i in parked],
+        "utility_range": {p: [round(float(u[:, k].min()), 9), round(float(u[:, k].max()), 9)]
+                          for k, p in enumerate(model.party_ids)},
+        "accepts_in": {p: str(w) for p, w in zip(model.party_ids, words, strict=True)},
+    }
+    return every, info
 
 
 def _larger_moves(model: CompiledModel, draft: IntArray, wishes: list[dict[int, int]],

@@ -64,3 +64,33 @@ def test_drafts_are_numbered_contiguously_and_comparisons_counted() -> None:
         assert numbers == list(range(len(numbers)))
         assert r.comparisons is not None and set(r.comparisons) == set(model.party_ids)
         assert all(n > 0 for n in r.comparisons.values())
+
+
+def test_an_issue_left_open_is_scored_over_its_completions() -> None:
+    model = random_model(7, 2, [3, 3, 4], red=0.0, res=0.2)
+    forbidden = model.forbidden.copy()
+    forbidden[0, 0, :2] = True  # a forbids options 0, 1 of issue 0; b forbids option 2
+    forbidden[1, 0, 2] = True
+    deadlocked = CompiledModel(
+        scenario_id="deadlock", party_ids=model.party_ids, issue_ids=model.issue_ids,
+        options=model.options, raw_options=model.raw_options, numeric=model.numeric.copy(),
+        n_options=model.n_options.copy(), weights=model.weights.copy(),
+        values=model.values.copy(), forbidden=forbidden, padding=model.padding.copy(),
+        reservation=model.reservation.copy())
+    r = single_text(deadlocked, mediator=HillClimbing(), rounds=30, seed=3)
+    assert not r.agreement
+    final = r.trace[-1]
+    assert final["event"] == "final vote" and final["open"]["issues"] == ["i0"]
+    last = [e for e in r.trace if "choices" in e][-1]["choices"]
+    for k, p in enumerate(deadlocked.party_ids):
+        # brute force over the open issue's completions
+        us, acc = [], []
+        for o in range(3):
+            x = deadlocked.encode({**last, "i0": o})
+            us.append(float(deadlocked.utilities(x)[k]))
+            acc.append(bool(deadlocked.accepts(x)[0, k]))
+        lo, hi = final["open"]["utility_range"][p]
+        assert abs(lo - min(us)) < 1e-8 and abs(hi - max(us)) < 1e-8
+        word = "every" if all(acc) else "some" if any(acc) else "none"
+        assert final["open"]["accepts_in"][p] == word
+        assert final["votes"][p] is (word == "every")
