@@ -312,9 +312,9 @@ def _open_verdicts(model: CompiledModel, draft: IntArray, parked: list[int],
     x[:, parked] = np.array(combos, dtype=np.int64)
     u = model.utilities(x).reshape(len(combos), model.n_parties)
     acc = model.within_red_lines(x) & (u * factor >= model.reservation - 1e-12)
-    every = acc.all(axis=0)
+    every = np.asarray(acc.all(axis=0))
     words = np.where(every, "every", np.where(acc.any(axis=0), "some", "none"))
-    info = {
+    info: dict[str, Any] = {
         "issues": [model.issue_ids[i] for i in parked],
         "utility_range": {p: [round(float(u[:, k].min()), 9), round(float(u[:, k].max()), 9)]
                           for k, p in enumerate(model.party_ids)},
