@@ -186,7 +186,8 @@ def main() -> None:
                     (u, ok), cmp_ = run_negmas(model, kind, sd, args.rounds)
                 dset, dnash = nash_set_distance(model, u)
                 multi[kind].append((dset, dnash, float("nan"), ok, max(cmp_.values())))
-    _table(f"three to six parties (pinned generator, {args.multi} per party count, up to "
+    per = args.multi if not args.quick else max(1, args.multi // 4)
+    _table(f"three to six parties (pinned generator, {per} per party count, up to "
            f"{args.multi_max_size:.0e} packages)",
            multi)
     print(f"total {time.perf_counter() - t0:.0f} s")
