@@ -95,7 +95,9 @@ def simulate_cmd(
     mediator: Annotated[str | None, typer.Option(
         "--mediator", help="Single text: the party id that drafts (e.g. us).")] = None,
     mediator_strategy: Annotated[str, typer.Option(
-        "--mediator-strategy", help="Single text: hill-climbing or annealing.")
+        "--mediator-strategy", help="Single text: hill-climbing, annealing, or nash (estimates "
+        "each party's preferences from critiques and comparisons and drafts toward the Nash "
+        "package of the estimates).")
     ] = "hill-climbing",
     start: Annotated[str | None, typer.Option(
         "--start", help="Single text: plan id of the first draft; default the first plan.")
@@ -257,7 +259,8 @@ def _print_single_text(r: Any) -> None:
         if ev in ("opening", "veto", "revision"):
             us = ", ".join(f"{p} {u:.3f}" for p, u in e["utilities"].items())
             title = ("opening draft" if ev == "opening"
-                     else f"draft {e['round']} ({'fixes a veto' if ev == 'veto' else 'revision'})")
+                     else f"draft {e.get('draft', e['round'])} (round {e['round']}, "
+                     f"{'fixes a veto' if ev == 'veto' else 'revision'})")
             console.print(f"{title} by {e['drafted_by']}: {us}", markup=False, highlight=False)
             for c in e["changes"]:
                 asked = f" (asked by {', '.join(c['asked_by'])})" if c["asked_by"] else ""
@@ -266,6 +269,8 @@ def _print_single_text(r: Any) -> None:
             if e.get("votes"):
                 console.print("  votes: " + ", ".join(f"{p} {v}" for p, v in e["votes"].items()),
                               markup=False, highlight=False)
+            if e.get("why"):
+                console.print(f"  why: {e['why']}", markup=False, highlight=False)
             for p, c in e["critiques"].items():
                 what = {"veto": "vetoes (red line on", "change": "wants changed (",
                         "accept": "accepts"}[c["verdict"]]
@@ -277,9 +282,20 @@ def _print_single_text(r: Any) -> None:
                                       for p, o in e["vetoed"].items() if o) + ")",
                           markup=False, highlight=False, soft_wrap=True)
         elif ev == "final vote":
+            if e.get("open"):
+                o = e["open"]
+                console.print(f"open: {', '.join(o['issues'])}; over its completions "
+                              + "; ".join(f"{p} {lo:.3f}..{hi:.3f}, accepts in "
+                                          f"{o['accepts_in'][p]}"
+                                          for p, (lo, hi) in o["utility_range"].items()),
+                              markup=False, highlight=False, soft_wrap=True)
             console.print("final vote: " + ", ".join(f"{p} {'yes' if y else 'no'}"
                                                      for p, y in e["votes"].items()),
                           markup=False, highlight=False)
+    if r.comparisons is not None:
+        console.print("comparisons per party: " + ", ".join(f"{p} {n}" for p, n in
+                                                            r.comparisons.items()),
+                      markup=False, highlight=False)
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

@@ -57,3 +57,30 @@ def score(result: NegotiationResult, ref: Reference) -> NegotiationResult:
         else float("nan")
     )
     return result
+
+
+def nash_set_distance(model: CompiledModel, utilities: FloatArray, share: float = 0.98,
+                      limit: int = 10_000_000) -> tuple[float, float]:
+    """(distance to the Nash set, distance to the Nash package) of a utility vector, by
+    enumeration. The Nash set is every package within the red lines, at least every
+    walk-away, whose Nash product is at least `share` of the largest: near-ties lie far apart
+    on some domains, so a text in the set is as fair as the Nash package. nan when no package
+    gives every party a gain."""
+    from accord.solve.enumerate import chunks
+
+    if model.size > limit:
+        raise ValueError(f"{model.size:.3g} packages exceed the enumeration limit {limit:.3g}")
+    pts, prods = [], []
+    for _, pk in chunks(model):
+        u = model.utilities(pk)
+        g = u - model.reservation
+        ok = model.within_red_lines(pk).all(axis=1) & (g > 0).all(axis=1)
+        pts.append(u[ok])
+        prods.append(np.prod(g[ok], axis=1))
+    u_all, prod = np.concatenate(pts), np.concatenate(prods)
+    if not prod.size:
+        return float("nan"), float("nan")
+    near = u_all[prod >= share * prod.max()]
+    x = np.asarray(utilities, dtype=np.float64)
+    return (float(np.linalg.norm(near - x, axis=1).min()),
+            float(np.linalg.norm(u_all[int(np.argmax(prod))] - x)))

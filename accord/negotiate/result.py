@@ -32,6 +32,8 @@ class NegotiationResult:
     reason: str
     trace: list[dict[str, Any]] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
+    comparisons: dict[str, int] | None = None
+    """Single text: how many candidates each party compared with the draft."""
     """Filled by `accord.negotiate.metrics.score`: welfare, distance to Nash and frontier."""
 
     @property
@@ -54,6 +56,8 @@ class NegotiationResult:
             "reason": self.reason,
             **{k: (round(v, 9) if np.isfinite(v) else None) for k, v in self.metrics.items()},
         }
+        if self.comparisons is not None:
+            out["comparisons"] = dict(self.comparisons)
         if self.discounted != self.utilities:
             out["discounted"] = {k: round(v, 9) for k, v in self.discounted.items()}
         if trace:

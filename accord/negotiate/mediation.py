@@ -1,0 +1,598 @@
+"""A mediator that drafts near the Nash package from what parties can tell it: critiques of a
+draft and pairwise comparisons, never their utilities.
+
+Method: the single negotiating text (Raiffa 1982, The Art and Science of Negotiation, ch. 14)
+driven by preference elicitation. Each party's additive value function (Keeney and Raiffa
+1976) is estimated from ordinal answers as in the version-space / polyhedral methods of
+conjoint analysis (Toubia, Hauser and Simester 2004, "Polyhedral methods for adaptive
+choice-based conjoint analysis", J. Marketing Research 41), here as a soft-margin linear
+program over option indicators (a ranking SVM, Joachims 2002, with the answers as hard
+constraints because honest parties answer without noise). The mediator proposes the Nash
+(1950) package of its estimates, solved exactly by `accord.solve`, and puts it to the parties
+as a comparison against the draft: a cutting-plane loop in which every surprising vote cuts
+the estimate that produced it.
+
+Steps:
+1. Blank text: each party names, for every issue, the option it prefers, most important
+   issue first (its first critique). The opening draft gives the issues out in turn, each
+   party taking its most important remaining issue at its preferred option (strict
+   alternation, Brams and Taylor 1996), on options nobody has declared a red line on.
+2. Each adopted draft is critiqued: accept, change (below the party's walk-away) or veto,
+   with the issues it most wants changed (largest gains first) and its preferred option on
+   each. A critique is data: the named gains are ordered and exceed every unnamed one.
+3. Each round the mediator fits every party's option values (a linear program: all answers
+   hold, with the largest common margin), estimates each walk-away from the drafts it
+   accepted and refused (the worst package when it refused none: the Nash package does not
+   move then on any Genius domain), and solves for the Nash package of the estimates.
+4. It asks every party to compare that package with the draft (better, same, worse, veto):
+   one comparison per party. It adopts it when nobody vetoes and, after refitting on the
+   votes, the estimated Nash product rises, even when some party finds it worse (the trace
+   says who and by how much the product rose): a draft on the frontier reaches the Nash
+   package only that way.
+5. When the Nash package of the estimates is the draft, the mediator tests its estimates on
+   the draft's nearest rivals (one- and two-issue changes estimated closest in Nash product);
+   when every vote matched its prediction it first moves, a few times, to the best rival
+   (exploratory drafts: next to a party's ideal every variant is merely "worse" and says
+   nothing of its trade-offs), then stops ("estimates and votes agree") and returns to the
+   best text seen by its final estimates.
+6. Raiffa's distinction: critiques until the last draft, then each party says yes or no once
+   on the final text.
+
+The mediator reaches the parties only through a `Delegation`, whose public surface is the
+domain's names, the declared red lines, critiques, comparisons and the final vote. An
+interested mediator (a party that drafts) drafts the same way: its own utility is reported,
+never used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
+
+from accord.model.compiled import BoolArray, CompiledModel, FloatArray, IntArray
+
+WISHES = 3
+"""How many issues a party names in a critique of a draft."""
+
+NAMES = {1: "better", 0: "same", -1: "worse", -2: "veto"}
+
+
+@dataclass(frozen=True)
+class Critique:
+    """One party's reaction to a draft (or, with `draft` None, to a blank text)."""
+
+    party: str
+    verdict: str
+    """accept, change (below its walk-away), veto (crosses its red line), or blank."""
+    objections: tuple[int, ...]
+    """Issues vetoed (red lines) or, for change, the issues it most wants changed."""
+    wishes: tuple[tuple[int, int], ...]
+    """(issue, preferred option) for the issues it most wants changed, largest gain first."""
+
+
+class Delegation:
+    """The parties as a mediator reaches them: critiques, comparisons and one final vote.
+
+    Built by `delegation(model)`: the model lives only in the closures of the three
+    questions, so no attribute of a Delegation leads to utilities. It counts every
+    comparison (one party judging one candidate against the draft) and every critique."""
+
+    __slots__ = ("_ask", "comparisons", "critiques", "issue_ids", "n_options", "party_ids",
+                 "raw_options", "red_lines")
+
+    def __init__(self, party_ids: Sequence[str], issue_ids: Sequence[str],
+                 raw_options: Sequence[Sequence[Any]], red_lines: BoolArray,
+                 ask: Callable[[str, Any, Any], Any]) -> None:
+        self.party_ids = tuple(party_ids)
+        self.issue_ids = tuple(issue_ids)
+        self.raw_options = tuple(tuple(o) for o in raw_options)
+        self.n_options = np.array([len(o) for o in raw_options], dtype=np.int64)
+        self.red_lines = red_lines
+        """(P, I, O) options each party has declared it will not accept (declared
+        positions, public); padding beyond an issue's options is marked too."""
+        self._ask = ask
+        self.comparisons = np.zeros(len(party_ids), dtype=np.int64)
+        self.critiques = 0
+
+    @property
+    def n_parties(self) -> int:
+        return len(self.party_ids)
+
+    @property
+    def n_issues(self) -> int:
+        return len(self.issue_ids)
+
+    def critique(self, draft: IntArray | None, k: int = WISHES) -> list[Critique]:
+        """Every party's critique of the draft; of a blank text (draft None) each names every
+        issue, most important first, with its preferred option."""
+        self.critiques += 1
+        out: list[Critique] = self._ask("critique", draft, k)
+        return out
+
+    def compare(self, draft: IntArray, candidates: IntArray) -> IntArray:
+        """(N, P) votes on candidates against the draft: 1 better, 0 same, -1 worse, -2 veto."""
+        cand = np.asarray(candidates, dtype=np.int64).reshape(-1, self.n_issues)
+        self.comparisons += cand.shape[0]
+        out: IntArray = self._ask("compare", draft, cand)
+        return out
+
+    def ratify(self, text: IntArray, factor: FloatArray) -> BoolArray:
+        """The final yes or no of every party on the text, its utility discounted by
+        `factor` (P,): yes when within its red lines and at least its walk-away."""
+        out: BoolArray = self._ask("ratify", text, factor)
+        return out
+
+
+def delegation(model: CompiledModel) -> Delegation:
+    """The parties of a compiled model, answering honestly."""
+    n_i = model.n_issues
+    probe = np.zeros((n_i * model.padding.shape[1], n_i), dtype=np.int64)
+    rows = np.arange(probe.shape[0])
+    issue, option = rows // model.padding.shape[1], rows % model.padding.shape[1]
+    probe[rows, issue] = option
+    red = model.violations(probe)[rows, :, issue]  # (I*O, P): option crosses p's red line
+    red_lines = red.T.reshape(model.n_parties, n_i, -1).copy()
+    red_lines[:, model.padding] = True
+    red_lines.setflags(write=False)
+
+    def ask(question: str, draft: Any, arg: Any) -> Any:
+        if question == "critique":
+            return [_critique(model, p, draft, arg) for p in range(model.n_parties)]
+        if question == "compare":
+            return votes(model, draft, arg)
+        u = model.utilities(draft)
+        ok: BoolArray = model.within_red_lines(draft)[0] & (u * arg >= model.reservation
+                                                            - 1e-12)
+        return ok
+
+    return Delegation(model.party_ids, model.issue_ids, model.raw_options, red_lines, ask)
+
+
+def votes(model: CompiledModel, draft: IntArray, candidates: IntArray) -> IntArray:
+    """(N, P) honest votes on candidates against the draft: 1 better, 0 same, -1 worse,
+    -2 veto. A party's standing is (fewer red lines crossed, higher utility), in that order."""
+    u0 = model.utilities(draft)
+    v0 = model.violations(draft)[0].sum(axis=1)  # (P,)
+    u = model.utilities(candidates).reshape(-1, model.n_parties)
+    v = model.violations(candidates).sum(axis=2)  # (N, P)
+    out = np.where(u > u0 + 1e-12, 1, np.where(u < u0 - 1e-12, -1, 0))
+    out = np.where(v < v0, 1, np.where(v > v0, -2, out))
+    return out.astype(np.int64)
+
+
+def _critique(model: CompiledModel, p: int, draft: IntArray | None, k: int) -> Critique:
+    """Party p's honest critique: its k largest gains from changing one issue of the draft
+    (every issue, ranked by how much it can gain on it, for a blank text)."""
+    cols = np.arange(model.n_issues)
+    crossed = model.violations(np.zeros(model.n_issues, dtype=np.int64) if draft is None
+                               else draft)[0, p]
+    own = np.where(_own_red(model, p), -np.inf, model.table[p])
+    best = own.max(axis=1)
+    if draft is None:
+        low = np.where(model.padding, np.inf, model.table[p]).min(axis=1)
+        gain = best - low
+        order = [int(i) for i in np.argsort(-gain, kind="stable")]
+        return Critique(model.party_ids[p], "blank", (),
+                        tuple((i, int(np.argmax(own[i]))) for i in order))
+    gain = best - model.table[p][cols, draft]
+    order = [int(i) for i in np.argsort(-gain, kind="stable") if gain[i] > 1e-12][:k]
+    wishes = tuple((i, int(np.argmax(own[i]))) for i in order)
+    if crossed.any():
+        return Critique(model.party_ids[p], "veto", tuple(int(i) for i in
+                                                          np.flatnonzero(crossed)), wishes)
+    if float(model.utilities(draft)[p]) < model.reservation[p] - 1e-12:
+        return Critique(model.party_ids[p], "change", tuple(order), wishes)
+    return Critique(model.party_ids[p], "accept", (), wishes)
+
+
+def _own_red(model: CompiledModel, p: int) -> BoolArray:
+    """(I, O) options crossing party p's red lines (padding included), via the model."""
+    n_i, n_o = model.padding.shape
+    probe = np.zeros((n_i * n_o, n_i), dtype=np.int64)
+    rows = np.arange(n_i * n_o)
+    probe[rows, rows // n_o] = rows % n_o
+    red = model.violations(probe)[rows, p, rows // n_o].reshape(n_i, n_o)
+    return np.asarray(red | model.padding)
+
+
+# --- the estimate of one party -----------------------------------------------------------------
+
+
+@dataclass
+class Estimate:
+    """What the mediator has learnt about one party: linear constraints on its option values
+    w (one per (issue, option), the flat layout), and the drafts it accepted or refused."""
+
+    n_features: int
+    strict: list[FloatArray] = field(default_factory=list)
+    """rows a with a . w > 0 (a strict preference)."""
+    weak: list[FloatArray] = field(default_factory=list)
+    """rows a with a . w >= 0 (a preference that may be a tie)."""
+    equal: list[FloatArray] = field(default_factory=list)
+    """rows a with a . w = 0 (the party said same)."""
+    accepted: list[IntArray] = field(default_factory=list)
+    refused: list[IntArray] = field(default_factory=list)
+    w: FloatArray | None = None
+
+    def fit(self, ideal_cols: IntArray) -> FloatArray:
+        """Option values satisfying every answer with the largest common margin (soft margin
+        for rows that turn out to be ties), normalised so the ideal package is worth 1."""
+        f = self.n_features
+        rows = [*self.strict, *self.weak]
+        n_s, n_r = len(self.strict), len(rows)
+        # variables: w (f), t (1), slack xi (n_r)
+        n_var = f + 1 + n_r
+        c = np.zeros(n_var)
+        c[f] = -1.0
+        c[f + 1:] = 1.0 / max(1, n_r) * 4.0
+        a_ub_rows, b_ub = [], []
+        for k, a in enumerate(rows):
+            norm = float(np.linalg.norm(a)) or 1.0
+            # t * |a| - a.w - xi <= 0   and   -a.w <= -tiny (strict) or 0 (weak)
+            r = np.zeros(n_var)
+            r[:f] = -a
+            r[f] = norm
+            r[f + 1 + k] = -1.0
+            a_ub_rows.append(r)
+            b_ub.append(0.0)
+            r2 = np.zeros(n_var)
+            r2[:f] = -a
+            a_ub_rows.append(r2)
+            b_ub.append(-1e-7 if k < n_s else 0.0)
+        eq = [np.concatenate([e, np.zeros(1 + n_r)]) for e in self.equal]
+        norm_row = np.zeros(n_var)
+        norm_row[ideal_cols] = 1.0
+        eq.append(norm_row)
+        b_eq = np.zeros(len(eq))
+        b_eq[-1] = 1.0
+        bounds = [(0.0, 1.0)] * f + [(0.0, 1.0)] + [(0.0, None)] * n_r
+        res = linprog(c, A_ub=csr_matrix(np.array(a_ub_rows)) if a_ub_rows else None,
+                      b_ub=np.array(b_ub) if b_ub else None, A_eq=csr_matrix(np.array(eq)),
+                      b_eq=b_eq, bounds=bounds, method="highs")
+        if res.status != 0 or res.x is None:
+            # Numerically infeasible (it cannot be otherwise: answers are honest): keep the
+            # last estimate, or a flat one.
+            if self.w is None:
+                self.w = np.zeros(f)
+                self.w[ideal_cols] = 1.0 / len(ideal_cols)
+            return self.w
+        self.w = np.asarray(res.x[:f], dtype=np.float64)
+        return self.w
+
+
+# --- the mediator ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    """One event of the mediation, for the trace."""
+
+    event: str
+    draft: IntArray | None = None
+    old: IntArray | None = None
+    critiques: list[Critique] | None = None
+    vote: IntArray | None = None
+    note: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class NashMediator:
+    """Elicit, estimate, propose the estimated Nash package, compare, refit (module doc)."""
+
+    name: ClassVar[str] = "nash"
+
+    def __init__(self, probes: int = 4, patience: int = 2, trade_offs: bool = True,
+                 explore: int = 6) -> None:
+        self.explore = explore
+        """At most this many exploratory drafts (the closest rival, to learn trade-offs)."""
+        self.trade_offs = trade_offs
+        """Adopt moves some party finds worse when the estimated Nash product rises."""
+        self.probes = probes
+        """Rival drafts tested when the estimated Nash package is the draft."""
+        self.patience = patience
+        """Probe rounds that must all match their predictions before the mediator stops."""
+
+    def run(self, parties: Delegation, rounds: int, rng: np.random.Generator,
+            start: IntArray | None = None) -> tuple[IntArray, list[Step], str]:
+        """Mediate; returns the final text, the steps and why it stopped."""
+        n_p, n_i = parties.n_parties, parties.n_issues
+        n_opt = parties.n_options
+        offsets = np.concatenate([[0], np.cumsum(n_opt)]).astype(np.int64)
+        f = int(offsets[-1])
+        red_any: BoolArray = np.asarray(parties.red_lines.any(axis=0))  # (I, O)
+        est = [Estimate(f) for _ in range(n_p)]
+        steps: list[Step] = []
+
+        def onehot(x: IntArray) -> FloatArray:
+            v = np.zeros(f)
+            v[offsets[:-1] + x] = 1.0
+            return v
+
+        def col(i: int, o: int) -> int:
+            return int(offsets[i] + o)
+
+        # 1. blank text: ideals and priorities; the opening draft by strict alternation
+        blank = parties.critique(None)
+        ideal = np.array([[dict(c.wishes)[i] for i in range(n_i)] for c in blank])  # (P, I)
+        ideal_cols = [np.array([col(i, int(ideal[p, i])) for i in range(n_i)])
+                      for p in range(n_p)]
+        for p in range(n_p):
+            for i in range(n_i):
+                b = int(ideal[p, i])
+                for o in range(int(n_opt[i])):
+                    if o != b and not parties.red_lines[p, i, o]:
+                        a = np.zeros(f)
+                        a[col(i, b)], a[col(i, o)] = 1.0, -1.0
+                        est[p].weak.append(a)
+        if start is not None:
+            draft = np.asarray(start, dtype=np.int64).copy()
+            how = "opening (the given plan)"
+        else:
+            draft = self._opening(blank, ideal, red_any, n_opt, rng)
+            how = "opening (issues given out in turn from the parties' first critiques)"
+        crit = parties.critique(draft)
+        self._learn_critique(est, crit, draft, n_opt, col, onehot)
+        steps.append(Step("opening", draft=draft.copy(), critiques=crit, note=how))
+
+        asked: set[tuple[bytes, bytes]] = set()
+        seen = [draft.copy()]
+        explored = 0
+        quiet = 0  # probe rounds in a row whose votes all matched the estimates
+        reason = "deadline"
+        for rnd in range(1, rounds + 1):
+            w = [e.fit(ideal_cols[p]) for p, e in enumerate(est)]
+            d = self._walkaways(est, w, n_opt, offsets)
+            nash = self._nash(parties, w, d, offsets)
+            cands: list[IntArray] = []
+            if nash is not None and (nash != draft).any() and \
+                    (draft.tobytes(), nash.tobytes()) not in asked:
+                cands = [nash]
+                probing = False
+            else:
+                cands = self._rivals(parties, w, d, offsets, draft, asked, rng)
+                probing = True
+                if not cands:
+                    reason = "estimates and votes agree"
+                    break
+            x = np.stack(cands)
+            for c in x:
+                asked.add((draft.tobytes(), c.tobytes()))
+            v = parties.compare(draft, x)
+            surprise = False
+            for k, c in enumerate(x):
+                diff = onehot(c) - onehot(draft)
+                for p in range(n_p):
+                    pred = float(diff @ w[p])
+                    got = int(v[k, p])
+                    if got == 1:
+                        est[p].strict.append(diff)
+                        surprise |= pred <= 1e-9
+                    elif got == -1:
+                        est[p].strict.append(-diff)
+                        surprise |= pred >= -1e-9
+                    elif got == 0:
+                        est[p].equal.append(diff)
+                        surprise |= abs(pred) > 1e-9
+            w = [e.fit(ideal_cols[p]) for p, e in enumerate(est)]
+            d = self._walkaways(est, w, n_opt, offsets)
+            old_score = _log_nash(draft, w, d, offsets)
+            pick, best = None, old_score
+            for k, c in enumerate(x):
+                if (v[k] == -2).any():
+                    continue
+                s = _log_nash(c, w, d, offsets)
+                if (v[k] >= 0).all() and (v[k] > 0).any() and pick is None and s <= best:
+                    pick, best = k, max(best, s)  # a Pareto improvement is always taken
+                    continue
+                if s > best + 1e-12 and (self.trade_offs or (v[k] >= 0).all()):
+                    pick, best = k, s
+            exploring = False
+            if probing:
+                quiet = 0 if surprise or pick is not None else quiet + 1
+                if pick is None and quiet >= self.patience and explored < self.explore:
+                    # Answers near a party's ideal are all "worse" and say nothing of its
+                    # trade-offs: move to the best rival to learn them there.
+                    ok = [k for k in range(len(x)) if not (v[k] == -2).any()]
+                    if ok:
+                        pick, exploring, quiet = ok[0], True, 0
+                        explored += 1
+                if pick is None and quiet >= self.patience:
+                    steps.append(Step("probe", draft=draft.copy(), vote=v,
+                                      note="estimates and votes agree"))
+                    reason = "estimates and votes agree"
+                    break
+            if pick is None:
+                steps.append(Step("probe" if probing else "declined", draft=draft.copy(),
+                                  vote=v[0] if len(v) == 1 else v,
+                                  note="votes contradicted the estimates; refitted"
+                                  if surprise else "no candidate raises the estimated Nash "
+                                  "product"))
+                continue
+            new = x[pick].copy()
+            worse = [parties.party_ids[p] for p in range(n_p) if v[pick, p] < 0]
+            note = ("exploratory: the closest rival by the estimates, adopted to learn the "
+                    "parties' trade-offs around it"
+                    + (f" ({', '.join(worse)} find{'s' if len(worse) == 1 else ''} it worse)"
+                       if worse else "") if exploring else
+                    "nobody finds it worse" if not worse else
+                    f"{', '.join(worse)} find{'s' if len(worse) == 1 else ''} it worse, "
+                    f"adopted because the estimated Nash product rises by a factor "
+                    f"{np.exp(best - old_score):.3f}" if np.isfinite(old_score) else
+                    f"{', '.join(worse)} find{'s' if len(worse) == 1 else ''} it worse, "
+                    "adopted because it gives every party an estimated gain over its "
+                    "walk-away")
+            crit = parties.critique(new)
+            self._learn_critique(est, crit, new, n_opt, col, onehot)
+            steps.append(Step("revision", draft=new, old=draft.copy(), critiques=crit,
+                              vote=v[pick], note=note, data={"round": rnd}))
+            draft = new
+            seen.append(new.copy())
+        # Return to the best text seen by the final estimates, if the draft is not it.
+        w = [e.fit(ideal_cols[p]) for p, e in enumerate(est)]
+        d = self._walkaways(est, w, n_opt, offsets)
+        scores = _log_nash(np.stack(seen), w, d, offsets)
+        k = int(np.argmax(scores))
+        if np.isfinite(scores[k]) and scores[k] > _log_nash(draft, w, d, offsets) + 1e-12:
+            v = parties.compare(draft, seen[k][None])
+            if not (v == -2).any():
+                crit = parties.critique(seen[k])
+                steps.append(Step("revision", draft=seen[k].copy(), old=draft.copy(),
+                                  critiques=crit, vote=v[0], data={"round": rounds},
+                                  note="back to an earlier draft: the best text seen by the "
+                                  "final estimates of the Nash product" + "".join(
+                                      f"; {parties.party_ids[p]} finds it worse"
+                                      for p in range(n_p) if v[0, p] < 0)))
+                draft = seen[k].copy()
+        return draft, steps, reason
+
+    # --- pieces ---------------------------------------------------------------------------
+    @staticmethod
+    def _opening(blank: list[Critique], ideal: IntArray, red_any: BoolArray, n_opt: IntArray,
+                 rng: np.random.Generator) -> IntArray:
+        n_p, n_i = ideal.shape
+        draft = np.full(n_i, -1, dtype=np.int64)
+        for i in range(n_i):  # issues where every party wants the same option
+            if (ideal[:, i] == ideal[0, i]).all() and not red_any[i, ideal[0, i]]:
+                draft[i] = ideal[0, i]
+        queues = [[i for i, _ in c.wishes] for c in blank]
+        turn = int(rng.integers(n_p))
+        while (draft < 0).any():
+            q = queues[turn]
+            while q and draft[q[0]] >= 0:
+                q.pop(0)
+            if q:
+                i = q.pop(0)
+                o = int(ideal[turn, i])
+                if red_any[i, o]:
+                    free = np.flatnonzero(~red_any[i, : int(n_opt[i])])
+                    o = int(free[0]) if free.size else o
+                draft[i] = o
+            turn = (turn + 1) % n_p
+        return draft
+
+    @staticmethod
+    def _learn_critique(est: list[Estimate], crit: list[Critique], draft: IntArray,
+                        n_opt: IntArray, col: Callable[[int, int], int],
+                        onehot: Callable[[IntArray], FloatArray]) -> None:
+        f = est[0].n_features
+        for p, c in enumerate(crit):
+            e = est[p]
+            if c.verdict == "accept":
+                e.accepted.append(draft.copy())
+            elif c.verdict == "change":
+                e.refused.append(draft.copy())
+            named = [i for i, _ in c.wishes]
+            gains = []
+            for i, o in c.wishes:
+                a = np.zeros(f)
+                a[col(i, o)] += 1.0
+                a[col(i, int(draft[i]))] -= 1.0
+                e.strict.append(a.copy())
+                gains.append(a)
+            for g1, g2 in zip(gains, gains[1:], strict=False):
+                e.weak.append(g1 - g2)
+            last = gains[-1] if gains and len(named) >= WISHES else None
+            for j in range(len(n_opt)):
+                if j in named:
+                    continue
+                for o in range(int(n_opt[j])):
+                    if o == draft[j]:
+                        continue
+                    a = np.zeros(f)
+                    a[col(j, int(draft[j]))] += 1.0
+                    a[col(j, o)] -= 1.0
+                    # every unnamed gain is at most the smallest named one (0 if none named)
+                    e.weak.append(a if last is None else a + last)
+
+    @staticmethod
+    def _walkaways(est: list[Estimate], w: list[FloatArray], n_opt: IntArray,
+                   offsets: IntArray) -> FloatArray:
+        """Each walk-away between the best refused and the worst accepted draft; the worst
+        package when the party refused none."""
+        out = np.empty(len(w))
+        for p, e in enumerate(est):
+            worst = sum(float(w[p][offsets[i]:offsets[i + 1]].min()) for i in range(len(n_opt)))
+            if not e.refused:
+                out[p] = worst
+                continue
+            lo = max(_value(x, w[p], offsets) for x in e.refused)
+            hi = min((_value(x, w[p], offsets) for x in e.accepted), default=None)
+            out[p] = lo + 1e-6 if hi is None or hi <= lo else (lo + hi) / 2
+        return out
+
+    @staticmethod
+    def _model(parties: Delegation, w: list[FloatArray], d: FloatArray,
+               offsets: IntArray) -> CompiledModel:
+        """The mediator's own model of the parties: its estimates, the declared red lines."""
+        n_p, n_i = parties.n_parties, parties.n_issues
+        o_max = parties.red_lines.shape[2]
+        values = np.zeros((n_p, n_i, o_max))
+        for p in range(n_p):
+            for i in range(n_i):
+                values[p, i, : int(parties.n_options[i])] = w[p][offsets[i]:offsets[i + 1]] * n_i
+        padding = np.arange(o_max)[None, :] >= parties.n_options[:, None]
+        return CompiledModel(
+            scenario_id="estimate", party_ids=parties.party_ids, issue_ids=parties.issue_ids,
+            options=tuple(tuple(str(k) for k in range(len(o))) for o in parties.raw_options),
+            raw_options=parties.raw_options, numeric=np.zeros(n_i, dtype=bool),
+            n_options=parties.n_options.copy(), weights=np.full((n_p, n_i), 1.0 / n_i),
+            values=values, forbidden=parties.red_lines.copy(), padding=padding,
+            reservation=np.asarray(d, dtype=np.float64))
+
+    def _nash(self, parties: Delegation, w: list[FloatArray], d: FloatArray,
+              offsets: IntArray) -> IntArray | None:
+        from accord.solve import solve
+
+        res = solve(self._model(parties, w, d, offsets), method="nash", time_limit=10.0)
+        if not res.feasible or res.best is None:
+            return None
+        return np.asarray(res.best.package, dtype=np.int64)
+
+    def _rivals(self, parties: Delegation, w: list[FloatArray], d: FloatArray,
+                offsets: IntArray, draft: IntArray, asked: set[tuple[bytes, bytes]],
+                rng: np.random.Generator) -> list[IntArray]:
+        """The draft's one- and two-issue variants estimated closest to it in Nash product,
+        not yet asked about."""
+        n_i = parties.n_issues
+        moves = [(i, o) for i in range(n_i) for o in range(int(parties.n_options[i]))
+                 if o != draft[i] and not parties.red_lines[:, i, o].any()]
+        if not moves:
+            return []
+        rows = []
+        for a, (i, o) in enumerate(moves):
+            x = draft.copy()
+            x[i] = o
+            rows.append(x)
+            for j, q in moves[a + 1:]:
+                if j != i:
+                    y = x.copy()
+                    y[j] = q
+                    rows.append(y)
+        cand = np.stack(rows)
+        keep = np.array([(draft.tobytes(), c.tobytes()) not in asked for c in cand])
+        cand = cand[keep]
+        if not cand.shape[0]:
+            return []
+        score = _log_nash(cand, w, d, offsets)
+        score = np.where(np.isfinite(score), score, -1e9)
+        order = np.lexsort((rng.random(cand.shape[0]), -score))
+        return [cand[k] for k in order[: self.probes]]
+
+
+def _value(x: IntArray, w: FloatArray, offsets: IntArray) -> float:
+    return float(w[offsets[:-1] + x].sum())
+
+
+def _log_nash(x: IntArray, w: list[FloatArray], d: FloatArray, offsets: IntArray) -> Any:
+    """sum_p log(estimated gain of party p) of one package (a float) or of (N, I) packages."""
+    cols = offsets[:-1] + np.asarray(x)
+    g = np.stack([wp[cols].sum(axis=-1) for wp in w], axis=-1) - d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where((g > 0).all(axis=-1), np.log(np.where(g > 0, g, 1.0)).sum(axis=-1),
+                       -np.inf)
+    return float(out) if out.ndim == 0 else out
