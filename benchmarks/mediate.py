@@ -54,6 +54,7 @@ def two_party_domains(max_size: int) -> list[tuple[str, Path, Any]]:
 def random_model(seed: int, n_parties: int) -> Any:
     """The pinned generator for three to six parties."""
     from accord.model import CompiledModel
+    from accord.model.compiled import RedLines
 
     rng = np.random.default_rng([20, seed, n_parties])
     n_i = int(rng.integers(6, 11))
@@ -73,7 +74,9 @@ def random_model(seed: int, n_parties: int) -> Any:
         options=tuple(tuple(str(o) for o in range(n)) for n in n_o),
         raw_options=tuple(tuple(range(n)) for n in n_o), numeric=np.zeros(n_i, dtype=bool),
         n_options=n_o.astype(np.int64), weights=rng.dirichlet(np.ones(n_i), size=n_parties),
-        values=values, forbidden=np.broadcast_to(padding, (n_parties, n_i, o_max)).copy(),
+        values=values,
+        red_lines=RedLines.from_masks(tuple(f"p{k}" for k in range(n_parties)),
+                                      np.zeros((n_parties, n_i, o_max), dtype=bool), padding),
         padding=padding, reservation=rng.uniform(0.2, 0.4, size=n_parties))
 
 

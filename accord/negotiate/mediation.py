@@ -54,7 +54,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
-from accord.model.compiled import BoolArray, CompiledModel, FloatArray, IntArray
+from accord.model.compiled import BoolArray, CompiledModel, FloatArray, IntArray, RedLines
 
 WISHES = 3
 """How many issues a party names in a critique of a draft."""
@@ -541,7 +541,9 @@ class NashMediator:
             options=tuple(tuple(str(k) for k in range(len(o))) for o in parties.raw_options),
             raw_options=parties.raw_options, numeric=np.zeros(n_i, dtype=bool),
             n_options=parties.n_options.copy(), weights=np.full((n_p, n_i), 1.0 / n_i),
-            values=values, forbidden=parties.red_lines.copy(), padding=padding,
+            values=values, red_lines=RedLines.from_masks(parties.party_ids, parties.red_lines,
+                                                       padding),
+            padding=padding,
             reservation=np.asarray(d, dtype=np.float64))
 
     def _nash(self, parties: Delegation, w: list[FloatArray], d: FloatArray,

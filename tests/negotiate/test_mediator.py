@@ -12,6 +12,7 @@ import pytest
 from oracle import random_model
 
 from accord.model import CompiledModel
+from accord.model.compiled import RedLines
 from accord.negotiate import simulate, single_text
 from accord.negotiate.mediation import Critique, Delegation, NashMediator, delegation
 from accord.negotiate.metrics import nash_set_distance
@@ -30,7 +31,8 @@ def _symmetric(n_issues: int = 3) -> CompiledModel:
         raw_options=tuple((0, 1, 2) for _ in range(n_issues)),
         numeric=np.zeros(n_issues, dtype=bool), n_options=np.full(n_issues, 3),
         weights=np.full((2, n_issues), 1.0 / n_issues), values=values,
-        forbidden=np.zeros((2, n_issues, 3), dtype=bool),
+        red_lines=RedLines.from_masks(("a", "b"), np.zeros((2, n_issues, 3), dtype=bool),
+                                       np.zeros((n_issues, 3), dtype=bool)),
         padding=np.zeros((n_issues, 3), dtype=bool), reservation=np.zeros(2))
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from oracle import random_model
 
 from accord.model import CompiledModel
+from accord.model.compiled import RedLines
 from accord.negotiate import single_text
 from accord.negotiate.single_text import HillClimbing
 
@@ -25,7 +26,9 @@ def _coalition() -> CompiledModel:
         scenario_id="coalition", party_ids=("a", "b", "c"), issue_ids=("x", "y", "z"),
         options=(("0", "1"),) * 3, raw_options=((0, 1),) * 3,
         numeric=np.zeros(3, dtype=bool), n_options=np.full(3, 2), weights=weights,
-        values=values, forbidden=np.zeros((3, 3, 2), dtype=bool),
+        values=values,
+        red_lines=RedLines.from_masks(("a", "b", "c"), np.zeros((3, 3, 2), dtype=bool),
+                                      np.zeros((3, 2), dtype=bool)),
         padding=np.zeros((3, 2), dtype=bool), reservation=np.full(3, 0.5))
 
 
@@ -48,7 +51,7 @@ def test_a_stuck_mediator_says_what_it_found() -> None:
         scenario_id="zero-sum", party_ids=model.party_ids, issue_ids=model.issue_ids,
         options=model.options, raw_options=model.raw_options, numeric=model.numeric.copy(),
         n_options=model.n_options.copy(), weights=np.tile(model.weights[0], (2, 1)),
-        values=table, forbidden=model.forbidden.copy(), padding=model.padding.copy(),
+        values=table, red_lines=model.red_lines, padding=model.padding.copy(),
         reservation=np.full(2, 0.9))
     r = single_text(zero_sum, mediator=HillClimbing(), rounds=30, seed=2)
     assert not r.agreement
@@ -68,14 +71,16 @@ def test_drafts_are_numbered_contiguously_and_comparisons_counted() -> None:
 
 def test_an_issue_left_open_is_scored_over_its_completions() -> None:
     model = random_model(7, 2, [3, 3, 4], red=0.0, res=0.2)
-    forbidden = model.forbidden.copy()
+    forbidden = model.forbidden_options()
     forbidden[0, 0, :2] = True  # a forbids options 0, 1 of issue 0; b forbids option 2
     forbidden[1, 0, 2] = True
     deadlocked = CompiledModel(
         scenario_id="deadlock", party_ids=model.party_ids, issue_ids=model.issue_ids,
         options=model.options, raw_options=model.raw_options, numeric=model.numeric.copy(),
         n_options=model.n_options.copy(), weights=model.weights.copy(),
-        values=model.values.copy(), forbidden=forbidden, padding=model.padding.copy(),
+        values=model.values.copy(),
+        red_lines=RedLines.from_masks(model.party_ids, forbidden, model.padding),
+        padding=model.padding.copy(),
         reservation=model.reservation.copy())
     r = single_text(deadlocked, mediator=HillClimbing(), rounds=30, seed=3)
     assert not r.agreement
