@@ -104,7 +104,10 @@ class BidSpace:
             self._u = model.utilities(pk).reshape(self._n, p_)
             valid = model.valid(pk)
             self._red = model.within_red_lines(pk).reshape(self._n, p_) & valid[:, None]
-            self._block = model.blocks(pk).reshape(self._n, p_) | ~valid[:, None]
+            # only parties with limited consent read it (`agrees`)
+            limited = model.consent is not None and any(c != "all" for c in model.consent)
+            self._block = (model.blocks(pk).reshape(self._n, p_) if limited
+                           else np.zeros((self._n, p_), dtype=bool)) | ~valid[:, None]
             # (N, C) exact crossings of the conditional red lines, for bidders avoiding them
             self._cond = (model.crossed(pk)[:, self.conditional] if self.conditional.size
                           else np.zeros((self._n, 0), dtype=bool))
