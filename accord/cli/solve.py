@@ -325,24 +325,33 @@ def import_geniusweb_cmd(
 def export_genius_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the XML files.")],
+    lossy: Annotated[bool, typer.Option(
+        "--lossy", help="Export even though Genius drops content that changes who accepts "
+        "(red lines, constraints, consent); the dropped content is listed.")] = False,
 ) -> None:
     """Write a Genius domain file and one utility-space file per scored party.
 
+    Genius has no red lines, constraints or consent scopes; when leaving them out would
+    change who accepts, the command refuses unless --lossy is given.
+
     Example: accord export genius scenario.yaml -o outdir/
     """
-    from accord.io.genius import export_genius
+    from accord.io.genius import export_genius, genius_dropped
 
     s = load(scenario)
     if not s.scored_party_ids:
         fail(f"{scenario}: no party has preferences, so there are no profiles to write",
              "add `preferences:` for the parties")
+    dropped = genius_dropped(s)
+    if dropped and not lossy:
+        fail(f"{scenario}: a Genius export would drop what changes who accepts: "
+             + "; ".join(dropped), "pass --lossy to export anyway (the dropped content is "
+             "listed), or export to a format that keeps it")
     with writing(output):
         paths, warnings = export_genius(s, output)
     for w in warnings:
         err_console.print(f"warning: {w}", markup=False)
-    lost = [pid for pid in s.scored_party_ids for rl in s.preferences[pid].red_lines][:1]
-    if lost:
-        err_console.print("warning: Genius has no red lines; they are not exported",
-                          markup=False)
+    for d in dropped:
+        err_console.print(f"left out: {d}", markup=False)
     for p in paths:
         err_console.print(f"wrote {p}", markup=False)
