@@ -1,0 +1,43 @@
+"""The report on the linked constructs: valid packages only, lifted red lines, open ranges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from accord.evaluate import analyze
+from accord.io import load_scenario
+from accord.model import compile_scenario
+from accord.report import build_figure, build_report
+from accord.report.data import utility_space
+from accord.solve.enumerate import all_packages
+
+RIVER = Path(__file__).resolve().parents[2] / "accord" / "scenarios" / "river-basin.yaml"
+
+
+def test_utility_space_shows_only_valid_packages_and_open_ranges() -> None:
+    s = load_scenario(RIVER)
+    m = compile_scenario(s)
+    a = analyze(s, model=m, find_improvement=False)
+    space = utility_space(s, m, a, ["upstream", "downstream"])
+    x = all_packages(m)
+    valid = m.valid(x)
+    assert len(space.points) == int(valid.sum()) and space.invalid == int((~valid).sum())
+    expected = np.sort(m.utilities(x[valid])[:, :2], axis=0)
+    assert np.array_equal(np.sort(space.points, axis=0), expected)
+    lo, hi = space.ranges["framework-draft"]
+    draft = next(p for p in a.plans if p.plan_id == "framework-draft")
+    up = next(v for v in draft.parties if v.id == "upstream")
+    assert up.range is not None and (lo[0], hi[0]) == (up.range.low, up.range.high)
+    assert "upstream-offer" not in space.ranges
+
+
+def test_report_marks_lifted_red_lines_ranges_constraints_and_the_mediator() -> None:
+    s = load_scenario(RIVER)
+    html = build_report(s)
+    assert "lifted where monitoring international and compensation annual" in html
+    assert "high-dam-no-seasonal-flow" in html and "Constraints" in html
+    assert "0.336–0.750" in html  # upstream's range over the framework draft's completions
+    assert "no veto (consent none)" in html  # the interested bank, beside the parties
+    assert build_figure(s, plan="framework-draft", fmt="svg").startswith(b"<?xml")
