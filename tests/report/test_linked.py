@@ -41,3 +41,39 @@ def test_report_marks_lifted_red_lines_ranges_constraints_and_the_mediator() -> 
     assert "0.336–0.750" in html  # upstream's range over the framework draft's completions
     assert "no veto (consent none)" in html  # the interested bank, beside the parties
     assert build_figure(s, plan="framework-draft", fmt="svg").startswith(b"<?xml")
+
+
+def test_diff_shows_open_versus_set_issues() -> None:
+    from accord.report.versions import diff_plans, render_diff_text
+
+    s = load_scenario(RIVER)
+    d = diff_plans(s, "framework-draft", "upstream-offer")
+    offer = s.plan("upstream-offer").choices
+    assert d.opened == [("dam", None, offer["dam"]), ("env_flow", None, offer["env_flow"])]
+    j = d.to_dict()
+    assert j["open_a"] == ["dam", "env_flow"] and j["open_b"] == []
+    assert j["open_changes"][0] == {"issue": "dam", "from": "open", "to": "high"}
+    assert "  dam: open -> high" in render_diff_text(d)
+    back = diff_plans(s, "upstream-offer", "framework-draft")
+    assert back.opened == [("dam", offer["dam"], None), ("env_flow", offer["env_flow"], None)]
+
+
+def test_sources_cite_constraints_and_red_lines() -> None:
+    import copy
+
+    from ruamel.yaml import YAML
+
+    from accord.model import parse_scenario
+    from accord.report import provenance
+
+    data = YAML(typ="safe", pure=True).load(RIVER.read_text(encoding="utf-8"))
+    data = copy.deepcopy(data)
+    data["sources"] = [{"id": "src-eia", "outlet": "Impact study", "date": "2026-01-05"}]
+    data["constraints"][0]["sources"] = ["src-eia"]
+    data["preferences"]["downstream"]["red_lines"][0]["basis"] = ["src-eia"]
+    s, _ = parse_scenario(data)
+    prov = provenance(s)
+    assert prov.uses["src-eia"] == ["red line downstream-high-dam",
+                                    "constraint high-dam-no-seasonal-flow"]
+    assert prov.rules["constraint high-dam-no-seasonal-flow"] == ["src-eia"]
+    assert prov.rules["red line fishers-flow"] == []
