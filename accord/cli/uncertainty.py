@@ -144,6 +144,9 @@ def robustness_cmd(
                   f"   stated: {'all accept' if d['stated']['all_accept'] else 'not all accept'}")
     console.print(f"P(agreement) = {d['agreement']:.4f} {_ci(*d['agreement_ci95'])}"
                   "   (no party blocks under its consent)")
+    if d.get("violates"):
+        console.print(f"Incoherent as written: violates {', '.join(d['violates'])}; not a "
+                      "valid package, scored as written")
     for rid, u in d.get("uncertain_red_lines", {}).items():
         console.print(f"red line {rid} ({u['owner']}, probability {u['probability']:g}): real in "
                       f"{u['real']:.4f} {_ci(*u['real_ci95'])}; "

@@ -295,6 +295,8 @@ class PackageOutcome:
     stated_utility: dict[str, float]
     agreement: int = -1
     """Samples in which no party blocks under its consent (-1: not tallied)."""
+    violates: list[str] = field(default_factory=list)
+    """Constraints the package violates: not a package at all (scored, flagged)."""
     uncertain_red_lines: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per uncertain red line: owner, probability, crossed here, samples real, samples in
     which it decided its owner's verdict."""
@@ -342,6 +344,7 @@ class PackageOutcome:
                       "decides": d["decides"] / n if n else None}
                 for rid, d in self.uncertain_red_lines.items()}}
                if self.uncertain_red_lines else {}),
+            **({"coherent": False, "violates": self.violates} if self.violates else {}),
         }
 
 
@@ -434,6 +437,7 @@ def reduce_tallies(spec: UncertaintySpec, packages: IntArray, labels: Sequence[s
             stated_accepts={pid: bool(stated_acc[k, p]) for p, pid in enumerate(m.party_ids)},
             stated_utility={pid: float(stated_u[k, p]) for p, pid in enumerate(m.party_ids)},
             agreement=int(agree[k]),
+            violates=m.violated_constraints(pk[k]),
             uncertain_red_lines={
                 m.red_lines.ids[r]: {"owner": m.red_lines.owner[r],
                                      "probability": float(m.red_lines.probability[r]),

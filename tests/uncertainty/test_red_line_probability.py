@@ -132,6 +132,10 @@ def test_agreement_is_no_party_blocking_under_consent() -> None:
                 assert o.agreement == 0
     # the interested mediator (consent none) never blocks: agreement can exceed all-accept
     assert any(o.agreement > o.all_accept for o in res.packages)
+    # a plan that violates a constraint is flagged, as analyze flags it
+    bad = m.encode(dict(s.plan("press-summary").choices))
+    d = monte_carlo(spec, bad[None], 100, seed=1).packages[0].to_dict()
+    assert d["coherent"] is False and d["violates"] == ["high-dam-no-seasonal-flow"]
 
 
 def test_saa_with_uncertain_red_lines_matches_brute_force(small_data) -> None:
