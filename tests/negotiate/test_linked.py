@@ -122,3 +122,18 @@ def test_limited_consent_does_not_block() -> None:
     for e in res.trace:
         if e["action"] == "accept" and e["party"] == "fishers":
             assert e["choices"]["env_flow"] != "none"
+
+
+def test_reference_points_cover_parties_outside_the_bargaining_set() -> None:
+    # Bug fix: the Nash package's utilities were read for every scored party from a result
+    # that holds only the bargaining set's (KeyError 'fishers' in `accord simulate`).
+    from accord.negotiate.metrics import reference
+    from accord.solve import solve
+
+    m = compile_scenario(load_scenario(RIVER))
+    ref = reference(m)
+    assert ref.nash is not None and ref.nash.shape == (m.n_parties,)
+    best = solve(m, method="nash").best
+    assert best is not None
+    assert np.allclose(ref.nash, m.utilities(np.asarray(best.package)))
+    assert ref.frontier.shape[1] == m.n_parties and len(ref.frontier)
