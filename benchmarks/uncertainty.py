@@ -1,5 +1,6 @@
-"""Monte Carlo throughput: 10^6 samples of a 28-issue, 4-party plan on one core, and a 10^7-sample
-run on a local Dask cluster of 1 vs 2 worker processes (speed-up, identical numbers).
+"""Monte Carlo throughput: 10^6 samples of a 28-issue, 4-party plan on one core (without, then
+with 10 uncertain red lines), and a 10^7-sample run on a local Dask cluster of 1 vs 2 worker
+processes (speed-up, identical numbers).
 
     .venv/bin/python benchmarks/uncertainty.py            # both parts
     .venv/bin/python benchmarks/uncertainty.py --local    # one core only
@@ -22,7 +23,8 @@ from accord.model import compile_scenario, parse_scenario
 from accord.uncertainty import compile_uncertainty, monte_carlo
 
 
-def synthetic(n_issues: int = 28, n_parties: int = 4, n_options: int = 5, seed: int = 0) -> Any:
+def synthetic(n_issues: int = 28, n_parties: int = 4, n_options: int = 5, seed: int = 0,
+              red_lines: int = 0) -> Any:
     rng = np.random.default_rng(seed)
     issues = [{"id": f"i{k}", "name": f"issue {k}", "options": [f"o{j}" for j in range(n_options)]}
               for k in range(n_issues)]
@@ -51,14 +53,22 @@ def synthetic(n_issues: int = 28, n_parties: int = 4, n_options: int = 5, seed: 
                 break
         else:
             choices[f"i{k}"] = "o0"
+    # uncertain red lines (probability 0.9), round-robin over the parties: every other one on
+    # the plan's own option (crossed: drawn and tallied per sample), the rest on another option
+    for k in range(red_lines):
+        pid, issue = f"p{k % n_parties}", f"i{k}"
+        chosen = choices[issue]
+        other = next(f"o{j}" for j in range(n_options) if f"o{j}" != chosen)
+        prefs[pid].setdefault("red_lines", []).append(
+            {"issue": issue, "forbid": [chosen if k % 2 == 0 else other], "probability": 0.9})
     data = {"scenario": "bench", "title": "bench", "parties": parties, "issues": issues,
             "preferences": prefs, "plans": [{"id": "plan", "title": "plan", "choices": choices}]}
     s, _ = parse_scenario(data)
     return s
 
 
-def local(samples: int = 1_000_000, seed: int = 7) -> None:
-    s = synthetic()
+def local(samples: int = 1_000_000, seed: int = 7, red_lines: int = 0) -> None:
+    s = synthetic(red_lines=red_lines)
     m = compile_scenario(s)
     x = m.encode(dict(s.plans[0].choices))
     spec = compile_uncertainty(s, m)
@@ -76,13 +86,14 @@ def local(samples: int = 1_000_000, seed: int = 7) -> None:
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     o = res.packages[0]
+    n_lines = len(spec.uncertain_red_lines())
     print(f"one core: {samples:,} samples, {m.n_issues} issues, {m.n_parties} parties, "
-          f"{n_random} random inputs per sample")
+          f"{n_random} random inputs per sample, {n_lines} uncertain red lines")
     print(f"  quantile tables (first build): {t_tables:.2f} s")
     print(f"  Monte Carlo: {secs:.2f} s wall, {cpu:.2f} s CPU "
           f"({samples / secs / 1e6:.2f} M samples/s)")
     print(f"  peak traced allocations: {peak_traced / 2**20:.0f} MiB; max RSS: {rss:.0f} MiB")
-    print(f"  P(all accept) = {o.p_all:.5f}; "
+    print(f"  P(all accept) = {o.p_all:.5f}; P(agreement) = {o.p_agreement:.5f}; "
           + ", ".join(f"{p} {o.p_accept(p):.4f}" for p in m.party_ids))
 
 
@@ -112,8 +123,12 @@ if __name__ == "__main__":
     ap.add_argument("--cluster", action="store_true", help="Dask part only")
     ap.add_argument("--samples", type=int, default=1_000_000)
     ap.add_argument("--cluster-samples", type=int, default=10_000_000)
+    ap.add_argument("--red-lines", type=int, default=10,
+                    help="uncertain red lines in the second one-core run (issue 14's target)")
     a = ap.parse_args()
     if not a.cluster:
         local(a.samples)
+        if a.red_lines:
+            local(a.samples, red_lines=a.red_lines)
     if not a.local:
         cluster(a.cluster_samples)

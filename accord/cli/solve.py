@@ -387,28 +387,29 @@ def export_genius_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the XML files.")],
     lossy: Annotated[bool, typer.Option(
-        "--lossy", help="Export even when Genius cannot express content that changes who "
-                        "accepts (red lines); it is left out.")] = False,
+        "--lossy", help="Export even though Genius drops content that changes who accepts "
+        "(red lines, constraints, consent); the dropped content is listed.")] = False,
 ) -> None:
     """Write a Genius domain file and one utility-space file per scored party.
 
     Genius holds issues, weights, values, reservations and discounts only. Content that
-    changes who accepts a package (red lines) is refused unless --lossy; metadata that does
-    not (plans, sources, statements, roles, uncertainty) is left out with a warning.
+    changes who accepts a package (red lines, constraints, consent scopes) is refused unless
+    --lossy; metadata that does not (plans, sources, statements, roles, uncertainty) is left
+    out with a warning.
 
     Example: accord export genius scenario.yaml -o outdir/
     """
-    from accord.io.genius import GeniusError, export_genius
+    from accord.io.genius import GeniusError, export_genius, genius_dropped
 
     s = load(scenario)
     if not s.scored_party_ids:
         fail(f"{scenario}: no party has preferences, so there are no profiles to write",
              "add `preferences:` for the parties")
-    verdicts = [f"{pid}: {len(s.preferences[pid].red_lines)} red line(s)"
-                for pid in s.scored_party_ids if s.preferences[pid].red_lines]
-    if verdicts and not lossy:
-        fail(f"Genius has no red lines, so exporting {scenario} would change who accepts "
-             f"({'; '.join(verdicts)})", "pass --lossy to export without them")
+    dropped = genius_dropped(s)
+    if dropped and not lossy:
+        fail(f"{scenario}: a Genius export would drop what changes who accepts: "
+             + "; ".join(dropped), "pass --lossy to export anyway (the dropped content is "
+             "listed), or export to a format that keeps it")
     try:
         with writing(output):
             paths, warnings = export_genius(s, output)
@@ -416,14 +417,12 @@ def export_genius_cmd(
         fail(str(exc))
     for w in warnings:
         err_console.print(f"warning: {w}", markup=False)
-    if verdicts:
-        err_console.print(f"warning: --lossy: red lines left out ({'; '.join(verdicts)}); "
-                          f"Genius agents may accept packages these parties reject",
-                          markup=False)
-    dropped = dropped_metadata(s)
-    if dropped:
+    for d in dropped:
+        err_console.print(f"warning: --lossy: left out {d}", markup=False)
+    metadata = dropped_metadata(s)
+    if metadata:
         err_console.print(f"warning: left out (Genius has no place for it): "
-                          f"{', '.join(dropped)}", markup=False)
+                          f"{', '.join(metadata)}", markup=False)
     for p in paths:
         err_console.print(f"wrote {p}", markup=False)
 

@@ -164,6 +164,16 @@ def robustness_cmd(
     console.print(t)
     console.print(f"P(all accept) = {d['all_accept']:.4f} {_ci(*d['all_accept_ci95'])}"
                   f"   stated: {'all accept' if d['stated']['all_accept'] else 'not all accept'}")
+    console.print(f"P(agreement) = {d['agreement']:.4f} {_ci(*d['agreement_ci95'])}"
+                  "   (no party blocks under its consent)")
+    if d.get("violates"):
+        console.print(f"Incoherent as written: violates {', '.join(d['violates'])}; not a "
+                      "valid package, scored as written")
+    for rid, u in d.get("uncertain_red_lines", {}).items():
+        console.print(f"red line {rid} ({u['owner']}, probability {u['probability']:g}): real in "
+                      f"{u['real']:.4f} {_ci(*u['real_ci95'])}; "
+                      + (f"decides {u['owner']}'s verdict in {u['decides']:.4f}"
+                         if u["crossed"] else "not crossed by this plan"))
     if not d["uncertain"]:
         console.print("note: no party has an uncertainty block; the verdicts are the stated ones")
     if res.partial:
@@ -282,6 +292,15 @@ def sensitivity_cmd(
         console.print(f"{pid} {verdict} at stated numbers; it {f['verdict'].rstrip('s')}s if "
                       f"{f['assumption'].split(': ', 1)[1]} goes from {f['stated']:.3f} to "
                       f"{f['threshold']:.3f} ({f['change']:+.3f}{sd})")
+    for rle in res.red_lines:
+        flip = rle.smallest_change
+        console.print(
+            f"{rle.party}'s verdict hangs on red line {rle.red_line} (probability "
+            f"{rle.probability:g}): P(accept) {rle.accept_if_not:.3f} if not real, "
+            f"{rle.accept_if_real:.3f} if real; P(agreement) {rle.agreement_if_not:.3f} / "
+            f"{rle.agreement_if_real:.3f}; "
+            + ("no probability flips a more-likely-than-not verdict" if flip is None
+               else f"a change of probability by {flip:+.3f} flips one"))
     for note in res.notes:
         console.print(f"note: {note}")
 

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from accord.model import Scenario, compile_scenario
+from accord.model.scenario import option_key
 
 FloatArray = NDArray[np.float64]
 
@@ -156,6 +157,9 @@ class ActorTable:
     warnings: tuple[str, ...] = ()
     params: Mapping[str, str] = field(default_factory=dict)
     """Model parameters the file states (KTAB XML `ModelParameters`), for the record."""
+    constraints: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = ()
+    """A scenario's constraints, (id, ((issue, option keys), ...)): a forecast package that
+    matches one is flagged (`TableForecast.violates`)."""
 
 
 def from_scenario(scenario: Scenario) -> ActorTable:
@@ -198,8 +202,11 @@ def from_scenario(scenario: Scenario) -> ActorTable:
             options=model.options[i], skipped=skipped + indifferent, red_lines=red,
             unordered=unordered,
         ))
+    constraints = tuple(
+        (c.id, tuple((iid, tuple(option_key(o) for o in opts)) for iid, opts in c.forbid.items()))
+        for c in scenario.constraints)
     return ActorTable(name=scenario.title, source=scenario.scenario, kind="scenario",
-                      issues=tuple(issues))
+                      issues=tuple(issues), constraints=constraints)
 
 
 def _single_peaked(values: FloatArray, tol: float = 1e-9) -> bool:

@@ -81,12 +81,20 @@ class TableForecast:
     model: str
     issues: tuple[IssueForecast, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    violates: tuple[str, ...] = ()
+    """Constraints (of a scenario) the forecast package, each issue at its nearest option,
+    violates: it is then not a package the parties could sign."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.table.source, "name": self.table.name, "kind": self.table.kind,
-                "model": self.model, "model_label": MODELS[self.model].label,
-                "notes": list(self.notes), "warnings": list(self.table.warnings),
-                "issues": [f.to_dict() for f in self.issues]}
+        out: dict[str, Any] = {"source": self.table.source, "name": self.table.name,
+               "kind": self.table.kind,
+               "model": self.model, "model_label": MODELS[self.model].label,
+               "notes": list(self.notes), "warnings": list(self.table.warnings),
+               "issues": [f.to_dict() for f in self.issues]}
+        if self.table.constraints:
+            out["coherent"] = not self.violates
+            out["violates"] = list(self.violates)
+        return out
 
 
 def _shares(issue: IssueData, model: str) -> FloatArray:
@@ -226,7 +234,22 @@ def explain_table(table: ActorTable, model: str = DEFAULT_MODEL,
     empty = [i.id for i in chosen if i.n == 0]
     if empty:
         notes.append(f"No actor has a position on {', '.join(empty)}; no forecast there.")
-    return TableForecast(table, model, results, tuple(notes))
+    violates = forecast_violations(table, results)
+    for cid in violates:
+        notes.append(f"Incoherent as forecast: the forecast options violate constraint {cid}.")
+    return TableForecast(table, model, results, tuple(notes), violates)
+
+
+def forecast_violations(table: ActorTable, results: Sequence[IssueForecast]) -> tuple[str, ...]:
+    """Constraints matched by the forecast options (AND across issues, OR within one); a
+    constraint on an issue without a forecast is not judged."""
+    chosen: dict[str, str] = {}
+    for f in results:
+        near = f.issue.nearest_option(f.forecast)
+        if near is not None:
+            chosen[f.issue.id] = near[1]
+    return tuple(cid for cid, clause in table.constraints
+                 if all(iid in chosen and chosen[iid] in opts for iid, opts in clause))
 
 
 def _notes(table: ActorTable, model: str) -> list[str]:

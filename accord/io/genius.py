@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+import numpy as np
+
 from accord.model import Scenario, option_key, parse_scenario
 from accord.model.ids import ID_RULE, is_id, safe_id
 from accord.model.problems import ScenarioError
@@ -400,6 +402,57 @@ def output_path(outdir: Path, *ids: str, suffix: str) -> Path:
     if path.resolve().parent != outdir.resolve():
         raise GeniusError(f"{path} would be written outside {outdir}; fix: rename the ids")
     return path
+
+
+GENIUS_EXACT_LIMIT = 1_000_000
+"""Up to this many packages `genius_dropped` checks red lines exactly; above, every red line
+counts as changing a verdict."""
+
+
+def genius_dropped(scenario: Scenario) -> list[str]:
+    """What a Genius export leaves out that changes who accepts or who can block, one line
+    each; empty when the export is faithful. The one place that decides it.
+
+    - A red line (of any kind: plain, conditional, uncertain) when some package crosses it
+      while its owner's utility reaches its walk-away (checked over every package up to
+      GENIUS_EXACT_LIMIT; above that every red line counts): Genius would let the owner accept.
+    - Every constraint: Genius would offer and accept the packages it forbids.
+    - Consent other than `all` of a scored party: every Genius profile can veto.
+    """
+    from accord.model import compile_scenario
+    from accord.solve.enumerate import chunks
+
+    model = compile_scenario(scenario)
+    rl = model.red_lines
+    out: list[str] = []
+    owner = np.array([model.party_ids.index(o) if o in model.party_ids else -1
+                      for o in rl.owner], dtype=np.int64)
+    matters = np.zeros(len(rl), dtype=bool)
+    exact = model.size <= GENIUS_EXACT_LIMIT
+    if len(rl) and exact:
+        for _, x in chunks(model):
+            hit = model.crossed(x)  # (N, R)
+            ok = model.utilities(x) >= model.reservation - 1e-12  # (N, P)
+            for r in np.flatnonzero(~matters & (owner >= 0)):
+                matters[r] = bool((hit[:, r] & ok[:, owner[r]]).any())
+    elif len(rl):
+        matters[owner >= 0] = True
+    for r in np.flatnonzero(matters):
+        kind = ("conditional " if rl.conditional[r] else "") + \
+            ("uncertain " if rl.probability[r] < 1 else "")
+        out.append(f"{kind}red line {rl.ids[r]} ({rl.owner[r]}): Genius has no red lines, so "
+                   f"{rl.owner[r]} would accept packages crossing it"
+                   + ("" if exact else " (space too large to check; assumed)"))
+    for c in scenario.constraints:
+        out.append(f"constraint {c.id}: Genius has no constraints, so it would offer the "
+                   "packages it forbids")
+    assert model.consent is not None
+    for pid, kind in zip(model.party_ids, model.consent, strict=True):
+        if kind != "all":
+            scope = scenario.party(pid).consent_scope
+            what = ", ".join(scope) if isinstance(scope, list) else kind
+            out.append(f"consent of {pid} ({what}): every Genius profile can veto any package")
+    return out
 
 
 def export_genius(scenario: Scenario, outdir: str | Path) -> tuple[list[Path], list[str]]:

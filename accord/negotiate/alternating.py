@@ -17,6 +17,13 @@ could not accept itself is replaced by its best package, and a party whose best 
 (after discounting) no longer worth its walk-away walks away. So no agreement is ever
 below anyone's walk-away or across anyone's red lines, whatever a user's strategy does.
 
+Consent (docs/model.md): a party with consent `all` negotiates as above. A party with a list
+of issues negotiates only over them: on its turn it lets the offer on the table stand (counts
+as accepting it) unless the offer crosses one of its binding red lines, which it vetoes by
+making its own offer; a party with `none` never blocks, so it lets every offer stand. Neither
+walks away. Agreement needs every party to agree under its consent (`BidSpace.agrees`). No
+party ever offers, and no agreement is ever, a package that violates a constraint.
+
 Information (see `accord.negotiate.strategies.RedLineKnowledge`): red lines are declared
 positions known to every party, unless `private_red_lines`, in which case a party that rejects
 a package crossing its red lines states which ones, and the others learn them. Turn order is
@@ -84,15 +91,23 @@ def stacked_offers(
     accepted = 0
     offers = 0
     span = max(rounds - 1, 1)
+    assert model.consent is not None
+    full = [model.consent[p] == "all" for p in range(n)]
     for r in range(rounds):
         t = r / span
         factor = disc**t  # (P,): each party's own discount at time t
         for p in parties:
             s = strategies[p]
-            bid = int(s.offer(t))
-            if (current >= 0 and s.accepts(t, current, bid)
-                    and sp.acceptable(current, p, float(factor[p]))
-                    and (accepted < n - 2 or all(sp.acceptable(current, q, float(factor[q]))
+            f = float(factor[p])
+            if full[p]:
+                bid = int(s.offer(t))
+                agrees = (current >= 0 and s.accepts(t, current, bid)
+                          and sp.acceptable(current, p, f))
+            else:  # limited consent lets the offer stand unless it vetoes it
+                agrees = current >= 0 and sp.agrees(current, p, f)
+                bid = -1 if agrees else int(s.offer(t))
+            if (agrees
+                    and (accepted < n - 2 or all(sp.agrees(current, q, float(factor[q]))
                                                  for q in parties))):
                 accepted += 1
                 if record:
@@ -106,9 +121,16 @@ def stacked_offers(
                                   max_rounds=rounds, offers=offers, reason="agreement",
                                   factor=factor, trace=trace)
                 continue
-            if not sp.acceptable(bid, p, float(factor[p])):
+            if bid < 0:
+                bid = int(s.offer(t))
+            if not full[p]:  # it offers what it would not veto, and never walks away
+                if not sp.agrees(bid, p, f):
+                    bid = sp.best(p, contexts[p].rng)
+                    if not sp.agrees(bid, p, f):
+                        continue
+            elif not sp.acceptable(bid, p, f):
                 bid = sp.best(p, contexts[p].rng)  # nobody proposes what it could not accept
-                if not sp.acceptable(bid, p, float(factor[p])):
+                if not sp.acceptable(bid, p, f):
                     reason = f"{model.party_ids[p]} walked away: nothing beats its walk-away"
                     return finish(model, protocol=protocol, strategies=names, seed=seed,
                                   package=None, rounds=r + 1, max_rounds=rounds,

@@ -2,7 +2,10 @@
 bargaining package (Nash 1950) and to the Pareto frontier, both from `accord.solve`.
 
 A breakdown is scored at the walk-away point (what each party gets without agreement), so
-its distances measure what the failed negotiation left on the table.
+its distances measure what the failed negotiation left on the table. The Nash package and the
+frontier are the bargaining set's (the parties with consent `all`, as `accord.solve` defines
+them); their points are every scored party's utilities of those packages, so a party with
+limited or no consent (an interested mediator) is measured too.
 """
 
 from __future__ import annotations
@@ -33,11 +36,12 @@ def reference(model: CompiledModel, time_limit: float | None = 30.0) -> Referenc
     res = solve(model, method="nash", time_limit=time_limit)
     nash = None
     if res.feasible and res.best is not None:
-        nash = np.array([res.best.utilities[p] for p in model.party_ids])
+        nash = np.asarray(model.utilities(np.asarray(res.best.package)), dtype=np.float64)
     else:
         notes.append(f"no Nash package: {res.message}")
     front = frontier(model, time_limit=time_limit)
-    pts = np.asarray(front.utilities, dtype=np.float64).reshape(-1, model.n_parties)
+    pk = np.asarray(front.packages, dtype=np.int64).reshape(-1, model.n_issues)
+    pts = np.asarray(model.utilities(pk), dtype=np.float64).reshape(-1, model.n_parties)
     if not pts.size:
         notes.append("empty Pareto frontier")
     elif not front.exact:

@@ -21,6 +21,16 @@ Every tie (between options, packages or concessions) is broken by a seeded rando
 by position in the file, so a bid does not depend on the order of issues, options or parties.
 Generated packages get ids on first sight.
 
+Constraints and conditional red lines (docs/model.md) tie issues together, so a per-issue mask
+cannot express them: an invalid package counts as crossing every party's red lines (nobody
+proposes or accepts it), a conditional red line is checked on the whole package (`crossed`,
+its `unless` lifting it), and a generated bid is repaired (step 4) before it is offered:
+
+4. while the bid violates a constraint or crosses one of the bidder's own red lines, move one
+   issue of the offending clause to the option that costs the bidder least and leaves fewer
+   offences; if that gets stuck, fall back on the bidder's best valid package found exactly
+   by the MILP (`accord.solve.milp.PackageProgram`).
+
 Every utility comes from `CompiledModel.utilities`; a bid's utilities are a row of `utils`.
 """
 
@@ -45,10 +55,17 @@ _TIE = 1e-9
 
 
 def declared_red_lines(model: CompiledModel) -> BoolArray:
-    """(P, I, O): the options each party's declared red lines forbid, issue by issue (padding
-    included). The one place the negotiation reads the model's red-line arrays. Conservative: an
-    option behind a conditional red line counts as forbidden here."""
-    return np.array(model.forbidden_options(conditional=True), dtype=bool, copy=True)
+    """(P, I, O): the options each party's unconditional red lines forbid, issue by issue
+    (padding included). A conditional red line forbids no option on its own (its `unless` may
+    lift it in the offered package): see `conditional_lines` and `BidSpace.crosses`."""
+    return np.array(model.forbidden_options(conditional=False), dtype=bool, copy=True)
+
+
+def conditional_lines(model: CompiledModel) -> IntArray:
+    """Indices (in `model.red_lines`) of the conditional red lines of the model's parties."""
+    rl = model.red_lines
+    owned = np.array([o in model.party_ids for o in rl.owner], dtype=bool)
+    return np.flatnonzero(rl.conditional & owned)
 
 
 def pick(rng: np.random.Generator | None, candidates: IntArray) -> int:
@@ -61,8 +78,9 @@ def pick(rng: np.random.Generator | None, candidates: IntArray) -> int:
 class BidSpace:
     """Packages known so far (all of them when enumerated), their utilities and acceptability.
 
-    `utils[b]` is bid b's utility vector (P,); `own_ok[b, p]` says bid b crosses none of p's
-    red lines (a party never proposes across its own red lines).
+    `utils[b]` is bid b's utility vector (P,); `own_ok[b, p]` says bid b is valid and crosses
+    none of p's red lines (a party never proposes across its own red lines, nobody proposes an
+    invalid package); `blocks(b, p)` is the model's consent-aware veto.
     """
 
     def __init__(self, model: CompiledModel, enumerate_limit: int = ENUMERATE_LIMIT) -> None:
@@ -72,6 +90,8 @@ class BidSpace:
         p_ = model.n_parties
         self.red_lines = declared_red_lines(model)  # (P, I, O)
         self.red_lines.setflags(write=False)
+        self.conditional = conditional_lines(model)  # (C,) into model.red_lines
+        self._fallback: dict[int, IntArray] = {}
         self.best_utility = model.ideal(respect_red_lines=True)  # (P,)
         self._filtered: OrderedDict[tuple[int, bytes], tuple[IntArray, FloatArray]] = \
             OrderedDict()
@@ -82,7 +102,15 @@ class BidSpace:
             small = np.uint8 if int(model.n_options.max(initial=1)) <= 255 else np.int32
             self._pk_t = np.ascontiguousarray(pk.T.astype(small))  # (I, N) issue-major
             self._u = model.utilities(pk).reshape(self._n, p_)
-            self._red = model.within_red_lines(pk).reshape(self._n, p_)
+            valid = model.valid(pk)
+            self._red = model.within_red_lines(pk).reshape(self._n, p_) & valid[:, None]
+            # only parties with limited consent read it (`agrees`)
+            limited = model.consent is not None and any(c != "all" for c in model.consent)
+            self._block = (model.blocks(pk).reshape(self._n, p_) if limited
+                           else np.zeros((self._n, p_), dtype=bool)) | ~valid[:, None]
+            # (N, C) exact crossings of the conditional red lines, for bidders avoiding them
+            self._cond = (model.crossed(pk)[:, self.conditional] if self.conditional.size
+                          else np.zeros((self._n, 0), dtype=bool))
             self._sorted: list[FloatArray] = []
             self._order: list[IntArray] = []
             for p in range(p_):
@@ -98,6 +126,7 @@ class BidSpace:
             self._pk = np.zeros((cap, model.n_issues), dtype=np.int64)
             self._u = np.zeros((cap, p_))
             self._red = np.zeros((cap, p_), dtype=bool)
+            self._block = np.zeros((cap, p_), dtype=bool)
             self._n = 0
             self._ids: dict[bytes, int] = {}
             worst = np.where(self.red_lines, np.inf, model.table).min(axis=2).sum(axis=1)
@@ -128,10 +157,22 @@ class BidSpace:
         return float(self._u[bid, party])
 
     def acceptable(self, bid: int, party: int, factor: float = 1.0) -> bool:
-        """Within p's red lines and, discounted by `factor`, at least p's walk-away."""
+        """Valid, within p's red lines and, discounted by `factor`, at least p's walk-away."""
         return bool(self._red[bid, party]) and (
             self._u[bid, party] * factor >= self.model.reservation[party] - 1e-12
         )
+
+    def agrees(self, bid: int, party: int, factor: float = 1.0) -> bool:
+        """p does not stand in the way of `bid` under its consent: consent `all` must find it
+        `acceptable`; a list only vetoes a bid crossing one of its binding red lines; `none`
+        never does. Nobody agrees to an invalid package."""
+        assert self.model.consent is not None
+        if self.model.consent[party] == "all":
+            return self.acceptable(bid, party, factor)
+        return not bool(self._block[bid, party])
+
+    def valid(self, bid: int) -> bool:
+        return bool(self.model.valid(self._pk[bid])[0])
 
     def add(self, package: IntArray) -> int:
         """The id of a package, evaluating it with the compiled model on first sight."""
@@ -146,10 +187,13 @@ class BidSpace:
             self._pk = np.concatenate([self._pk, np.zeros_like(self._pk[:grow])])
             self._u = np.concatenate([self._u, np.zeros_like(self._u[:grow])])
             self._red = np.concatenate([self._red, np.zeros_like(self._red[:grow])])
+            self._block = np.concatenate([self._block, np.zeros_like(self._block[:grow])])
         bid = self._n
         self._pk[bid] = package
         self._u[bid] = self.model.utilities(package)
-        self._red[bid] = self.model.within_red_lines(package)[0]
+        valid = bool(self.model.valid(package)[0])
+        self._red[bid] = self.model.within_red_lines(package)[0] & valid
+        self._block[bid] = self.model.blocks(package)[0] | (not valid)
         self._ids[key] = bid
         self._n += 1
         return bid
@@ -167,17 +211,22 @@ class BidSpace:
             out[dead] = own[dead]
         return out
 
-    def _lists(self, party: int, avoid: BoolArray | None) -> tuple[IntArray, FloatArray]:
-        """Party's presorted packages and utilities, without those using a ruled-out option."""
-        if avoid is None:
+    def _lists(self, party: int, avoid: BoolArray | None,
+               lines: IntArray | None = None) -> tuple[IntArray, FloatArray]:
+        """Party's presorted packages and utilities, without those using a ruled-out option
+        or crossing one of `lines` (columns of `conditional`: others' conditional red lines it
+        knows, checked on the whole package so that a lifted one does not count)."""
+        no_lines = lines is None or not len(lines)
+        if avoid is None and no_lines:
             return self._order[party], self._sorted[party]
-        key = (party, avoid.tobytes())
+        key = (party, (b"" if avoid is None else avoid.tobytes())
+               + b"|" + (b"" if no_lines else np.asarray(lines, dtype=np.int64).tobytes()))
         got = self._filtered.get(key)
         if got is not None:
             self._filtered.move_to_end(key)
             return got
         mask = self.ruled_out(party, avoid)
-        if not (mask & ~self.red_lines[party]).any():
+        if not (mask & ~self.red_lines[party]).any() and no_lines:
             got = (self._order[party], self._sorted[party])
             self._filtered[key] = got
             return got
@@ -186,6 +235,9 @@ class BidSpace:
         for i in range(self.model.n_issues):
             if mask[i].any():
                 bad |= mask[i].take(self._pk_t[i])
+        if not no_lines:
+            assert lines is not None
+            bad |= self._cond[:, np.asarray(lines, dtype=np.int64)].any(axis=1)
         keep = order[~bad[order]]
         got = (keep, np.ascontiguousarray(self._u[keep, party]))
         self._filtered[key] = got
@@ -193,10 +245,12 @@ class BidSpace:
             self._filtered.popitem(last=False)
         return got
 
-    def best_within(self, party: int, avoid: BoolArray | None = None) -> float:
-        """Party's best utility over packages that use no option it rules out."""
+    def best_within(self, party: int, avoid: BoolArray | None = None,
+                    lines: IntArray | None = None) -> float:
+        """Party's best utility over packages that use no option it rules out (and, when
+        enumerated, cross none of `lines`)."""
         if self.enumerated:
-            _, s = self._lists(party, avoid)
+            _, s = self._lists(party, avoid, lines)
             if s.size:
                 return float(s[-1])
             return float(self._sorted[party][-1]) if self._sorted[party].size else 0.0
@@ -207,14 +261,15 @@ class BidSpace:
     def at_least(self, party: int, target: float,
                  direction: FloatArray | Callable[[], FloatArray | None] | None = None,
                  band: float = 0.0, cap: int = 4096, *, rng: np.random.Generator | None = None,
-                 avoid: BoolArray | None = None) -> int:
+                 avoid: BoolArray | None = None, lines: IntArray | None = None) -> int:
         """A bid within `party`'s red lines, and using no option in `avoid` where possible,
         worth at least `target` to it, as little above as the space allows (its best when
         nothing reaches the target). With `direction` (an (I, O) table of the others' gain,
         or a function giving it, called only when needed) the bid is, among those worth
-        [target, target + band], the best for the direction; ties go to a draw from `rng`."""
+        [target, target + band], the best for the direction; ties go to a draw from `rng`.
+        The bid is always a valid package within the party's own red lines."""
         if self.enumerated:
-            order, s = self._lists(party, avoid)
+            order, s = self._lists(party, avoid, lines)
             if not s.size:
                 order, s = self._order[party], self._sorted[party]
             goal = min(target, float(s[-1]))  # nothing reaches the target: the best
@@ -232,7 +287,43 @@ class BidSpace:
         if direction is None:
             gen = rng if rng is not None else np.random.default_rng(0)
             direction = gen.random(self.model.table.shape[1:])
-        return self.add(self._lagrangian(party, target, direction, rng, avoid))
+        x = self._lagrangian(party, target, direction, rng, avoid)
+        return self.add(self.repair(party, x, rng))
+
+    def repair(self, party: int, x: IntArray, rng: np.random.Generator | None = None) -> IntArray:
+        """A valid package within the party's own red lines near x (x itself when it is one):
+        `repair_package`, else the party's best such package (exact, by MILP)."""
+        allowed = ~self.red_lines[party]
+        fixed = repair_package(self.model, party, x, allowed, rng)
+        return fixed if fixed is not None else self.best_valid(party)
+
+    def best_valid(self, party: int) -> IntArray:
+        """The party's best valid package within its own red lines (MILP; cached). Falls back
+        on its best package ignoring validity when none exists (the protocol's guard then
+        lets it walk away)."""
+        got = self._fallback.get(party)
+        if got is not None:
+            return got
+        from dataclasses import replace
+
+        from accord.model.compiled import RedLines
+        from accord.solve.milp import PackageProgram
+
+        m = self.model
+        rl = m.red_lines
+        mine = np.array([o == m.party_ids[party] for o in rl.owner], dtype=bool)
+        lines = RedLines(ids=rl.ids, owner=rl.owner, issue=rl.issue, forbid=rl.forbid,
+                         unless_issues=rl.unless_issues, unless=rl.unless,
+                         probability=rl.probability, binding=mine)
+        prog = PackageProgram(replace(m, red_lines=lines))
+        res = prog.solve(m.flat_table[party])
+        if res.package is None:
+            own = np.where(self.red_lines[party], -np.inf, m.table[party])
+            got = np.asarray(own.argmax(axis=1), dtype=np.int64)
+        else:
+            got = np.asarray(res.package, dtype=np.int64)
+        self._fallback[party] = got
+        return got
 
     def best(self, party: int, rng: np.random.Generator | None = None) -> int:
         """Party's best package within its red lines (ties drawn from `rng`)."""
@@ -252,6 +343,50 @@ class BidSpace:
         ok = np.flatnonzero(u >= target - 1e-12)
         at = int(ok[-1]) if ok.size else 0
         return concede(own, choice[at].copy(), target, d, rng)
+
+
+def _offences(model: CompiledModel, party: int, x: IntArray) -> IntArray:
+    """(N,) constraints violated plus own red lines crossed, per package."""
+    rl = model.red_lines
+    mine = np.array([o == model.party_ids[party] for o in rl.owner], dtype=bool)
+    out = np.zeros(x.shape[0], dtype=np.int64)
+    assert model.constraints is not None
+    if len(model.constraints):
+        out += model.constraints.violated(x).sum(axis=1)
+    if mine.any():
+        out += model.crossed(x)[:, mine].sum(axis=1)
+    return out
+
+
+def repair_package(model: CompiledModel, party: int, x: IntArray, allowed: BoolArray,
+                   rng: np.random.Generator | None = None) -> IntArray | None:
+    """Step 4 of the module doc: single-issue moves (to options `allowed`, (I, O)) that
+    reduce the constraints violated plus own red lines crossed, cheapest for `party` first;
+    None when stuck before reaching a valid package within its red lines."""
+    x = np.asarray(x, dtype=np.int64).copy()
+    table = model.table[party]
+    n_i = model.n_issues
+    cur = int(_offences(model, party, x[None])[0])
+    for _ in range(4 * n_i + 4):
+        if cur == 0:
+            return x
+        moves = [(i, o) for i in range(n_i) for o in np.flatnonzero(allowed[i])
+                 if o != x[i]]
+        if not moves:
+            return None
+        cand = np.repeat(x[None], len(moves), axis=0)
+        for k, (i, o) in enumerate(moves):
+            cand[k, i] = o
+        off = _offences(model, party, cand)
+        loss = np.array([table[i, x[i]] - table[i, o] for i, o in moves])
+        best = int(off.min())
+        if best >= cur:
+            return None
+        ok = np.flatnonzero(off == best)
+        ok = ok[loss[ok] <= loss[ok].min() + 1e-12]
+        x = cand[pick(rng, ok)]
+        cur = best
+    return x if cur == 0 else None
 
 
 def concede(own: FloatArray, x: IntArray, target: float, gain: FloatArray,

@@ -38,7 +38,7 @@ from typing import ClassVar
 import numpy as np
 
 from accord.model.compiled import BoolArray, CompiledModel, FloatArray, IntArray
-from accord.negotiate.space import BidSpace, declared_red_lines
+from accord.negotiate.space import BidSpace, conditional_lines, declared_red_lines
 
 
 class RedLineKnowledge:
@@ -48,6 +48,10 @@ class RedLineKnowledge:
     Private: nothing is known until a party rejects a package that crosses its red lines; it
     then states which of them the package crosses, and every other party learns those
     options. A party always knows its own red lines.
+
+    Unconditional red lines are known as option masks (`known`); a conditional one as a whole
+    (`known_lines`, columns of `conditional_lines`), since whether it is crossed depends on
+    the package: a bidder avoids packages that cross it, not the option it forbids.
     """
 
     def __init__(self, model: CompiledModel, private: bool = False) -> None:
@@ -55,6 +59,8 @@ class RedLineKnowledge:
         self.model = model
         self.private = private
         self.known: BoolArray = np.zeros_like(declared) if private else declared
+        self.conditional = conditional_lines(model)
+        self.known_lines: BoolArray = np.full(self.conditional.size, not private)
         self.version = 0
         """Bumped on every new revelation, so bidders can cache what they rule out."""
 
@@ -64,12 +70,34 @@ class RedLineKnowledge:
         if not self.private:
             return []
         x = np.asarray(package, dtype=np.int64)
-        crossed = np.flatnonzero(self.model.violations(x)[0, party])
-        new = [int(i) for i in crossed if not self.known[party, i, x[i]]]
+        m = self.model
+        rl = m.red_lines
+        hit = m.crossed(x[None])[0]
+        pid = m.party_ids[party]
+        new: list[int] = []
+        for r in np.flatnonzero(hit):
+            if rl.owner[r] != pid:
+                continue
+            i = int(rl.issue[r])
+            if rl.conditional[r]:
+                col = int(np.flatnonzero(self.conditional == r)[0])
+                if not self.known_lines[col]:
+                    self.known_lines[col] = True
+                    new.append(i)
+            elif not self.known[party, i, x[i]]:
+                self.known[party, i, x[i]] = True
+                new.append(i)
+        new = sorted(set(new))
         if new:
-            self.known[party, new, x[new]] = True
             self.version += 1
         return new
+
+    def other_lines(self, me: int) -> IntArray:
+        """Columns of `conditional_lines` owned by parties other than `me` and known."""
+        rl = self.model.red_lines
+        pid = self.model.party_ids[me]
+        return np.array([c for c, r in enumerate(self.conditional)
+                         if self.known_lines[c] and rl.owner[r] != pid], dtype=np.int64)
 
     def others(self, me: int) -> BoolArray:
         """(I, O) options some party other than `me` is known to forbid."""
@@ -102,6 +130,7 @@ class Context:
             self.known = RedLineKnowledge(self.space.model)
         self._seen = -1
         self._avoid: BoolArray | None = None
+        self._lines: IntArray = np.zeros(0, dtype=np.int64)
         self._u_max = 0.0
 
     def avoid(self) -> BoolArray:
@@ -109,9 +138,16 @@ class Context:
         assert self.known is not None
         if self._avoid is None or self._seen != self.known.version:
             self._avoid = self.known.others(self.me)
-            self._u_max = self.space.best_within(self.me, self._avoid)
+            self._lines = self.known.other_lines(self.me)
+            self._u_max = self.space.best_within(self.me, self._avoid, self._lines)
             self._seen = self.known.version
         return self._avoid
+
+    def avoid_lines(self) -> IntArray:
+        """Others' conditional red lines `me` knows: it offers no package crossing them
+        (where the space is enumerated; a lifted one does not count)."""
+        self.avoid()
+        return self._lines
 
     @property
     def reservation(self) -> float:
@@ -193,7 +229,7 @@ class Strategy:
         """The bid to make now."""
         return self.ctx.space.at_least(self.ctx.me, self.target(t), self.direction,
                                        band=self.band, rng=self.ctx.rng,
-                                       avoid=self.ctx.avoid())
+                                       avoid=self.ctx.avoid(), lines=self.ctx.avoid_lines())
 
     def accepts(self, t: float, bid: int, my_next: int) -> bool:
         """AC_next: the offer on the table is worth at least my own next bid."""

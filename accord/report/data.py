@@ -91,11 +91,19 @@ class UtilitySpace:
     zone_empty: bool
     """No package lies within both parties' red lines."""
     plans: list[tuple[str, str, np.ndarray]]  # (plan id, date label, (2,) utilities) by date
+    ranges: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    """Plans with open issues: (2,) low and (2,) high utilities over their valid completions
+    (a box, or a segment when one party's utility does not move)."""
+    invalid: int = 0
+    """Packages left out of `points` because they violate a constraint (not packages)."""
 
     @property
     def shown(self) -> str:
         """What the dots are, in words."""
         if not self.sampled:
+            if self.invalid:
+                return (f"all {self.total - self.invalid:,} valid packages ({self.invalid:,} "
+                        "violate a constraint)")
             return f"all {self.total:,} packages"
         where = "" if self.zone_empty else " within both parties' red lines"
         return f"a uniform sample of {len(self.points):,} packages{where} (of {self.total:,})"
@@ -174,6 +182,9 @@ def utility_space(scenario: Scenario, model: CompiledModel, analysis: Analysis,
         from accord.solve.enumerate import all_packages
 
         x = all_packages(model)
+    valid = model.valid(x)  # a package that violates a constraint is not a package: not shown
+    invalid = int((~valid).sum())
+    x = x[valid]
     u = model.utilities(x)[:, idx]
     within = model.within_red_lines(x)[:, idx].all(axis=1)
     accepts = model.accepts(x)[:, idx].all(axis=1)
@@ -185,14 +196,19 @@ def utility_space(scenario: Scenario, model: CompiledModel, analysis: Analysis,
         solutions = relaxed_results(model, pair)
     by_id = {s.plan_id: s for s in analysis.plans}
     plans = []
+    ranges: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for plan in plan_order(scenario):
         if plan.id in by_id:
-            verdicts = {v.id: v.utility for v in by_id[plan.id].parties}
+            pv = {v.id: v for v in by_id[plan.id].parties}
             plans.append((plan.id, plan.date.isoformat() if plan.date else "undated",
-                          np.array([verdicts[pair[0]], verdicts[pair[1]]])))
+                          np.array([pv[pair[0]].utility, pv[pair[1]].utility])))
+            ra, rb = pv[pair[0]].range, pv[pair[1]].range
+            if ra is not None and rb is not None:
+                ranges[plan.id] = (np.array([ra.low, rb.low]), np.array([ra.high, rb.high]))
     names = (scenario.party(pair[0]).name, scenario.party(pair[1]).name)
     return UtilitySpace((pair[0], pair[1]), names, u, status, total, sampled,
                         (float(model.reservation[idx[0]]), float(model.reservation[idx[1]])),
-                        frontier, note, solutions, zone_empty, plans)
+                        frontier, note, solutions, zone_empty, plans, ranges,
+                        invalid if not sampled else 0)
 
 

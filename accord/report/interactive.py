@@ -76,6 +76,13 @@ def utility_space_figure(space: UtilitySpace) -> go.Figure:
             fig.add_annotation(x=xy[k, 0], y=xy[k, 1], ax=xy[k - 1, 0], ay=xy[k - 1, 1],
                                xref="x", yref="y", axref="x", ayref="y", showarrow=True,
                                arrowhead=3, arrowsize=1.2, arrowcolor="#444", text="")
+    for pid, (lo, hi) in space.ranges.items():  # open issues: the completions' range
+        fig.add_trace(go.Scatter(
+            x=[lo[0], hi[0], hi[0], lo[0], lo[0]], y=[lo[1], lo[1], hi[1], hi[1], lo[1]],
+            mode="lines", name=f"{pid}: range over its open issues", fill="toself",
+            line={"color": PALETTE[3], "width": 1}, opacity=0.35,
+            hovertext=f"{pid}: {a} {lo[0]:.3f}–{hi[0]:.3f}, {b} {lo[1]:.3f}–{hi[1]:.3f}",
+            hoverinfo="text"))
     note = " (red lines ignored: no package lies within both)" if space.zone_empty else ""
     _layout(fig, f"Utility space: {a} vs {b}<br><sup>{space.shown}{note}</sup>",
             xaxis_title=f"utility of {a}", yaxis_title=f"utility of {b}",

@@ -194,7 +194,10 @@ class Provenance:
     """Statements about no plan in particular."""
     sources: list[SourceRef]
     uses: dict[str, list[str]] = field(default_factory=dict)
-    """source id -> what rests on it: `plan#point`, `statement <id>`, `assumptions on <party>`."""
+    """source id -> what rests on it: `plan#point`, `statement <id>`, `assumptions on <party>`,
+    `red line <id>`, `constraint <id>`."""
+    rules: dict[str, list[str]] = field(default_factory=dict)
+    """`red line <id>` / `constraint <id>` -> the source ids it rests on (empty: none cited)."""
     total: int | None = None
     """How many provisions the scenario has, when `provisions` holds only some (`--flagged`)."""
 
@@ -223,6 +226,7 @@ class Provenance:
             "other_statements": [s.to_dict() for s in self.other_statements],
             "sources": [{**s.to_dict(), "used_by": self.uses.get(s.id, [])}
                         for s in self.sources],
+            "rules": self.rules,
             "summary": {
                 "provisions": len(self.provisions),
                 "total": self.n_total,
@@ -342,15 +346,26 @@ def provenance(scenario: Scenario) -> Provenance:
     for src in scenario.sources:
         if src.derived_from is not None:
             use(src.derived_from, f"copy {src.id}")
+    from accord.model.scenario import red_line_id
+
+    rules: dict[str, list[str]] = {}
     for party in scenario.parties:
         pref = scenario.preferences.get(party.id)
-        basis = list(party.basis) + (list(pref.basis) if pref else []) + [
-            sid for rl in (pref.red_lines if pref else []) for sid in rl.basis]
+        basis = list(party.basis) + (list(pref.basis) if pref else [])
         for sid in basis:
             use(sid, f"assumptions on {party.id}")
+        for k, rl in enumerate(pref.red_lines if pref else []):
+            rid = red_line_id(party.id, k, rl)
+            rules[f"red line {rid}"] = list(rl.basis)
+            for sid in rl.basis:
+                use(sid, f"red line {rid}")
+    for c in scenario.constraints:
+        rules[f"constraint {c.id}"] = list(c.sources)
+        for sid in c.sources:
+            use(sid, f"constraint {c.id}")
     return Provenance(scenario.scenario, provisions, plan_statements, other,
                       [SourceRef.of(s, scenario.original_document(s.id))
-                       for s in scenario.sources], uses)
+                       for s in scenario.sources], uses, rules)
 
 
 def render_text(prov: Provenance) -> str:
@@ -382,6 +397,11 @@ def render_text(prov: Provenance) -> str:
     if prov.other_statements:
         out.append("== statements about no single plan")
         out += [f"  {_statement_line(st)}" for st in prov.other_statements]
+        out.append("")
+    if prov.rules:
+        out.append("== red lines and constraints")
+        for rule, sids in prov.rules.items():
+            out.append(f"  {rule}: {', '.join(sids) if sids else 'no source cited'}")
         out.append("")
     out.append("== sources")
     for s in prov.sources:

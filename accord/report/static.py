@@ -64,6 +64,14 @@ def draw_utility_space(ax: object, space: UtilitySpace, highlight: str | None = 
                        edgecolors="white", zorder=6)
             ax.annotate(pid, (u[0], u[1]), textcoords="offset points", xytext=(4, 6),
                         fontsize=7, color="black" if big else "#777")
+    for pid, (lo, hi) in space.ranges.items():  # open issues: a box (a segment if flat)
+        from matplotlib.patches import Rectangle
+
+        big = highlight is None or pid == highlight
+        ax.add_patch(Rectangle((float(lo[0]), float(lo[1])), float(hi[0] - lo[0]),
+                               float(hi[1] - lo[1]), fill=True, alpha=0.25 if big else 0.1,
+                               facecolor=PALETTE[3], edgecolor=PALETTE[3], lw=1.2, zorder=3,
+                               label=f"{pid}: range over open issues"))
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(f"utility of {a}")

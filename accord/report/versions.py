@@ -13,7 +13,7 @@ change in the plan's utility that `accord.evaluate.score_plan` reports.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from accord.evaluate import PlanScore, score_plan
@@ -91,6 +91,10 @@ class PlanDiff:
     provisions: list[ProvisionChange]
     choices: list[ChoiceChange]
     parties: list[PartyMove]
+    opened: list[tuple[str, OptionValue | None, OptionValue | None]] = field(
+        default_factory=list)
+    """Issues open (bracketed, None) in one plan and set in the other, or open in both:
+    (issue, option in A or None, option in B or None)."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -109,6 +113,9 @@ class PlanDiff:
                  "utility_change": {p: round(v, 6) for p, v in c.utility.items()}}
                 for c in self.choices
             ],
+            "open_a": list(self.a.open), "open_b": list(self.b.open),
+            "open_changes": [{"issue": i, "from": "open" if x is None else x,
+                              "to": "open" if y is None else y} for i, x, y in self.opened],
             "parties": [
                 {"id": m.party, "name": m.name, "utility_a": round(m.a, 6),
                  "utility_b": round(m.b, 6), "change": round(m.delta, 6),
@@ -187,10 +194,14 @@ def diff_plans(scenario: Scenario, plan_a: str | Plan, plan_b: str | Plan,
             key, status, oa, ob, pa.issue if pa else None, pb.issue if pb else None,
             pa.text if pa else None, pb.text if pb else None,
             list(pa.sources) if pa else [], list(pb.sources) if pb else []))
-    # An issue a plan leaves open (-1) has no option to compare: it is not listed here.
+    # An issue a plan leaves open (-1) has no option to compare: it is listed in `opened`.
     xa, xb = model.encode(a.choices, missing=-1), model.encode(b.choices, missing=-1)
     choices = []
+    opened: list[tuple[str, OptionValue | None, OptionValue | None]] = []
     for i, iid in enumerate(model.issue_ids):
+        if xa[i] < 0 or xb[i] < 0:
+            opened.append((iid, None if xa[i] < 0 else model.raw_options[i][int(xa[i])],
+                           None if xb[i] < 0 else model.raw_options[i][int(xb[i])]))
         if xa[i] != xb[i] and xa[i] >= 0 and xb[i] >= 0:
             move = model.table[:, i, xb[i]] - model.table[:, i, xa[i]]
             choices.append(ChoiceChange(
@@ -201,7 +212,7 @@ def diff_plans(scenario: Scenario, plan_a: str | Plan, plan_b: str | Plan,
         score_plan(scenario, model, b, find_improvement=False))
     parties = [PartyMove(va.id, va.name, va.utility, vb.utility, va.accepts, vb.accepts,
                          va.reservation) for va, vb in zip(sa.parties, sb.parties, strict=True)]
-    return PlanDiff(scenario.scenario, a, b, changes, choices, parties)
+    return PlanDiff(scenario.scenario, a, b, changes, choices, parties, opened)
 
 
 def render_diff_text(d: PlanDiff) -> str:
@@ -251,6 +262,12 @@ def render_diff_text(d: PlanDiff) -> str:
         for ch in d.choices:
             moves = "  ".join(f"{p} {ch.utility[p]:+.3f}" for p in parties)
             out.append(f"  {ch.issue.ljust(width)}  {_opt(ch.a)} -> {_opt(ch.b)}; {moves}")
+    if d.opened:
+        out += ["", f"Open issues: A leaves {', '.join(d.a.open) or 'none'} open, "
+                f"B {', '.join(d.b.open) or 'none'}"]
+        for iid, x, y in d.opened:
+            out.append(f"  {iid}: {'open' if x is None else _opt(x)} -> "
+                       f"{'open' if y is None else _opt(y)}")
     out += ["", "Utility by party (A -> B, change; walk-away; verdict)"]
     for m in d.parties:
         verdict = f"{_acc(m.accepts_a)} -> {_acc(m.accepts_b)}"

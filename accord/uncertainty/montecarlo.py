@@ -8,6 +8,12 @@ into chunks, nor on how many processes or machines run them, nor on which other 
 evaluated alongside. Blocks reduce to integer counts plus float sums combined with math.fsum
 (exactly rounded, so order-free); memory is O(BLOCK * issues) whatever the sample count.
 
+A red line with `probability` p < 1 is real in a sample with probability p, independently of
+everything else: a Bernoulli drawn by the same inverse transform as every other input (level
+l of LEVELS is "real" when its midpoint (l + 1/2) / LEVELS < p), on its owner's stream at a slot
+after every preference slot (`UncertaintySpec.red_line_slots`). Red lines with p = 1 draw
+nothing, so a scenario without probabilities gives the same numbers bit for bit.
+
 Proportions carry Wilson (1927) score intervals.
 """
 
@@ -22,8 +28,9 @@ import numpy as np
 from numpy.random import PCG64, SeedSequence
 from numpy.typing import NDArray
 
-from accord.model.compiled import FloatArray, IntArray
+from accord.model.compiled import BoolArray, FloatArray, IntArray
 from accord.uncertainty.spec import (
+    LEVELS,
     Levels,
     PartyDraws,
     UncertaintySpec,
@@ -60,6 +67,41 @@ class _Stream:
         return np.right_shift(bits, 4, out=bits)
 
 
+def red_line_thresholds(probability: FloatArray) -> IntArray:
+    """(R,) the number of levels (of LEVELS) in which each red line is real: those whose
+    midpoint lies below its probability, so the drawn share is within 1 / (2 LEVELS) of it."""
+    p = np.asarray(probability, dtype=np.float64)
+    return np.clip(np.ceil(p * LEVELS - 0.5), 0, LEVELS).astype(np.int64)
+
+
+def red_line_mask(spec: UncertaintySpec, draws: Sequence[DrawFn], n: int) -> BoolArray:
+    """(R, n) True where red line r is real in sample s: the per-sample red-line draw.
+
+    `draws[p]` gives party p's (n,) levels for a slot (a `_Stream`, or fixed levels in the
+    sensitivity runs). Red lines with probability 1, and those of parties this model does not
+    score, are real in every sample. Use `sample_red_lines` for the Monte Carlo's own draws.
+    """
+    m = spec.model
+    rl = m.red_lines
+    out = np.ones((len(rl), n), dtype=bool)
+    slots = spec.red_line_slots()
+    thr = red_line_thresholds(rl.probability)
+    for r in np.flatnonzero(slots >= 0):
+        p = m.party_ids.index(rl.owner[r])
+        np.less(draws[p](int(slots[r])), thr[r], out=out[r])
+    return out
+
+
+def sample_red_lines(spec: UncertaintySpec, n: int, seed: int, *, stream: int = 0,
+                     block: int = 0) -> BoolArray:
+    """(R, n) which red lines are real in the n samples of (stream, block): exactly the
+    masks `monte_carlo` uses there (stream 0, block b covers samples b * BLOCK onwards)."""
+    if not 0 < n <= BLOCK:
+        raise ValueError(f"n must be in 1..{BLOCK}")
+    draws = [_Stream(seed, stream, block, p, n) for p in range(spec.model.n_parties)]
+    return red_line_mask(spec, draws, n)
+
+
 def party_utilities(spec: UncertaintySpec, p: int, packages: IntArray, draw: DrawFn,
                     n: int) -> tuple[NDArray[np.float32] | None, NDArray[np.float32] | None]:
     """(K, n) sampled utilities of party p for K packages and (n,) walk-aways, from `draw`.
@@ -84,6 +126,10 @@ class BlockTally:
     hist: IntArray  # (K, P, NBINS)
     usum: FloatArray  # (K, P)
     usq: FloatArray  # (K, P)
+    agreement: IntArray | None = None  # (K,) no party blocks under its consent
+    real: IntArray | None = None  # (R,) samples in which red line r was real
+    decides: IntArray | None = None  # (K, R) samples in which r being real decided its owner's
+    # verdict: crossed, real, and the owner would otherwise have accepted
 
 
 def evaluate_block(spec: UncertaintySpec, packages: IntArray, draws: Sequence[DrawFn], n: int,
@@ -92,7 +138,21 @@ def evaluate_block(spec: UncertaintySpec, packages: IntArray, draws: Sequence[Dr
     m = spec.model
     pk = np.atleast_2d(np.asarray(packages, dtype=np.int64))
     n_k, n_p = pk.shape[0], m.n_parties
+    rl = m.red_lines
+    uncertain = spec.red_line_slots() >= 0  # (R,)
+    crossed = m.crossed(pk)  # (K, R)
+    real = red_line_mask(spec, draws, n) if uncertain.any() else None
+    owner = np.array([m.party_ids.index(o) if o in m.party_ids else -1 for o in rl.owner],
+                     dtype=np.int64)
+    # A party crossing only uncertain red lines is inside them in the samples where none of
+    # those is real; `inside` is the verdict where nothing uncertain is crossed.
+    unc_crossed = crossed & uncertain[None]
     inside = m.within_red_lines(pk)  # (K, P)
+    if unc_crossed.any():
+        certain_hit = np.zeros((n_k, n_p), dtype=bool)
+        for line in np.flatnonzero(~uncertain & (owner >= 0)):
+            certain_hit[:, owner[line]] |= crossed[:, line]
+        inside = ~certain_hit
     stated_u = m.utilities(pk).reshape(n_k, n_p)
     fixed_r = fixed_reservation(spec)
     accept = np.zeros((n_k, n_p), dtype=np.int64)
@@ -101,9 +161,14 @@ def evaluate_block(spec: UncertaintySpec, packages: IntArray, draws: Sequence[Dr
     usum = np.zeros((n_k, n_p))
     usq = np.zeros((n_k, n_p))
     acc_all = np.ones((n_k, n), dtype=bool)
+    agree = np.ones((n_k, n), dtype=bool)
+    n_r = len(rl)
+    decides = np.zeros((n_k, n_r), dtype=np.int64)
+    assert m.consent is not None
     pattern_code = np.zeros((n_k, n), dtype=np.int64) if n_p <= MAX_PATTERN_PARTIES else None
     for p in range(n_p):
         u, r = party_utilities(spec, p, pk, draws[p], n)
+        mine = owner == p
         for k in range(n_k):
             if u is None:
                 uk: Any = float(stated_u[k, p])
@@ -122,17 +187,46 @@ def evaluate_block(spec: UncertaintySpec, packages: IntArray, draws: Sequence[Dr
             else:
                 ok = uk >= r
             ok = np.broadcast_to(ok, (n,))
-            if inside[k, p]:
+            drawn = np.flatnonzero(unc_crossed[k] & mine)
+            if inside[k, p] and drawn.size and real is not None:
+                hits = real[drawn]  # (D, n) the crossed uncertain red lines that are real
+                ins = ~hits.any(axis=0)
+                okin = ok & ins
+                accept[k, p] = int(np.count_nonzero(okin))
+                binds[k, p] = int(np.count_nonzero(ok & ~ins))
+                acc_all[k] &= okin
+                if pattern_code is not None:
+                    pattern_code[k] |= okin.astype(np.int64) << p
+                n_hits = hits.sum(axis=0)
+                for j, rr in enumerate(drawn):  # decisive: the only real one, and ok otherwise
+                    decides[k, rr] = int(np.count_nonzero(ok & hits[j] & (n_hits == 1)))
+                accepted: Any = okin
+            elif inside[k, p]:
                 accept[k, p] = int(np.count_nonzero(ok))
                 acc_all[k] &= ok
                 if pattern_code is not None:
                     pattern_code[k] |= ok.astype(np.int64) << p
+                accepted = ok
             else:
                 binds[k, p] = int(np.count_nonzero(ok))
                 acc_all[k] = False
+                accepted = False
+            kind = m.consent[p]
+            if kind == "all":
+                agree[k] &= accepted
+            elif kind == "list":
+                veto = np.flatnonzero(crossed[k] & mine & rl.binding)
+                certain = veto[~uncertain[veto]]
+                if certain.size:
+                    agree[k] = False
+                elif veto.size and real is not None:
+                    agree[k] &= ~real[veto].any(axis=0)
     patterns = (np.stack([np.bincount(pattern_code[k], minlength=1 << n_p) for k in range(n_k)])
                 if pattern_code is not None else np.zeros((n_k, 0), dtype=np.int64))
-    return BlockTally(block, n, accept, acc_all.sum(axis=1), binds, patterns, hist, usum, usq)
+    n_real = real.sum(axis=1).astype(np.int64) if real is not None else \
+        np.full(n_r, n, dtype=np.int64)
+    return BlockTally(block, n, accept, acc_all.sum(axis=1), binds, patterns, hist, usum, usq,
+                      agree.sum(axis=1), n_real, decides)
 
 
 def block_sizes(samples: int) -> list[tuple[int, int]]:
@@ -199,6 +293,13 @@ class PackageOutcome:
     sd: dict[str, float]
     stated_accepts: dict[str, bool]
     stated_utility: dict[str, float]
+    agreement: int = -1
+    """Samples in which no party blocks under its consent (-1: not tallied)."""
+    violates: list[str] = field(default_factory=list)
+    """Constraints the package violates: not a package at all (scored, flagged)."""
+    uncertain_red_lines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per uncertain red line: owner, probability, crossed here, samples real, samples in
+    which it decided its owner's verdict."""
 
     def p_accept(self, party: str) -> float:
         return self.accept[party] / self.samples if self.samples else float("nan")
@@ -206,6 +307,10 @@ class PackageOutcome:
     @property
     def p_all(self) -> float:
         return self.all_accept / self.samples if self.samples else float("nan")
+
+    @property
+    def p_agreement(self) -> float:
+        return self.agreement / self.samples if self.samples else float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         n = self.samples
@@ -217,6 +322,8 @@ class PackageOutcome:
             "accept_ci95": {p: list(wilson(self.accept[p], n)) for p in parties},
             "all_accept": self.all_accept / n if n else None,
             "all_accept_ci95": list(wilson(self.all_accept, n)),
+            "agreement": self.agreement / n if n else None,
+            "agreement_ci95": list(wilson(self.agreement, n)),
             "stated": {"accepts": self.stated_accepts,
                        "all_accept": all(self.stated_accepts.values()),
                        "utility": {p: round(u, 6) for p, u in self.stated_utility.items()}},
@@ -230,6 +337,14 @@ class PackageOutcome:
                               "binds": self.binds[p] / n if n else None}
                           for p in parties if self.red_lines[p]},
             "patterns": {k: v / n for k, v in self.patterns.items() if v} if n else {},
+            **({"uncertain_red_lines": {
+                rid: {"owner": d["owner"], "probability": d["probability"],
+                      "crossed": d["crossed"], "real": d["real"] / n if n else None,
+                      "real_ci95": list(wilson(d["real"], n)),
+                      "decides": d["decides"] / n if n else None}
+                for rid, d in self.uncertain_red_lines.items()}}
+               if self.uncertain_red_lines else {}),
+            **({"coherent": False, "violates": self.violates} if self.violates else {}),
         }
 
 
@@ -287,6 +402,14 @@ def reduce_tallies(spec: UncertaintySpec, packages: IntArray, labels: Sequence[s
     width = ts[0].patterns.shape[1] if ts else 0
     pats = sum((t.patterns for t in ts), np.zeros((n_k, width), dtype=np.int64))
     hist = sum((t.hist for t in ts), np.zeros((n_k, n_p, NBINS), dtype=np.int64))
+    n_r = len(m.red_lines)
+    agree = sum((t.agreement for t in ts if t.agreement is not None),
+                np.zeros(n_k, dtype=np.int64))
+    real = sum((t.real for t in ts if t.real is not None), np.zeros(n_r, dtype=np.int64))
+    decides = sum((t.decides for t in ts if t.decides is not None),
+                  np.zeros((n_k, n_r), dtype=np.int64))
+    unc = spec.uncertain_red_lines()
+    crossed = m.crossed(pk)
     viol = m.violations(pk)  # (K, P, I)
     stated_acc = stated_accepts(spec, pk)
     stated_u = m.utilities(pk).reshape(n_k, n_p)
@@ -313,7 +436,17 @@ def reduce_tallies(spec: UncertaintySpec, packages: IntArray, labels: Sequence[s
             patterns=pattern_names, hist=hist[k], mean=mean, sd=sd,
             stated_accepts={pid: bool(stated_acc[k, p]) for p, pid in enumerate(m.party_ids)},
             stated_utility={pid: float(stated_u[k, p]) for p, pid in enumerate(m.party_ids)},
+            agreement=int(agree[k]),
+            violates=m.violated_constraints(pk[k]),
+            uncertain_red_lines={
+                m.red_lines.ids[r]: {"owner": m.red_lines.owner[r],
+                                     "probability": float(m.red_lines.probability[r]),
+                                     "crossed": bool(crossed[k, r]), "real": int(real[r]),
+                                     "decides": int(decides[k, r])} for r in unc},
         ))
     assumptions = [spec.assumption(p, s).label for p in range(n_p) for s in spec.slots(p, pk)]
+    rl_slots = spec.red_line_slots()
+    assumptions += [spec.assumption(m.party_ids.index(m.red_lines.owner[r]),
+                                    int(rl_slots[r])).label for r in unc]
     return MonteCarloResult(m.scenario_id, seed, requested, n, len(ts), partial, outcomes,
                             assumptions)

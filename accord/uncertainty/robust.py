@@ -5,7 +5,11 @@ by the share of N sampled preference sets under which every party accepts, and m
 exactly as a mixed-integer program (one binary per (issue, option) as in `accord.solve.milp`,
 one binary z_s per sample, big-M acceptance rows u_ps(x) >= r_ps - M_ps (1 - z_s) with M_ps the
 tightest constant over the allowed options; the chance-constrained form of Luedtke and Ahmed
-2008). Red lines are hard, since crossing one makes acceptance impossible.
+2008). Constraints and certain red lines are hard, since crossing one makes acceptance
+impossible. A red line with probability p < 1 binds only the samples in which it is drawn real
+(the Monte Carlo's own draw, `montecarlo.red_line_mask`): z_s + sum of its forbidden options'
+binaries <= 1, and for a conditional one, per unless issue t, minus the sum of t's lifting
+options' binaries (so z_s = 1 with a forbidden option needs every condition to hold).
 
 M independent replications give M candidates; each is then scored on a large independent
 sample (the Monte Carlo engine, common random numbers across candidates) for an unbiased
@@ -19,7 +23,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,11 +32,17 @@ from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
 from scipy.stats import t as student_t
 
 from accord.model import CompiledModel, Scenario, compile_scenario
-from accord.model.compiled import FloatArray, IntArray
+from accord.model.compiled import BoolArray, FloatArray, IntArray, RedLines
 from accord.solve.base import explain_infeasible, make_problem
 from accord.solve.milp import PackageProgram
 from accord.uncertainty.distributed import Executor
-from accord.uncertainty.montecarlo import BLOCK, MonteCarloResult, _Stream, wilson
+from accord.uncertainty.montecarlo import (
+    BLOCK,
+    MonteCarloResult,
+    _Stream,
+    sample_red_lines,
+    wilson,
+)
 from accord.uncertainty.run import Progress, monte_carlo
 from accord.uncertainty.spec import (
     PartyDraws,
@@ -145,8 +155,54 @@ def red_line_clash(m: CompiledModel) -> str | None:
     return explain_infeasible(problem, lambda parties: None)
 
 
+def certain_model(spec: UncertaintySpec) -> CompiledModel:
+    """The model with what "everyone accepts" makes hard: every certain red line of a scored
+    party (whatever its consent, since accepting needs it) and the other binding ones; the
+    uncertain red lines are left to the per-sample rows."""
+    m = spec.model
+    rl = m.red_lines
+    scored = np.array([o in m.party_ids for o in rl.owner], dtype=bool)
+    unc = spec.red_line_slots() >= 0
+    binding = (rl.binding | scored) & ~unc
+    lines = RedLines(ids=rl.ids, owner=rl.owner, issue=rl.issue, forbid=rl.forbid,
+                     unless_issues=rl.unless_issues, unless=rl.unless,
+                     probability=rl.probability, binding=binding)
+    return replace(m, red_lines=lines)
+
+
+def _uncertain_rows(spec: UncertaintySpec, real: BoolArray, n_bin: int) -> tuple[
+        csr_matrix, FloatArray]:
+    """Rows tying z_s to the uncertain red lines real in sample s (see the module doc)."""
+    m = spec.model
+    rl = m.red_lines
+    n = real.shape[1]
+    keep = ~m.padding
+    rows: list[FloatArray] = []
+    zs: list[int] = []
+    for r in spec.uncertain_red_lines():
+        base = np.zeros(m.padding.shape)
+        base[int(rl.issue[r])] = rl.forbid[r]
+        conds = np.flatnonzero(rl.unless_issues[r])
+        variants = []
+        for t in conds:
+            v = base.copy()
+            v[t] -= rl.unless[r, t]
+            variants.append(v[keep])
+        if not conds.size:
+            variants.append(base[keep])
+        for s_ in np.flatnonzero(real[r]):
+            rows.extend(variants)
+            zs.extend([int(s_)] * len(variants))
+    if not rows:
+        return csr_matrix((0, n_bin + n)), np.zeros(0)
+    coef = np.stack(rows)
+    z = coo_matrix((np.ones(len(zs)), (np.arange(len(zs)), zs)), shape=(len(zs), n))
+    return csr_matrix(hstack([csr_matrix(coef), z])), np.ones(len(zs))
+
+
 def saa_milp(spec: UncertaintySpec, tables: FloatArray, r: FloatArray, *,
-             time_limit: float | None = None, weights: FloatArray | None = None) -> Replication:
+             time_limit: float | None = None, weights: FloatArray | None = None,
+             real: BoolArray | None = None) -> Replication:
     """max (1/N) sum_s z_s subject to every party accepting under sample s when z_s = 1.
 
     `weights` (N,): importance weights of the samples (a posterior, `accord.calibrate`); the
@@ -160,7 +216,7 @@ def saa_milp(spec: UncertaintySpec, tables: FloatArray, r: FloatArray, *,
     m = spec.model
     n = tables.shape[0]
     keep = ~m.padding
-    prog = PackageProgram(m)
+    prog = PackageProgram(certain_model(spec))
     n_bin = prog.n_bin
     allowed = prog.upper_mask()  # (I, O): what the program's bounds leave
     issue_of = np.repeat(np.arange(m.n_issues), m.n_options)
@@ -171,6 +227,12 @@ def saa_milp(spec: UncertaintySpec, tables: FloatArray, r: FloatArray, *,
         rows.append(csr_matrix(hstack([link, csr_matrix((link.shape[0], n))])))
         lbs.append(lo)
         ubs.append(hi)
+    if real is not None:
+        coef_u, ub_u = _uncertain_rows(spec, real, n_bin)
+        if coef_u.shape[0]:
+            rows.append(coef_u)
+            lbs.append(np.full(coef_u.shape[0], -np.inf))
+            ubs.append(ub_u)
     z_upper = np.ones(n)
     fixed_r = fixed_reservation(spec)
     for p in range(m.n_parties):
@@ -262,7 +324,8 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
             phase(f"optimising: SAA replication {rep + 1} of {replications} "
                   f"({saa_samples} samples{limit})")
         tables, r = sample_tables(spec, saa_samples, seed, block=rep)
-        res = saa_milp(spec, tables, r, time_limit=time_limit,
+        real = sample_red_lines(spec, saa_samples, seed, stream=SAA_STREAM, block=rep)
+        res = saa_milp(spec, tables, r, time_limit=time_limit, real=real,
                        weights=None if saa_weights is None else saa_weights(rep))
         reps.append(res)
         if res.package is not None:
@@ -287,7 +350,13 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
             if plan.open:  # a bracketed text is not one package
                 notes.append(f"plan {plan.id} leaves {', '.join(plan.open)} open: not scored")
                 continue
-            add(plan.id, model.encode(dict(plan.choices)))
+            x = model.encode(dict(plan.choices))
+            bad = model.violated_constraints(x)
+            if bad:  # not a package at all: never proposed
+                notes.append(f"plan {plan.id} violates constraint {', '.join(bad)}: not a "
+                             "candidate")
+                continue
+            add(plan.id, x)
     if not cands:
         why = clash or "no SAA replication found a package and there is no Nash package"
         raise ValueError(f"no candidate package to score: {why}; and no plan is given")

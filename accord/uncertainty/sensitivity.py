@@ -12,6 +12,11 @@
 - Break-even: the stated utility is linear in each single number (a value, the walk-away, or a
   weight with the others rescaled to keep the sum 1), so the change to one assumption that
   flips a verdict is found exactly, in closed form.
+- Uncertain red lines (a `probability` below 1) are inputs too: a Bernoulli behind the same
+  kind of uniform, so they enter the Sobol indices; and since P(owner accepts) and P(agreement)
+  are linear in a red line's probability p (P = (1 - p) P(. | not real) + p P(. | real), both
+  conditionals estimated with common random numbers), the p at which a more-likely-than-not
+  verdict flips is exact given those two estimates.
 """
 
 from __future__ import annotations
@@ -27,7 +32,13 @@ from scipy import stats
 
 from accord.model import CompiledModel, Scenario, compile_scenario
 from accord.model.compiled import IntArray
-from accord.uncertainty.montecarlo import BLOCK, Levels, _Stream, party_utilities
+from accord.uncertainty.montecarlo import (
+    BLOCK,
+    Levels,
+    _Stream,
+    party_utilities,
+    red_line_thresholds,
+)
 from accord.uncertainty.spec import (
     LEVELS,
     Assumption,
@@ -102,6 +113,40 @@ class Flip:
         return abs(self.change) / self.spread
 
 
+@dataclass(frozen=True)
+class RedLineEffect:
+    """One uncertain red line the plan crosses, as an input of the verdicts."""
+
+    red_line: str
+    party: str
+    probability: float
+    accept_if_real: float
+    accept_if_not: float
+    agreement_if_real: float
+    agreement_if_not: float
+    accept_flip: float | None
+    """The probability at which P(owner accepts) crosses 1/2 (None: it never does)."""
+    agreement_flip: float | None
+    stated_hangs: bool
+    """At stated numbers (every red line binding) the owner rejects only because of it."""
+
+    @property
+    def accept(self) -> float:
+        p = self.probability
+        return (1 - p) * self.accept_if_not + p * self.accept_if_real
+
+    @property
+    def agreement(self) -> float:
+        p = self.probability
+        return (1 - p) * self.agreement_if_not + p * self.agreement_if_real
+
+    @property
+    def smallest_change(self) -> float | None:
+        cands = [f - self.probability for f in (self.accept_flip, self.agreement_flip)
+                 if f is not None]
+        return min(cands, key=abs, default=None)
+
+
 @dataclass
 class SensitivityResult:
     scenario: str
@@ -115,6 +160,14 @@ class SensitivityResult:
     sobol: list[SobolIndex]
     flips: list[Flip]
     notes: list[str] = field(default_factory=list)
+    red_lines: list[RedLineEffect] = field(default_factory=list)
+
+    def hangs_on(self) -> dict[str, list[str]]:
+        """Per party, the uncertain red lines its verdict hangs on (crossed by the plan)."""
+        out: dict[str, list[str]] = {}
+        for e in self.red_lines:
+            out.setdefault(e.party, []).append(e.red_line)
+        return out
 
     def smallest_flip(self, party: str | None = None) -> Flip | None:
         cands = [f for f in self.flips if f.change is not None
@@ -146,6 +199,10 @@ class SensitivityResult:
             "smallest_flip": {p: flip(self.smallest_flip(p)) for p in self.stated_accepts},
             "all_accept_flip": flip(self.all_accept_flip()),
             "notes": self.notes,
+            **({"red_lines": [{**asdict(e), "accept": e.accept, "agreement": e.agreement,
+                               "smallest_change": e.smallest_change}
+                              for e in self.red_lines],
+                "hangs_on": self.hangs_on()} if self.red_lines else {}),
         }
 
 
@@ -180,17 +237,49 @@ def _events_ok(y: NDArray[np.float64], n_groups: int) -> bool:
     return min(k, base.shape[0] - k) >= MIN_EVENTS
 
 
+def _drawn_lines(spec: UncertaintySpec, p: int, x: IntArray) -> list[int]:
+    """Uncertain red lines of party p that package x crosses."""
+    m = spec.model
+    unc = spec.red_line_slots() >= 0
+    crossed = m.crossed(x[None])[0]
+    pid = m.party_ids[p]
+    return [int(r) for r in np.flatnonzero(crossed & unc) if m.red_lines.owner[r] == pid]
+
+
+def _certain_inside(spec: UncertaintySpec, p: int, x: IntArray) -> bool:
+    """Party p crosses none of its certain red lines in x."""
+    m = spec.model
+    unc = spec.red_line_slots() >= 0
+    crossed = m.crossed(x[None])[0]
+    pid = m.party_ids[p]
+    return not any(crossed[r] and not unc[r] and m.red_lines.owner[r] == pid
+                   for r in range(len(m.red_lines)))
+
+
 def _accepts(spec: UncertaintySpec, p: int, x: IntArray, draw: Callable[[int], Levels],
              n: int) -> NDArray[np.bool_]:
     m = spec.model
-    if not m.within_red_lines(x)[0, p]:
-        return np.zeros(n, dtype=bool)
-    u, r = party_utilities(spec, p, x[None], draw, n)
-    if u is None and r is None:
-        return np.full(n, bool(stated_accepts(spec, x)[0, p]))
-    uu = u[0] if u is not None else np.float32(m.utilities(x)[p])
-    rr = r if r is not None else np.float32(fixed_reservation(spec)[p])
-    return np.broadcast_to(uu >= rr, (n,)).copy()
+    drawn = _drawn_lines(spec, p, x)
+    if not drawn:
+        if not m.within_red_lines(x)[0, p]:
+            return np.zeros(n, dtype=bool)
+        ins: NDArray[np.bool_] | None = None
+    else:
+        if not _certain_inside(spec, p, x):
+            return np.zeros(n, dtype=bool)
+        slots = spec.red_line_slots()
+        thr = red_line_thresholds(m.red_lines.probability)
+        ins = np.ones(n, dtype=bool)
+        for r in drawn:
+            ins &= ~(draw(int(slots[r])) < thr[r])
+    u, r_ = party_utilities(spec, p, x[None], draw, n)
+    if u is None and r_ is None:
+        ok = np.full(n, bool(m.utilities(x)[p] >= fixed_reservation(spec)[p] - 1e-12))
+    else:
+        uu = u[0] if u is not None else np.float32(m.utilities(x)[p])
+        rr = r_ if r_ is not None else np.float32(fixed_reservation(spec)[p])
+        ok = np.broadcast_to(uu >= rr, (n,)).copy()
+    return ok if ins is None else ok & ins
 
 
 def _level(q: float) -> int:
@@ -318,6 +407,8 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
     x = m.encode(dict(scenario.plan(plan).choices))
     n_p = m.n_parties
     slots = [spec.slots(p, x[None]) for p in range(n_p)]
+    rl_slots_all = spec.red_line_slots()
+    rl_slots = [[int(rl_slots_all[r]) for r in _drawn_lines(spec, p, x)] for p in range(n_p)]
     notes: list[str] = []
 
     # One-at-a-time with common random numbers.
@@ -326,7 +417,7 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
     for p in range(n_p):
         st = _Stream(seed, OAT_STREAM, 0, p, samples)
         streams.append(st)
-        levels.append({s: st(s) for s in slots[p]})
+        levels.append({s: st(s) for s in slots[p] + rl_slots[p]})
 
     def lazy(p: int, lv: dict[int, Levels]) -> Callable[[int], Levels]:
         """Levels of any slot: the posterior's likelihood may need inputs the plan does not."""
@@ -376,6 +467,8 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
     # margins are sums of floats: round off the last bits so equal swings sort by name
     tornado.sort(key=lambda e: (-e.swing, -round(e.margin_swing, 12), e.assumption))
 
+    red_lines = _red_line_effects(spec, x, levels, rl_slots, samples)
+
     # Variance-based, per party over its inputs, and for all over groups of inputs.
     sobol: list[SobolIndex] = []
     if weigh is not None:
@@ -383,16 +476,17 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
                      "independent inputs: only the one-at-a-time and break-even analyses are "
                      "given (break-even on the stated numbers)")
     for p in range(n_p if weigh is None else 0):
-        if len(slots[p]) < 1:
+        inputs = slots[p] + rl_slots[p]
+        if len(inputs) < 1:
             continue
-        labels = [spec.assumption(p, s).label for s in slots[p]]
-        problem: dict[str, Any] = {"num_vars": len(slots[p]), "names": labels,
-                   "bounds": [[0.0, 1.0]] * len(slots[p])}
-        xs = saltelli_sample(sobol_n, len(slots[p]), seed=seed)
+        labels = [spec.assumption(p, s).label for s in inputs]
+        problem: dict[str, Any] = {"num_vars": len(inputs), "names": labels,
+                   "bounds": [[0.0, 1.0]] * len(inputs)}
+        xs = saltelli_sample(sobol_n, len(inputs), seed=seed)
         lv_all = np.minimum((xs * LEVELS).astype(np.int64), LEVELS - 1).astype(np.uint16)
-        cols = {s: np.ascontiguousarray(lv_all[:, j]) for j, s in enumerate(slots[p])}
+        cols = {s: np.ascontiguousarray(lv_all[:, j]) for j, s in enumerate(inputs)}
         y = _accepts(spec, p, x, cols.__getitem__, xs.shape[0]).astype(float)
-        if not _events_ok(y, len(slots[p])):
+        if not _events_ok(y, len(inputs)):
             notes.append(f"{m.party_ids[p]}: acceptance is (almost) certain, P = {y.mean():.4f}; "
                          "no Sobol indices")
             continue
@@ -402,7 +496,8 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
                                     float(si["S1_conf"][j]), float(si["ST"][j]),
                                     float(si["ST_conf"][j])))
     if weigh is None:
-        sobol.extend(_sobol_all(spec, x, slots, sobol_n, seed, notes))
+        sobol.extend(_sobol_all(spec, x, [a + b for a, b in zip(slots, rl_slots, strict=True)],
+                                sobol_n, seed, notes))
 
     stated_u = m.utilities(x)
     fixed_r = fixed_reservation(spec)
@@ -411,7 +506,76 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
         scenario=m.scenario_id, plan=plan, seed=seed, samples=samples, sobol_n=sobol_n,
         stated_accepts={pid: bool(verdicts[p]) for p, pid in enumerate(m.party_ids)},
         stated_margin={pid: float(stated_u[p] - fixed_r[p]) for p, pid in enumerate(m.party_ids)},
-        tornado=tornado, sobol=sobol, flips=break_even(spec, x), notes=notes)
+        tornado=tornado, sobol=sobol, flips=break_even(spec, x), notes=notes,
+        red_lines=red_lines)
+
+
+def _agreement(spec: UncertaintySpec, x: IntArray, draws: list[Callable[[int], Levels]],
+               n: int) -> NDArray[np.bool_]:
+    """(n,) no party blocks under its consent (the Monte Carlo's definition)."""
+    m = spec.model
+    assert m.consent is not None
+    rl = m.red_lines
+    slots = spec.red_line_slots()
+    thr = red_line_thresholds(rl.probability)
+    crossed = m.crossed(x[None])[0]
+    out = np.ones(n, dtype=bool)
+    for p, kind in enumerate(m.consent):
+        if kind == "all":
+            out &= _accepts(spec, p, x, draws[p], n)
+        elif kind == "list":
+            for r in np.flatnonzero(crossed & rl.binding):
+                if rl.owner[r] != m.party_ids[p]:
+                    continue
+                if slots[r] < 0:
+                    return np.zeros(n, dtype=bool)
+                out &= ~(draws[p](int(slots[r])) < thr[r])
+    return out
+
+
+def _held(levels: dict[int, Levels], slot: int, held: Levels) -> Callable[[int], Levels]:
+    """A draw function giving `held` for `slot` and the drawn levels otherwise."""
+    def draw(s: int) -> Levels:
+        return held if s == slot else levels[s]
+    return draw
+
+
+def _flip_at(if_not: float, if_real: float) -> float | None:
+    """The p in [0, 1] where (1 - p) if_not + p if_real crosses 1/2, if it does."""
+    if (if_not >= 0.5) == (if_real >= 0.5) or if_not == if_real:
+        return None
+    return (if_not - 0.5) / (if_not - if_real)
+
+
+def _red_line_effects(spec: UncertaintySpec, x: IntArray, levels: list[dict[int, Levels]],
+                      rl_slots: list[list[int]], n: int) -> list[RedLineEffect]:
+    """Each crossed uncertain red line held real, then not, every other input as drawn."""
+    m = spec.model
+    rl = m.red_lines
+    slots = spec.red_line_slots()
+    real_level = np.zeros(n, dtype=np.uint16)  # level 0: real whenever its threshold > 0
+    not_level = np.full(n, LEVELS - 1, dtype=np.uint16)
+    stated = stated_accepts(spec, x)[0]
+    out: list[RedLineEffect] = []
+    for p in range(m.n_parties):
+        for s in rl_slots[p]:
+            r = next(k for k in range(len(rl))
+                     if slots[k] == s and rl.owner[k] == m.party_ids[p])
+            res = []
+            for held in (real_level, not_level):
+                draws = [_held(levels[q], s if q == p else -1, held)
+                         for q in range(m.n_parties)]
+                acc = _accepts(spec, p, x, draws[p], n)
+                agr = _agreement(spec, x, draws, n)
+                res.append((float(acc.mean()), float(agr.mean())))
+            (a_real, g_real), (a_not, g_not) = res
+            others = [k for k in _drawn_lines(spec, p, x) if k != r]
+            hangs = (not stated[p] and not others and _certain_inside(spec, p, x)
+                     and float(m.utilities(x)[p]) >= float(fixed_reservation(spec)[p]) - 1e-12)
+            out.append(RedLineEffect(
+                rl.ids[r], m.party_ids[p], float(rl.probability[r]), a_real, a_not, g_real,
+                g_not, _flip_at(a_not, a_real), _flip_at(g_not, g_real), bool(hangs)))
+    return out
 
 
 def _stated(spec: UncertaintySpec, p: int, x: IntArray, slot: int) -> float:

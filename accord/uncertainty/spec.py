@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from accord.model.compiled import BoolArray, CompiledModel, FloatArray
+from accord.model.compiled import BoolArray, CompiledModel, FloatArray, IntArray
 from accord.model.scenario import Scenario
 
 LEVELS = 4096
@@ -41,7 +41,7 @@ GAMMA_FLOOR = 1e-30
 """Gamma variates are floored here (float32) so a Dirichlet never divides by zero."""
 
 Table = NDArray[np.float32]
-Kind = Literal["weight", "value", "reservation"]
+Kind = Literal["weight", "value", "reservation", "red_line"]
 
 _MIDS = (np.arange(LEVELS, dtype=np.float64) + 0.5) / LEVELS
 
@@ -85,9 +85,12 @@ class Assumption:
     kind: Kind
     issue: str | None = None
     option: str | None = None
+    red_line: str | None = None
 
     @property
     def label(self) -> str:
+        if self.kind == "red_line":
+            return f"{self.party}: red line {self.red_line} is real"
         if self.kind == "reservation":
             return f"{self.party}: walk-away"
         if self.kind == "weight":
@@ -120,6 +123,29 @@ class UncertaintySpec:
     def n_slots(self) -> int:
         m = self.model
         return 1 + m.n_issues + m.n_issues * int(self.value_a.shape[2])
+
+    def red_line_slots(self) -> IntArray:
+        """(R,) the stream slot of each uncertain red line on its owner's stream, -1 where it
+        is not drawn (probability 1, or an owner this model does not score).
+
+        Slots come after every preference slot (`n_slots`): red line r takes n_slots + k, k
+        its place in its owner's list, so adding or removing a probability elsewhere moves no
+        other draw, and a scenario without probabilities draws exactly what it drew before.
+        """
+        m = self.model
+        rl = m.red_lines
+        out = np.full(len(rl), -1, dtype=np.int64)
+        seen: dict[str, int] = {}
+        for r, owner in enumerate(rl.owner):
+            k = seen.get(owner, 0)
+            seen[owner] = k + 1
+            if owner in m.party_ids and rl.probability[r] < 1.0:
+                out[r] = self.n_slots + k
+        return out
+
+    def uncertain_red_lines(self) -> NDArray[np.intp]:
+        """Indices of the red lines drawn per sample."""
+        return np.flatnonzero(self.red_line_slots() >= 0)
 
     def value_slot(self, i: int, o: int) -> int:
         return 1 + self.model.n_issues + i * int(self.value_a.shape[2]) + o
@@ -181,6 +207,12 @@ class UncertaintySpec:
     def assumption(self, p: int, slot: int) -> Assumption:
         m = self.model
         pid = m.party_ids[p]
+        if slot >= self.n_slots:
+            rl = m.red_lines
+            r = next(k for k, s in enumerate(self.red_line_slots())
+                     if s == slot and rl.owner[k] == pid)
+            return Assumption(pid, "red_line", m.issue_ids[int(rl.issue[r])],
+                              red_line=m.red_lines.ids[r])
         if slot == 0:
             return Assumption(pid, "reservation")
         if slot <= m.n_issues:

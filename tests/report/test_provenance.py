@@ -49,7 +49,8 @@ def test_flags_and_statements(fixture_scenario: Scenario) -> None:
     assert by[("p2", "5")].flags == ["single-source", "ungraded"]
     assert [s.id for s in prov.plan_statements["p2"]] == ["st-whole"]
     assert [s.id for s in prov.other_statements] == ["st-general"]
-    assert prov.uses["s-official"] == ["p2#5", "statement st-deny", "assumptions on a"]
+    assert prov.uses["s-official"] == ["p2#5", "statement st-deny", "red line a:land:0"]
+    assert prov.rules["red line a:land:0"] == ["s-official"]
     d = prov.to_dict()
     assert d["summary"] == {"provisions": 7, "total": 7, "flagged": 5, "by_flag": {
         "no-source": 1, "single-source": 3, "single-document": 0, "low-reliability-only": 1,

@@ -23,6 +23,11 @@ def test_two_worker_processes_match_local_exactly(small_data) -> None:
                                                "reservation": {"low": 0.2, "high": 0.5}}
     data["preferences"]["b"]["uncertainty"] = {"values": {"sd": 0.1},
                                                "reservation": {"low": 0.25, "high": 0.45}}
+    # uncertain red lines draw on their own slots: identical on the cluster too
+    data["preferences"]["a"]["red_lines"][0]["probability"] = 0.6
+    data["preferences"]["b"]["red_lines"][0]["probability"] = 0.8
+    data["plans"].append({"id": "crossing", "title": "crossing",
+                          "choices": {"land": "none", "cap": 600000, "bloc": "join"}})
     s = scenario(data)
     m = compile_scenario(s)
     spec = compile_uncertainty(s, m)

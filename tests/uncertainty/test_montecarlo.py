@@ -103,8 +103,9 @@ def test_same_numbers_whatever_the_chunking_and_neighbours(uncertain_small) -> N
 
 def one_pkg(d: dict) -> dict:
     keys = ["label", "choices", "accept", "accept_ci95", "all_accept", "all_accept_ci95",
-            "stated", "utility", "red_lines", "patterns"]
-    return {k: d[k] for k in keys}
+            "agreement", "agreement_ci95", "stated", "utility", "red_lines", "patterns",
+            "uncertain_red_lines"]
+    return {k: d[k] for k in keys if k in d}
 
 
 def test_interrupt_returns_partial(uncertain_small) -> None:
