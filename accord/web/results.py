@@ -55,8 +55,8 @@ def when(value: Any) -> str:
     if not isinstance(at, dt.datetime):
         return str(value)
     if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.timezone.utc)
-    return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def number(value: Any, digits: int = 3) -> str:
@@ -93,7 +93,7 @@ def _choices(scenario: Scenario, choices: Any) -> list[dict[str, str]]:
     names = _issue_names(scenario)
     order = [i.id for i in scenario.issues if i.id in choices] + \
         [k for k in choices if k not in names]
-    return [{"issue": k, "name": names.get(k, k), "option": str(choices[k]),
+    return [{"issue": str(k), "name": str(names.get(k, k)), "option": str(choices[k]),
              "label": option_label(scenario, k, choices[k])} for k in order]
 
 
@@ -118,7 +118,7 @@ def score_view(result: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
     for p in result.get("plans") or []:
         rows = []
         for v in p.get("parties") or []:
-            crossed = [f"{issues.get(r.get('issue'), r.get('issue'))}: "
+            crossed = [f"{issues.get(str(r.get('issue')), r.get('issue'))}: "
                        f"{option_label(scenario, str(r.get('issue')), r.get('option'))}"
                        for r in v.get("red_lines_crossed") or [] if isinstance(r, dict)]
             rows.append({
@@ -208,6 +208,10 @@ def solve_view(result: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
 
 
 # robustness ----------------------------------------------------------------------------------
+def _mapping(obj: Any) -> dict[str, Any]:
+    return obj if isinstance(obj, dict) else {}
+
+
 def _hinge(h: Any, names: dict[str, str], scenario: Scenario) -> dict[str, Any] | None:
     if not isinstance(h, dict):
         return None
@@ -232,13 +236,15 @@ def robustness_view(result: dict[str, Any], scenario: Scenario) -> dict[str, Any
     order = [p.id for p in scenario.parties if p.id in accepts or p.id in accept]
     rows = []
     for pid in order:
-        lo_hi = ci.get(pid) if isinstance(ci.get(pid), list) else [None, None]
-        u = spread.get(pid) if isinstance(spread.get(pid), dict) else {}
-        q = u.get("quantiles") or {}
-        rl = red.get(pid) if isinstance(red.get(pid), dict) else None
+        got = ci.get(pid)
+        lo_hi: list[Any] = got if isinstance(got, list) and len(got) == 2 else [None, None]
+        u: dict[str, Any] = _mapping(spread.get(pid))
+        q: dict[str, Any] = u.get("quantiles") or {}
+        rl: dict[str, Any] = _mapping(red.get(pid))
+        verdict = accepts.get(pid)
         rows.append({
             "id": pid, "name": _party(names, pid),
-            "stated": {True: "accepts", False: "rejects"}.get(accepts.get(pid), "—"),
+            "stated": "accepts" if verdict is True else "rejects" if verdict is False else "—",
             "stated_utility": number(stated_u.get(pid)),
             "accept": percent(accept.get(pid)),
             "ci": f"{percent(lo_hi[0])} – {percent(lo_hi[1])}" if pid in ci else "—",

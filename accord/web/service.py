@@ -439,7 +439,7 @@ def _when(at: Any) -> str | None:
     import datetime as dt
 
     if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.timezone.utc)
+        at = at.replace(tzinfo=dt.UTC)
     return str(at.isoformat())
 
 
