@@ -215,8 +215,9 @@ def _mapping(obj: Any) -> dict[str, Any]:
 def _hinge(h: Any, names: dict[str, str], scenario: Scenario) -> dict[str, Any] | None:
     if not isinstance(h, dict):
         return None
+    red_line = h.get("kind") == "red_line"  # flips only with the plan, not with a number
     return {"party": _party(names, h.get("party")), "assumption": h.get("assumption"),
-            "kind": h.get("kind"), "stated": number(h.get("stated")),
+            "kind": h.get("kind"), "stated": "—" if red_line else number(h.get("stated")),
             "threshold": number(h.get("threshold")), "change": number(h.get("change")),
             "in_spreads": number(h.get("in_spreads"), 2), "verdict": h.get("verdict")}
 

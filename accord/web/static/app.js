@@ -178,13 +178,23 @@ async function pollJob() {
   show(job);
   while (job.status === "queued" || job.status === "running") {
     await new Promise(r => setTimeout(r, 400));
-    const res = await api("GET", "/api/scenarios/" + meta.dataset.sid + "/jobs/" + meta.dataset.job);
+    let res;
+    try {
+      res = await api("GET", "/api/scenarios/" + meta.dataset.sid + "/jobs/" + meta.dataset.job);
+    } catch (e) {  // the server is gone (restarting?): keep asking, slowly
+      document.getElementById("job-error").textContent = "the server does not answer; retrying…";
+      await new Promise(r => setTimeout(r, 2000));
+      continue;
+    }
+    document.getElementById("job-error").textContent = "";
     if (!res.ok) break;
     job = res.data;
     show(job);
   }
   // a job that finished while the page was open: reload once to get its tables
-  if (wasRunning && job.status === "done" && meta.dataset.hasView === "no") { location.reload(); return; }
+  // (and one that failed or was interrupted: to get its re-run button)
+  if (wasRunning && ((job.status === "done" && meta.dataset.hasView === "no") ||
+                     job.status === "failed" || job.status === "interrupted")) { location.reload(); return; }
   document.body.dataset.jobDone = job.status;
 }
 
