@@ -74,9 +74,8 @@ def register_pages(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
             editable = [pid for pid in seen.party_ids
                         if policy.allowed(viewer, "edit_preferences", pid)]
             text = ws.view_text(viewer, scenario_id, None, "raw") if viewer.is_mediator else ""
-            # issue 19: the tabs' extra data (history, a read-only source view, solver methods)
+            # issue 19: the tabs' extra data (history, solver methods)
             versions = ws.history(viewer, scenario_id)
-            source = text or ws.view_text(viewer, scenario_id, None, "yaml")
             from accord.solve import METHODS
         except (WebError, policy.Forbidden) as exc:
             return error_page(request, exc)
@@ -84,7 +83,7 @@ def register_pages(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
                     scenario=seen, jobs=jobs, members=members, prefs=prefs,
                     editable=editable, text=text, version=row.number, sid=scenario_id,
                     can=lambda action: policy.allowed(viewer, action),
-                    versions=versions, source=source, methods=list(METHODS))
+                    versions=versions, methods=list(METHODS))
 
     @app.get("/scenarios/{scenario_id}/history", response_class=HTMLResponse, tags=["pages"],
              summary="Versions of a scenario")

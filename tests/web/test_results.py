@@ -239,7 +239,8 @@ def test_scenario_page_has_its_tabs_and_list_search(world: Any) -> None:
         assert f'<section class="panel" id="{tab}">' in page and f'href="#{tab}"' in page
     assert "data-gutter" in page and 'id="run-robustness"' in page
     assert 'name="samples"' in page and 'name="seed"' in page and 'name="top"' in page
-    # the observer sees the source read-only, as filtered for it
+    # others download the file as filtered for them; their pages hold no YAML (issue 18)
     obs = world["obs"].get(f"/scenarios/{world.sid}").text
-    assert "readonly" in obs and 'id="edit-form"' not in obs and 'id="run-score"' not in obs
+    assert 'id="source-download"' in obs and "<textarea" not in obs
+    assert 'id="edit-form"' not in obs and 'id="run-score"' not in obs
     assert 'id="scenario-search"' in world["med"].get("/").text
