@@ -106,25 +106,6 @@ def test_robustness_page_on_a_chosen_plan(world: Any) -> None:
     assert result["hangs_on"]["ru"]["party"] == "ru"
 
 
-def test_hangs_on_is_the_smallest_break_even_change(world: Any) -> None:
-    """The verdict's hinge is the break-even flip with the smallest change, checked against
-    every flip `break_even` lists."""
-    from accord.model import compile_scenario
-    from accord.uncertainty.sensitivity import break_even, verdict_hinges
-    from accord.uncertainty.spec import compile_uncertainty
-
-    _, scenario = world.app.state.workspace.load(world.sid)
-    model = compile_scenario(scenario)
-    for plan in ("p1", "p2"):
-        flips = break_even(compile_uncertainty(scenario, model),
-                           model.encode(dict(scenario.plan(plan).choices)))
-        got = verdict_hinges(scenario, plan)
-        for pid, h in got.items():
-            changes = [abs(f.change) for f in flips if f.party == pid and f.change is not None]
-            if changes:
-                assert h is not None and abs(h["change"]) == min(changes)
-
-
 def test_edit_makes_results_stale(world: Any) -> None:
     med, sid = world["med"], world.sid
     job = _run(world, {"kind": "score"})
