@@ -65,9 +65,9 @@ def _bundled_case() -> Path:
     return bundled_dir() / "ukraine-2025.yaml"
 
 
-def _sign_in(page: Any, base: str) -> None:
+def _sign_in(page: Any, base: str, user: str = "med") -> None:
     page.goto(f"{base}/login")
-    page.fill("input[name=username]", "med")
+    page.fill("input[name=username]", user)
     page.fill("input[name=password]", PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{base}/")
@@ -94,8 +94,9 @@ def test_results_in_chromium(tmp_path: Path) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{tmp_path / 'results.db'}"
     store = Store(url)
-    store.create_user("med", PasswordHasher(time_cost=1, memory_cost=1024,
-                                            parallelism=1).hash(PASSWORD))
+    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+    store.create_user("med", light)
+    store.create_user("ua_del", light)
     store.close()
     port, log = _free_port(), tmp_path / "server.log"
     base = f"http://127.0.0.1:{port}"
@@ -147,6 +148,30 @@ def test_results_in_chromium(tmp_path: Path) -> None:
                 assert med.locator("#fresh-badge").is_visible()
                 score_url = med.url
                 _shot(med, "score")
+
+                # published, the delegate of Ukraine sees the scorecard without the others'
+                # walk-aways, margins, reasons and red lines
+                med.click("#publish-button")
+                med.wait_for_selector("#published-badge")
+                db = Store(url)
+                try:
+                    db.set_member(int(sid), db.user_by_name("ua_del").id, "delegate", "ua",
+                                  db.user_by_name("med").id, "ua_del")
+                finally:
+                    db.close()
+                dele = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+                dele.on("pageerror", lambda e: errors.append(str(e)))
+                _sign_in(dele, base, "ua_del")
+                dele.goto(score_url)
+                row = dele.locator("table.scorecard").first.locator("tr[data-party=ru] td")
+                cells = row.all_inner_texts()
+                assert cells[0] == "Russia" and cells[1] != "—"  # its utility is shown
+                assert cells[2] == cells[3] == cells[5] == cells[6] == "—"
+                own = dele.locator("table.scorecard").first.locator("tr[data-party=ua] td")
+                assert own.all_inner_texts()[2] != "—"  # its own walk-away
+                assert dele.locator("#publish-button").count() == 0
+                _shot(dele, "delegate-score", full=False)
+                dele.context.close()
 
                 # robustness on a chosen plan and sample count
                 med.goto(f"{base}/scenarios/{sid}#analyses")
