@@ -219,7 +219,9 @@ def _hinge(h: Any, names: dict[str, str], scenario: Scenario) -> dict[str, Any] 
     return {"party": _party(names, h.get("party")), "assumption": h.get("assumption"),
             "kind": h.get("kind"), "stated": "—" if red_line else number(h.get("stated")),
             "threshold": number(h.get("threshold")), "change": number(h.get("change")),
-            "in_spreads": number(h.get("in_spreads"), 2), "verdict": h.get("verdict")}
+            "in_spreads": number(h.get("in_spreads"), 2),
+            # no single number flips a crossed red line: only another plan does
+            "verdict": "only another plan changes it" if red_line else h.get("verdict")}
 
 
 def robustness_view(result: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
