@@ -384,6 +384,25 @@ Weigh = Callable[[int, Callable[[int], Levels], int], NDArray[np.float64]]
 """weigh(party, draw, n) -> (n,) importance weights of those draws (a posterior)."""
 
 
+def verdict_hinges(scenario: Scenario, plan: str, *, model: CompiledModel | None = None,
+                   spec: UncertaintySpec | None = None) -> dict[str, dict[str, Any] | None]:
+    """Per party, the single stated number whose smallest change flips its verdict on `plan`
+    (from `break_even`, exact and cheap), or None when no one number can flip it. This is
+    what a robustness page shows as "the assumption the verdict hangs on"."""
+    model = model if model is not None else compile_scenario(scenario)
+    spec = spec if spec is not None else compile_uncertainty(scenario, model)
+    flips = break_even(spec, model.encode(dict(scenario.plan(plan).choices)))
+    out: dict[str, dict[str, Any] | None] = {}
+    for pid in model.party_ids:
+        mine = [f for f in flips if f.party == pid]
+        cands = [f for f in mine if f.change is not None]
+        best = min(cands, key=lambda f: abs(f.change or 0.0), default=None)
+        if best is None:  # a crossed red line flips only when the plan changes
+            best = next((f for f in mine if f.kind == "red_line"), None)
+        out[pid] = None if best is None else {**asdict(best), "in_spreads": best.in_spreads}
+    return out
+
+
 def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_n: int = 1 << 11,
                 seed: int = 0, model: CompiledModel | None = None,
                 spec: UncertaintySpec | None = None,

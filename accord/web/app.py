@@ -114,6 +114,8 @@ class JobIn(_In):
     red_lines: bool = Field(default=True, description="Solve: respect red lines")
     individual_rationality: bool = Field(default=True,
                                          description="Solve: respect walk-away values")
+    seed: int = Field(default=0, ge=0, le=2**32 - 1,
+                      description="Robustness: the random seed (same seed, same numbers)")
 
 
 class PublishIn(_In):
@@ -424,7 +426,7 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
                       "red_lines": body.red_lines, "plan": body.plan,
                       "individual_rationality": body.individual_rationality}
         else:
-            params = {"samples": body.samples, "plan": body.plan}
+            params = {"samples": body.samples, "plan": body.plan, "seed": body.seed}
         return ws.start_job(viewer, scenario_id, body.kind, params)
 
     @app.get("/api/scenarios/{scenario_id}/jobs", tags=["analysis"],
@@ -436,6 +438,12 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
              summary="One analysis: status, progress, and its result as you may see it")
     def job(scenario_id: ScenarioId, job_id: JobId, viewer: Member) -> dict[str, Any]:
         return ws.job(viewer, scenario_id, job_id)
+
+    @app.post("/api/scenarios/{scenario_id}/jobs/{job_id}/rerun", tags=["analysis"],
+              status_code=202, summary="Run a failed or interrupted analysis again, with the "
+                                       "same parameters, on the current version")
+    def rerun(scenario_id: ScenarioId, job_id: JobId, viewer: Member) -> dict[str, Any]:
+        return ws.rerun(viewer, scenario_id, job_id)
 
     @app.post("/api/scenarios/{scenario_id}/jobs/{job_id}/publish", tags=["analysis"],
               summary="Publish a result to the parties, or withdraw it (mediator)")
@@ -470,6 +478,11 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
 
     register_accounts(app, ws, templates, current_user, session_of, sign_ins)
     register_prefs_form(app, ws, templates, current_user, session_of)
+
+    # issue 19: result pages, the in-browser report, template filters ---------------------
+    from accord.web.results import register_results
+
+    register_results(app, ws, templates, session_of)
 
     @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> Response:

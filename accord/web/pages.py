@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from accord.io.loader import dump_text
 from accord.model.scenario import Preferences
 from accord.store.models import User
-from accord.web import policy
+from accord.web import policy, results
 from accord.web.service import WebError, Workspace
 
 MAX_ID = 2**31 - 1
@@ -73,12 +73,16 @@ def register_pages(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
             editable = [pid for pid in seen.party_ids
                         if policy.allowed(viewer, "edit_preferences", pid)]
             text = ws.view_text(viewer, scenario_id, None, "raw") if viewer.is_mediator else ""
+            # issue 19: the tabs' extra data (history, solver methods)
+            versions = ws.history(viewer, scenario_id)
+            from accord.solve import METHODS
         except (WebError, policy.Forbidden) as exc:
             return error_page(request, exc)
         return page(request, "scenario.html", user=user, viewer=viewer, view=view,
                     scenario=seen, jobs=jobs, members=members, prefs=prefs,
                     editable=editable, text=text, version=row.number, sid=scenario_id,
-                    can=lambda action: policy.allowed(viewer, action))
+                    can=lambda action: policy.allowed(viewer, action),
+                    versions=versions, methods=list(METHODS))
 
     @app.get("/scenarios/{scenario_id}/history", response_class=HTMLResponse, tags=["pages"],
              summary="Versions of a scenario")
@@ -122,9 +126,10 @@ def register_pages(app: FastAPI, ws: Workspace, templates: Jinja2Templates,
         try:
             viewer = ws.viewer(user, scenario_id)
             job = ws.job(viewer, scenario_id, job_id)
+            extra = results.page_context(ws, viewer, scenario_id, job)
         except (WebError, policy.Forbidden) as exc:
             return error_page(request, exc)
         from accord.report.escape import script_json
 
         return page(request, "job.html", user=user, sid=scenario_id, job=job, viewer=viewer,
-                    job_json=script_json(job))
+                    job_json=script_json(job), **extra)

@@ -189,7 +189,7 @@ _REFERENCE_PUBLIC = ("choices", "moves", "engine", "optimal", "feasible")
 _IMPROVEMENT_PUBLIC = ("choices", "changes", "engine", "optimal")
 _SOLVE_PUBLIC = ("method", "engine", "optimal", "gap", "seconds", "feasible", "parties",
                  "tolerance", "via")
-_ROBUST_TOP = ("scenario", "samples", "requested", "seed", "partial", "block_size")
+_ROBUST_TOP = ("scenario", "samples", "requested", "seed", "partial", "block_size", "plan")
 _ROBUST_PACKAGE = ("label", "choices")
 
 
@@ -290,6 +290,8 @@ def _robustness_result(c: _Cut, r: dict[str, Any]) -> dict[str, Any]:
         out["packages"] = [_robust_package(c, o) for o in r["packages"] if isinstance(o, dict)]
     out["uncertain"] = [t for t in c.texts(r.get("uncertain"))
                         if t.split(":", 1)[0] in c.visible]
+    # the stated number each party's verdict hangs on: that party's preference
+    out["hangs_on"] = c.own(r.get("hangs_on"))
     return out
 
 

@@ -163,7 +163,7 @@ class Workspace:
             return None
 
         return [{"version": v.number, "author": who, "message": shown(v),
-                 "created_at": v.created_at.isoformat() if v.created_at else None}
+                 "created_at": _when(v.created_at)}
                 for v, who in self.store.versions(scenario_id)]
 
     def diff(self, viewer: Viewer, scenario_id: int, a: int, b: int) -> str:
@@ -412,6 +412,7 @@ class Workspace:
             "progress": round(float(job.progress), 3), "published": bool(job.published),
             "params": json.loads(job.params or "{}"),
             "view": job.view if viewer.is_mediator else None,
+            "created_at": _when(job.created_at), "finished_at": _when(job.finished_at),
             "error": job.error if viewer.is_mediator or job.view == viewer.view_key
             else (None if job.error is None else "the analysis failed"),
         }
@@ -437,6 +438,22 @@ class Workspace:
         _, scenario = self.load(scenario_id, job.version)
         return self._job_dict(viewer, job, scenario, True)
 
+    def rerun(self, viewer: Viewer, scenario_id: int, job_id: int) -> dict[str, Any]:
+        """A failed or interrupted analysis again, with the same parameters, on the current
+        version (the viewer's own view, like any job it starts)."""
+        try:
+            job = self.store.job(scenario_id, job_id)
+        except NotFound:
+            raise WebError(404, f"no job {job_id}") from None
+        if not policy.can_see_job(viewer, job.view, job.published):
+            raise WebError(404, f"no job {job_id}")
+        if job.status not in ("failed", "interrupted"):
+            raise WebError(409, f"job {job_id} is {job.status}; only failed or interrupted "
+                           "analyses are re-run")
+        out = self.start_job(viewer, scenario_id, job.kind, json.loads(job.params or "{}"))
+        out["rerun_of"] = job_id
+        return out
+
     def publish(self, viewer: Viewer, scenario_id: int, job_id: int,
                 published: bool) -> dict[str, Any]:
         policy.require(viewer, "publish")
@@ -458,6 +475,18 @@ class Workspace:
         except Exception as exc:  # e.g. fewer than two scored parties: a 422, not a 500
             raise WebError(422, f"the report could not be built: {type(exc).__name__}: {exc}")\
                 from None
+
+
+def _when(at: Any) -> str | None:
+    """A stored time as ISO 8601 with its offset (the store writes UTC; SQLite drops the
+    zone, so a naive time is UTC)."""
+    if at is None:
+        return None
+    import datetime as dt
+
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return str(at.isoformat())
 
 
 def run_score(scenario: Scenario, plans: list[str] | None, improvement: bool) -> dict[str, Any]:
@@ -549,10 +578,18 @@ def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
     if plan is None or plan not in {p.id for p in scenario.plans}:
         raise WebError(422, "robustness needs the id of one plan of the scenario")
 
+    seed = params.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise WebError(422, "seed must be an integer from 0 to 4294967295")
+
     def run_robust(progress: Any) -> dict[str, Any]:
-        result = plan_robustness(scenario, plan, samples, 0,
+        from accord.uncertainty.sensitivity import verdict_hinges
+
+        result = plan_robustness(scenario, plan, samples, seed,
                                  progress=lambda done, total: progress(done / max(total, 1)))
-        return _plain(result.to_dict())
+        # which single stated number each party's verdict hangs on (exact, cheap)
+        return _plain({**result.to_dict(), "plan": plan,
+                       "hangs_on": verdict_hinges(scenario, plan)})
 
     return run_robust
 

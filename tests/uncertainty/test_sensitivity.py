@@ -6,7 +6,12 @@ from SALib.sample import sobol as salib_sobol
 
 from accord.model import compile_scenario
 from accord.uncertainty import compile_uncertainty
-from accord.uncertainty.sensitivity import break_even, saltelli_sample, sensitivity
+from accord.uncertainty.sensitivity import (
+    break_even,
+    saltelli_sample,
+    sensitivity,
+    verdict_hinges,
+)
 
 from .helpers import one_party
 
@@ -40,6 +45,19 @@ def test_break_even_is_exact() -> None:
     assert flips["value"].threshold == pytest.approx(0.3)
     assert flips["weight"].threshold == pytest.approx(0.35 / 0.6)
     assert all(f.verdict == "rejects" for f in flips.values())
+
+
+def test_verdict_hangs_on_the_smallest_break_even_change() -> None:
+    """Changes that flip: walk-away +0.05, value of x -0.1, weight of x +0.083: the walk-away
+    is the hinge, and it is the smallest of every flip `break_even` lists."""
+    s = _scenario()
+    m = compile_scenario(s)
+    flips = break_even(compile_uncertainty(s, m), m.encode({"x": "mid", "y": "hi"}))
+    hinge = verdict_hinges(s, "p")[s.party_ids[0]]
+    assert hinge is not None and hinge["kind"] == "reservation"
+    assert hinge["change"] == pytest.approx(0.05)
+    assert abs(hinge["change"]) == min(abs(f.change) for f in flips if f.change is not None)
+    assert hinge["in_spreads"] == pytest.approx(0.05 / (0.2 / 12 ** 0.5))
 
 
 def test_tornado_and_sobol_rank_the_walk_away_and_value() -> None:

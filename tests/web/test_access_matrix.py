@@ -121,6 +121,10 @@ EXPECTED = {
     "GET /scenarios/{scenario_id}/members": {
         "med": 200, "ua_del": 200, "ru_del": 200, "eu_del": 200, "obs": 200, "outsider": 404,
         "anon": 200},  # anon: redirected to the sign-in page
+    # issue 19: the report viewed in the browser holds every party's preferences
+    "GET /scenarios/{scenario_id}/report": {
+        "med": 200, "ua_del": 403, "ru_del": 403, "eu_del": 403, "obs": 403, "outsider": 404,
+        "anon": 200},  # anon: redirected to the sign-in page
     "GET /admin/users": {
         "med": 200, "ua_del": 403, "ru_del": 403, "eu_del": 403, "obs": 403, "outsider": 403,
         "anon": 200},  # anon: redirected to the sign-in page
@@ -158,6 +162,11 @@ def test_every_route_for_every_role(world: Any, markers: dict[str, list[str]]) -
     for d in ("ua_del", "ru_del", "eu_del"):
         world[d].post(f"/api/scenarios/{sid}/jobs", json={"kind": "score"})
     world.wait()
+    # an interrupted analysis, so that re-running one is walked for real (issue 19)
+    robust = next(j for j in med.get(f"/api/scenarios/{sid}/jobs").json()
+                  if j["kind"] == "robustness")
+    world.app.state.store.update_job(robust["id"], status="interrupted",
+                                     error="the server stopped")
     # a second version, by a delegate, so history and diffs have something to show
     ok = world["ua_del"].put(f"/api/scenarios/{sid}/preferences/ua",
                              json={"base_version": 1, "text": PREFS_OK.replace("0.5", "0.4")})

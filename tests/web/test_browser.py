@@ -129,7 +129,7 @@ def test_workspace_in_chromium(server: str) -> None:
             dele.screenshot(path=str(SHOTS / "03-delegate-edited.png"))
 
             # the mediator runs the Nash solver and sees the plot
-            med.goto(f"{server}/scenarios/{sid}")
+            med.goto(f"{server}/scenarios/{sid}#analyses")
             assert med.inner_text("#version") == "2"
             med.select_option("#run-solve select[name=method]", "nash")
             # the bundled case's red lines leave no package all accept: show the best anyway

@@ -25,12 +25,19 @@ function formBody(form) {
   for (const el of form.elements) {
     if (!el.name || el.disabled) continue;
     let v = el.value;
+    if (el.dataset.list !== undefined) {  // checkboxes sharing a name: the list of checked values
+      if (!(el.name in out)) out[el.name] = [];
+      if (el.checked) out[el.name].push(el.dataset.type === "int" ? parseInt(el.value, 10) : el.value);
+      continue;
+    }
     if (el.type === "checkbox") v = el.checked;
     else if (el.dataset.type === "int") v = parseInt(v, 10);
     else if (el.dataset.type === "bool") v = v === "true";
     else if (v === "" && el.tagName === "SELECT") continue;
+    else if (v === "" && el.dataset.optional !== undefined) continue;
     out[el.name] = v;
   }
+  for (const k of Object.keys(out)) if (Array.isArray(out[k]) && !out[k].length) delete out[k];
   return out;
 }
 
@@ -82,9 +89,24 @@ function wireForms() {
 
 function num(x) { return typeof x === "number" ? x : null; }
 
+let NAMES = {};
+function nm(pid) { return NAMES[pid] || pid; }
+
 function drawPlot(result) {
   const el = document.getElementById("plot");
   if (!el || !window.Plotly || !result) return;
+  if (result.accept && result.stated) {  // robustness: acceptance with its 95% interval, by party
+    const ps = Object.keys(result.accept).filter(p => num(result.accept[p]) !== null);
+    if (!ps.length) return;
+    const ci = result.accept_ci95 || {};
+    Plotly.newPlot(el, [{type: "bar", x: ps.map(nm), y: ps.map(p => result.accept[p]), name: "accepts",
+      error_y: {type: "data", symmetric: false,
+                array: ps.map(p => ci[p] ? ci[p][1] - result.accept[p] : 0),
+                arrayminus: ps.map(p => ci[p] ? result.accept[p] - ci[p][0] : 0)}}],
+      {margin: {t: 40}, height: 360, title: {text: "Share of draws in which each party accepts " + (result.plan || "")},
+       yaxis: {range: [0, 1], tickformat: ".0%", title: {text: "accepts"}}}, {displaylogo: false, responsive: true});
+    return;
+  }
   const layout = {margin: {t: 40}, height: 460};
   if (result.solve) {
     const parties = result.parties || [];
@@ -101,14 +123,14 @@ function drawPlot(result) {
     const d = result.solve.disagreement || {};
     if (num(d[a]) !== null && num(d[b]) !== null)
       traces.push({x: [d[a]], y: [d[b]], mode: "markers", type: "scatter", name: "walk-away", marker: {symbol: "x", size: 12}});
-    layout.title = {text: "Utility space: " + a + " vs " + b};
-    layout.xaxis = {title: {text: "utility of " + a}, range: [0, 1.05]};
-    layout.yaxis = {title: {text: "utility of " + b}, range: [0, 1.05]};
+    layout.title = {text: "Utility space: " + nm(a) + " vs " + nm(b)};
+    layout.xaxis = {title: {text: "utility of " + nm(a)}, range: [0, 1.05]};
+    layout.yaxis = {title: {text: "utility of " + nm(b)}, range: [0, 1.05]};
     Plotly.newPlot(el, traces, layout, {displaylogo: false, responsive: true});
   } else if (Array.isArray(result.plans)) {
     const parties = result.parties_scored || [];
     const traces = parties.map(pid => ({
-      type: "bar", name: pid, x: result.plans.map(p => p.id),
+      type: "bar", name: nm(pid), x: result.plans.map(p => p.id),
       y: result.plans.map(p => { const v = (p.parties || []).find(q => q.id === pid); return v ? v.utility : null; }),
     }));
     layout.title = {text: "Utility of each plan, by party"};
@@ -119,7 +141,8 @@ function drawPlot(result) {
 
 function summarise(result) {
   const el = document.getElementById("summary");
-  if (!el || !result) return;
+  const meta = document.getElementById("job-meta");
+  if (!el || !result || (meta && meta.dataset.hasView === "yes")) return;  // the page has its tables
   el.textContent = "";
   if (result.solve) {
     const s = result.solve;
@@ -139,6 +162,9 @@ async function pollJob() {
   const meta = document.getElementById("job-meta");
   if (!meta) return;
   let job = JSON.parse(document.getElementById("job-data").textContent);
+  const names = document.getElementById("job-names");
+  if (names) NAMES = JSON.parse(names.textContent);
+  const wasRunning = job.status === "queued" || job.status === "running";
   const show = (j) => {
     document.getElementById("job-status").textContent = j.status;
     document.getElementById("job-progress").value = j.progress;
@@ -152,12 +178,90 @@ async function pollJob() {
   show(job);
   while (job.status === "queued" || job.status === "running") {
     await new Promise(r => setTimeout(r, 400));
-    const res = await api("GET", "/api/scenarios/" + meta.dataset.sid + "/jobs/" + meta.dataset.job);
+    let res;
+    try {
+      res = await api("GET", "/api/scenarios/" + meta.dataset.sid + "/jobs/" + meta.dataset.job);
+    } catch (e) {  // the server is gone (restarting?): keep asking, slowly
+      document.getElementById("job-error").textContent = "the server does not answer; retrying…";
+      await new Promise(r => setTimeout(r, 2000));
+      continue;
+    }
+    document.getElementById("job-error").textContent = "";
     if (!res.ok) break;
     job = res.data;
     show(job);
   }
+  // a job that finished while the page was open: reload once to get its tables
+  // (and one that failed or was interrupted: to get its re-run button)
+  if (wasRunning && ((job.status === "done" && meta.dataset.hasView === "no") ||
+                     job.status === "failed" || job.status === "interrupted")) { location.reload(); return; }
   document.body.dataset.jobDone = job.status;
 }
 
-document.addEventListener("DOMContentLoaded", () => { wireForms(); pollJob(); });
+// Tabs: every panel is in the page (so it reads without JavaScript); show the one in the hash.
+function wireTabs() {
+  const nav = document.querySelector("nav.tabs[data-panels]");
+  if (!nav) return;
+  const panels = [...document.querySelectorAll("section.panel")];
+  const show = () => {
+    const want = (location.hash || "#overview").slice(1);
+    const hit = panels.find(p => p.id === want) ? want : "overview";
+    for (const p of panels) p.hidden = p.id !== hit;
+    for (const a of nav.querySelectorAll("a")) a.classList.toggle("on", a.getAttribute("href") === "#" + hit);
+    document.body.dataset.tab = hit;
+  };
+  window.addEventListener("hashchange", show);
+  show();
+}
+
+// A line-numbered editor: a textarea with a gutter of line numbers that scrolls with it.
+function wireEditors() {
+  for (const area of document.querySelectorAll("textarea[data-gutter]")) {
+    const gutter = document.createElement("pre");
+    gutter.className = "gutter";
+    gutter.setAttribute("aria-hidden", "true");
+    area.parentNode.insertBefore(gutter, area);
+    area.parentNode.classList.add("editor");
+    let shown = 0;
+    const number = () => {
+      const n = area.value.split("\n").length;
+      if (n !== shown) { shown = n; gutter.textContent = Array.from({length: n}, (_, i) => i + 1).join("\n") + "\n"; }
+      gutter.scrollTop = area.scrollTop;
+    };
+    area.addEventListener("input", number);
+    area.addEventListener("scroll", () => { gutter.scrollTop = area.scrollTop; });
+    number();
+  }
+}
+
+// The scenario list's search box: hide rows that do not contain every word typed.
+function wireSearch() {
+  const box = document.getElementById("scenario-search");
+  const table = document.getElementById("scenario-list");
+  if (!box || !table) return;
+  box.addEventListener("input", () => {
+    const words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    for (const row of table.tBodies[0].rows) {
+      const text = row.textContent.toLowerCase();
+      row.hidden = !words.every(w => text.includes(w));
+      if (!row.hidden) shown++;
+    }
+    const count = document.getElementById("scenario-count");
+    if (count) count.textContent = shown + " of " + table.tBodies[0].rows.length;
+  });
+}
+
+// Solve form: the baseline plan matters only for maxmin-gain.
+function wireSolveForm() {
+  const form = document.getElementById("run-solve");
+  if (!form) return;
+  const method = form.elements.method, base = form.querySelector(".baseline");
+  const sync = () => { if (base) base.hidden = method.value !== "maxmin-gain"; };
+  method.addEventListener("change", sync);
+  sync();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  wireForms(); wireTabs(); wireEditors(); wireSearch(); wireSolveForm(); pollJob();
+});
