@@ -174,3 +174,17 @@ def consistency(scenario: Scenario, model: CompiledModel, spec: UncertaintySpec,
                    f"worth {v:.3f}, {'at most' if fits else 'above'} half-way {half:.3f}")
         out.append(Fit(o, fits, why, None, half - v, crossed if forbidden else ()))
     return out
+
+
+def only_uncertain_red_lines(scenario: Scenario, model: CompiledModel, spec: UncertaintySpec,
+                             o: Observation) -> bool:
+    """Whether an acceptance is refused by the point model only through red lines that may not
+    be real: the plan crosses a red line of the party and every one it crosses has
+    probability < 1. Such a miss, even at confidence 1, is left to the posterior."""
+    if o.kind != "stance" or not o.says_accepts:
+        return False
+    x = model.encode(dict(scenario.plan(o.plan).choices))
+    mine = [r for r in np.flatnonzero(model.crossed(x[None])[0])
+            if model.red_lines.owner[r] == o.party]
+    uncertain = set(spec.uncertain_red_lines().tolist())
+    return bool(mine) and all(r in uncertain for r in mine)
