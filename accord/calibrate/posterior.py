@@ -150,7 +150,7 @@ def inside_mask(spec: UncertaintySpec, p: int, packages: IntArray,
     mine = np.array([o == pid for o in m.red_lines.owner], dtype=bool)
     uncertain = np.zeros(len(m.red_lines), dtype=bool)
     uncertain[own] = True
-    certain_hit = (crossed & (mine & ~uncertain)[None]).any(axis=1)  # (K,)
+    certain_hit: BoolArray = np.asarray((crossed & (mine & ~uncertain)[None]).any(axis=1))
     n = real.shape[1]
     inside = np.broadcast_to(~certain_hit[:, None], (packages.shape[0], n)).copy()
     for k in np.flatnonzero(~certain_hit):
@@ -362,11 +362,12 @@ def reduce_party(party: str, tallies: Sequence[PartyTally],
         post = qa / sw if sw > 0 else np.full_like(qa, np.nan)
         post_mean = qs / sw if sw > 0 else np.full_like(qs, np.nan)
     red: dict[int, tuple[float, float]] = {}
-    if ts and ts[0].prior_real is not None:
-        pr = np.sum([t.prior_real for t in ts], axis=0)
+    prior_real = [t.prior_real for t in ts if t.prior_real is not None]
+    post_real = [t.post_real for t in ts if t.post_real is not None]
+    if own and len(prior_real) == len(ts):
+        pr = np.sum(prior_real, axis=0)
         for r in own:
-            qr = math.fsum(float(t.post_real[r]) for t in ts  # type: ignore[index]
-                           ) / sw if sw > 0 else float("nan")
+            qr = math.fsum(float(q[r]) for q in post_real) / sw if sw > 0 else float("nan")
             red[int(r)] = (float(pr[r]) / n, qr)
     return PartyPosterior(party, n, sw, sw2, pa / n, post, ph, qh, ps / n, post_mean, red)
 

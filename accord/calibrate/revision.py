@@ -221,20 +221,20 @@ def smallest_revision(scenario: Scenario, model: CompiledModel, spec: Uncertaint
     rl = model.red_lines
     for o in used:
         x = model.encode(dict(scenario.plan(o.plan).choices))
-        mine = [int(r) for r in np.flatnonzero(model.crossed(x[None])[0]) if rl.owner[r] == party]
+        mine = [int(k) for k in np.flatnonzero(model.crossed(x[None])[0]) if rl.owner[k] == party]
         if mine and not o.says_accepts:
             continue  # a rejection across a red line holds whatever the weights
-        certain = [r for r in mine if rl.probability[r] >= 1.0]
+        certain = [k for k in mine if rl.probability[k] >= 1.0]
         if certain:
             rev.feasible = False
             rev.conflict.append(o.statement)
             rev.contradicted_red_lines.extend(
-                c for c in dict.fromkeys(model.issue_ids[int(rl.issue[r])] for r in certain)
+                c for c in dict.fromkeys(model.issue_ids[int(rl.issue[k])] for k in certain)
                 if c not in rev.contradicted_red_lines)
             continue
-        for r in mine:  # all of probability < 1: the acceptance says they may not be real
+        for k in mine:  # all of probability < 1: the acceptance says they may not be real
             entry = rev.lowered_red_lines.setdefault(
-                rl.ids[r], {"probability": float(rl.probability[r]), "plans": []})
+                rl.ids[k], {"probability": float(rl.probability[k]), "plans": []})
             if o.plan not in entry["plans"]:
                 entry["plans"].append(o.plan)
         coef = model.values[p, support, x[support]]
