@@ -226,5 +226,7 @@ def test_text_and_json_say_how_the_red_line_moved(cli, tmp_path) -> None:
     assert r.code == 0, r.stderr
     assert words in r.stdout
     assert "red line a-x (probability 0.60): the evidence lowers that probability" in r.stdout
+    assert d["observations"][0]["why"].endswith(
+        "crosses its red line on x (red line a-x, probability 0.60)")
     md = cli("calibrate", path, "--samples", "20000", "--seed", "1", "--format", "markdown")
     assert f"- {words}" in md.stdout
