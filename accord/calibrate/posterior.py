@@ -11,12 +11,13 @@ has its own weights and ESS; joint quantities (all accept) are products over par
 
 Steps, per block of `montecarlo.BLOCK` draws and per party p (stream 0: the draws
 `accord robustness` uses for the same seed, so the prior columns match it):
-1. Sample utilities of every package (plans, candidates) and the walk-away.
-2. Verdicts (K, n): within the red lines and utility >= walk-away (`verdicts`).
+1. Sample utilities of every package (plans, candidates), the walk-away, and which of the
+   party's uncertain red lines are real (`red_lines_real`).
+2. Verdicts (K, n): within the (real) red lines and utility >= walk-away (`verdicts`).
 3. log w = sum over counted observations of log(c) or log(1 - c), shifted by sum log(c) so the
    best draw weighs 1 (no underflow for a draw that fits).
-4. Tally sums of w and w^2, weighted acceptances, and weighted histograms of each weight and
-   the walk-away. Blocks reduce in block order, so the numbers do not depend on the executor.
+4. Tally sums of w and w^2, weighted acceptances, weighted histograms of each weight and
+   the walk-away, and per uncertain red line the draws (and weights) in which it is real. Blocks reduce in block order, so the numbers do not depend on the executor.
 
 Uncertain red lines (`probability` p < 1): party p's red lines are drawn per sample from its
 own stream at the slots `UncertaintySpec.red_line_slots` gives, by the function the Monte Carlo

@@ -8,6 +8,7 @@ import json
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -230,3 +231,27 @@ def test_text_and_json_say_how_the_red_line_moved(cli, tmp_path) -> None:
         "crosses its red line on x (red line a-x, probability 0.60)")
     md = cli("calibrate", path, "--samples", "20000", "--seed", "1", "--format", "markdown")
     assert f"- {words}" in md.stdout
+
+
+def test_saa_weights_use_the_red_line_draws_of_the_saa_samples() -> None:
+    # robust-plan --posterior weighs SAA sample s by the reactions; its red-line draws must be
+    # the ones the SAA MILP uses (`sample_red_lines` on SAA_STREAM).
+    from accord.calibrate.observations import observations
+    from accord.calibrate.posterior import Design, draw_weights, party_evidence
+    from accord.uncertainty.montecarlo import sample_red_lines
+    from accord.uncertainty.robust import SAA_STREAM
+
+    s = scenario(_accepts_p(0.9))
+    m = compile_scenario(s)
+    spec = compile_uncertainty(s, m)
+    plans = [m.encode(dict(p.choices)) for p in s.plans]
+    design = Design(spec, np.stack(plans), (party_evidence(
+        observations(s), "a", {p.id: k for k, p in enumerate(s.plans)},
+        {i: k for k, i in enumerate(m.issue_ids)}),))
+    n = 5000
+    for rep in (0, 3):
+        w = draw_weights(design, 11, SAA_STREAM, rep, n)
+        real = sample_red_lines(spec, n, 11, stream=SAA_STREAM, block=rep)[0]
+        assert 0 < real.sum() < n
+        assert np.all(w[~real] == 1.0)
+        assert np.allclose(w[real], 0.1 / 0.9, rtol=1e-12)
