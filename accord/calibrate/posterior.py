@@ -17,7 +17,8 @@ Steps, per block of `montecarlo.BLOCK` draws and per party p (stream 0: the draw
 3. log w = sum over counted observations of log(c) or log(1 - c), shifted by sum log(c) so the
    best draw weighs 1 (no underflow for a draw that fits).
 4. Tally sums of w and w^2, weighted acceptances, weighted histograms of each weight and
-   the walk-away, and per uncertain red line the draws (and weights) in which it is real. Blocks reduce in block order, so the numbers do not depend on the executor.
+   the walk-away, and per uncertain red line the draws (and weights) in which it is real.
+   Blocks reduce in block order, so the numbers do not depend on the executor.
 
 Uncertain red lines (`probability` p < 1): party p's red lines are drawn per sample from its
 own stream at the slots `UncertaintySpec.red_line_slots` gives, by the function the Monte Carlo
