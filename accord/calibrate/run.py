@@ -149,6 +149,7 @@ class Calibration:
             "effective_samples": {pid: round(p.ess, 1) for pid, p in self.posteriors.items()
                                   if self.status[pid] == "posterior"},
             "prior": {"accept": pa[plan], "accept_ci95": pci[plan], "all_accept": pag[plan]},
+            **({"red_lines": rl} if (rl := self.red_lines()) else {}),
             "notes": self.notes, "warnings": self.warnings,
         }
 
