@@ -148,7 +148,10 @@ def recovery(samples: int) -> None:
 
 
 def speed_scenario(n_issues: int = 25, n_parties: int = 4, n_options: int = 4,
-                   n_plans: int = 10, n_obs: int = 30, seed: int = 0) -> Any:
+                   n_plans: int = 10, n_obs: int = 30, seed: int = 0,
+                   red_lines: int = 0) -> Any:
+    """`red_lines`: uncertain red lines per party (probability 0.7, each forbidding one option
+    on its own issue), drawn per sample like the other inputs."""
     rng = np.random.default_rng([GEN_SEED, seed, 7])
     issues = [{"id": f"i{k}", "name": f"i{k}", "options": [f"o{j}" for j in range(n_options)]}
               for k in range(n_issues)]
@@ -164,6 +167,11 @@ def speed_scenario(n_issues: int = 25, n_parties: int = 4, n_options: int = 4,
             "uncertainty": {"weights": {"dirichlet": 50}, "values": {"sd": 0.1},
                             "reservation": {"low": 0.4, "high": 0.6}},
         }
+        if red_lines:
+            prefs[pid]["red_lines"] = [
+                {"id": f"{pid}-rl{k}", "issue": f"i{(p + k * n_parties) % n_issues}",
+                 "forbid": [f"o{k % n_options}"], "probability": 0.7}
+                for k in range(red_lines)]
     plans = [{"id": f"x{k}", "title": f"x{k}",
               "choices": {f"i{i}": f"o{rng.integers(n_options)}" for i in range(n_issues)}}
              for k in range(n_plans)]
@@ -179,8 +187,9 @@ def speed_scenario(n_issues: int = 25, n_parties: int = 4, n_options: int = 4,
     return s
 
 
-def speed(samples: int = 1_000_000, seed: int = 7) -> None:
-    s = speed_scenario()
+def speed(samples: int = 1_000_000, seed: int = 7, red_lines: int = 0) -> float:
+    """Time one calibration; returns its CPU seconds."""
+    s = speed_scenario(red_lines=red_lines)
     m = compile_scenario(s)
     spec = compile_uncertainty(s, m)
     calibrate(s, samples=65_536, seed=seed, model=m, spec=spec)  # warm the tables and imports
@@ -188,12 +197,14 @@ def speed(samples: int = 1_000_000, seed: int = 7) -> None:
     res = calibrate(s, samples=samples, seed=seed, model=m, spec=spec)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     n_obs = sum(1 for f in res.fits if f.observation.counted)
-    print(f"speed: {samples:,} prior draws, {m.n_issues} issues, {m.n_parties} parties, "
+    rl = f", {red_lines} uncertain red lines per party" if red_lines else ""
+    print(f"speed: {samples:,} prior draws, {m.n_issues} issues, {m.n_parties} parties{rl}, "
           f"{n_obs} counted observations, {len(s.plans)} plans, one core: {seconds:.2f} s wall, "
           f"{cpu:.2f} s CPU (goal 5 s: ratio {seconds / 5:.2f} wall, {cpu / 5:.2f} CPU; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print("  effective samples: " + ", ".join(f"{p} {v.ess:,.0f}"
                                              for p, v in res.posteriors.items()))
+    return cpu
 
 
 def main() -> None:
@@ -207,7 +218,9 @@ def main() -> None:
     if args.recovery or both:
         recovery(args.samples)
     if args.speed or both:
-        speed()
+        plain = speed()
+        with_rl = speed(red_lines=2)
+        print(f"  uncertain red lines cost {with_rl / plain:.2f}x the CPU of none")
 
 
 if __name__ == "__main__":

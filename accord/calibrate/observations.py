@@ -135,6 +135,22 @@ def halfway(values: np.ndarray) -> float:
     return 0.5 * (float(values.min()) + float(values.max()))
 
 
+def _with_probability(model: CompiledModel, p: int, x: np.ndarray) -> list[str]:
+    """The issues of party p's red lines that plan x crosses, each red line of probability < 1
+    marked with it (e.g. 'army (red line b-army, probability 0.40)')."""
+    rl = model.red_lines
+    pid = model.party_ids[p]
+    out: dict[str, list[str]] = {}
+    for r in np.flatnonzero(model.crossed(x[None])[0]):
+        if rl.owner[r] != pid:
+            continue
+        issue = model.issue_ids[int(rl.issue[r])]
+        out.setdefault(issue, [])
+        if rl.probability[r] < 1.0:
+            out[issue].append(f"red line {rl.ids[r]}, probability {rl.probability[r]:.2f}")
+    return [i + (f" ({'; '.join(v)})" if v else "") for i, v in out.items()]
+
+
 def consistency(scenario: Scenario, model: CompiledModel, spec: UncertaintySpec,
                 obs: list[Observation]) -> list[Fit]:
     """Whether the stated numbers reproduce each observation, with the reason."""
@@ -151,7 +167,7 @@ def consistency(scenario: Scenario, model: CompiledModel, spec: UncertaintySpec,
             verdict = not crossed and margin >= -1e-12
             fits = verdict == o.says_accepts
             if crossed:
-                why = f"crosses its red line on {', '.join(crossed)}"
+                why = f"crosses its red line on {', '.join(_with_probability(model, p, x))}"
             else:
                 why = (f"utility {u:.3f} {'>=' if margin >= -1e-12 else '<'} walk-away "
                        f"{r0[p]:.3f} (margin {margin:+.3f})")
@@ -174,3 +190,17 @@ def consistency(scenario: Scenario, model: CompiledModel, spec: UncertaintySpec,
                    f"worth {v:.3f}, {'at most' if fits else 'above'} half-way {half:.3f}")
         out.append(Fit(o, fits, why, None, half - v, crossed if forbidden else ()))
     return out
+
+
+def only_uncertain_red_lines(scenario: Scenario, model: CompiledModel, spec: UncertaintySpec,
+                             o: Observation) -> bool:
+    """Whether an acceptance is refused by the point model only through red lines that may not
+    be real: the plan crosses a red line of the party and every one it crosses has
+    probability < 1. Such a miss, even at confidence 1, is left to the posterior."""
+    if o.kind != "stance" or not o.says_accepts:
+        return False
+    x = model.encode(dict(scenario.plan(o.plan).choices))
+    mine = [r for r in np.flatnonzero(model.crossed(x[None])[0])
+            if model.red_lines.owner[r] == o.party]
+    uncertain = set(spec.uncertain_red_lines().tolist())
+    return bool(mine) and all(r in uncertain for r in mine)

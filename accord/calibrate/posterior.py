@@ -11,22 +11,27 @@ has its own weights and ESS; joint quantities (all accept) are products over par
 
 Steps, per block of `montecarlo.BLOCK` draws and per party p (stream 0: the draws
 `accord robustness` uses for the same seed, so the prior columns match it):
-1. Sample utilities of every package (plans, candidates) and the walk-away.
-2. Verdicts (K, n): within the red lines and utility >= walk-away (`verdicts`).
+1. Sample utilities of every package (plans, candidates), the walk-away, and which of the
+   party's uncertain red lines are real (`red_lines_real`).
+2. Verdicts (K, n): within the (real) red lines and utility >= walk-away (`verdicts`).
 3. log w = sum over counted observations of log(c) or log(1 - c), shifted by sum log(c) so the
    best draw weighs 1 (no underflow for a draw that fits).
-4. Tally sums of w and w^2, weighted acceptances, and weighted histograms of each weight and
-   the walk-away. Blocks reduce in block order, so the numbers do not depend on the executor.
+4. Tally sums of w and w^2, weighted acceptances, weighted histograms of each weight and
+   the walk-away, and per uncertain red line the draws (and weights) in which it is real.
+   Blocks reduce in block order, so the numbers do not depend on the executor.
 
-Uncertain red lines (not yet in the format): `verdicts` takes `inside` as (K,) or (K, n); a
-per-sample red-line mask of shape (K, n) drops in at `party_block` where `inside` is formed.
+Uncertain red lines (`probability` p < 1): party p's red lines are drawn per sample from its
+own stream at the slots `UncertaintySpec.red_line_slots` gives, by the function the Monte Carlo
+uses (`montecarlo.red_line_mask`), so `inside` is a (K, n) mask and the prior column still equals
+`accord robustness` for the same seed. Each uncertain red line's posterior probability is its
+importance-weighted share of samples in which it is real: sum_s w_s real_rs / sum_s w_s.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,7 +39,7 @@ from numpy.typing import NDArray
 
 from accord.calibrate.observations import Observation
 from accord.model.compiled import BoolArray, FloatArray, IntArray
-from accord.uncertainty.montecarlo import BLOCK, Z95, _Stream, block_sizes
+from accord.uncertainty.montecarlo import BLOCK, Z95, DrawFn, _Stream, block_sizes, red_line_mask
 from accord.uncertainty.spec import Levels, PartyDraws, UncertaintySpec, fixed_reservation
 
 NBINS = 1000
@@ -102,6 +107,59 @@ class PartyTally:
     post_hist: FloatArray  # (I + 1, NBINS)
     prior_sum: FloatArray  # (I + 1,) sums of each weight and the walk-away
     post_sum: FloatArray  # (I + 1,) weighted sums
+    prior_real: IntArray | None = None  # (R,) draws in which red line r is real (own ones)
+    post_real: FloatArray | None = None  # (R,) sum of w over draws in which r is real
+
+
+def has_prior(spec: UncertaintySpec, p: int) -> bool:
+    """Whether party p has anything drawn: preference uncertainty or an uncertain red line."""
+    return spec.is_random(p) or bool(own_uncertain_red_lines(spec, p).size)
+
+
+def own_uncertain_red_lines(spec: UncertaintySpec, p: int) -> NDArray[np.intp]:
+    """Indices of party p's red lines drawn per sample (probability < 1)."""
+    m = spec.model
+    pid = m.party_ids[p]
+    return np.array([r for r in spec.uncertain_red_lines() if m.red_lines.owner[r] == pid],
+                    dtype=np.intp)
+
+
+def red_lines_real(spec: UncertaintySpec, p: int, draw: DrawFn, n: int) -> BoolArray:
+    """(R, n) which red lines are real per sample: party p's uncertain ones from its own draw
+    function through `montecarlo.red_line_mask` (the Monte Carlo's draw). Rows of other parties'
+    red lines are not drawn and mean nothing here."""
+    m = spec.model
+
+    def elsewhere(slot: int) -> Levels:
+        return np.zeros(n, dtype=np.uint16)  # not p's stream: never read by p's verdicts
+
+    return red_line_mask(spec, [draw if q == p else elsewhere for q in range(m.n_parties)], n)
+
+
+def inside_mask(spec: UncertaintySpec, p: int, packages: IntArray,
+                real: BoolArray) -> BoolArray:
+    """(K,) or (K, n): package k crosses none of party p's red lines that are real.
+
+    (K,) with the point mask when p has no uncertain red line; otherwise the per-sample mask the
+    Monte Carlo forms in `evaluate_block` (crossings by `crossed`, which honours `unless`).
+    """
+    m = spec.model
+    own = own_uncertain_red_lines(spec, p)
+    if not own.size:
+        return m.within_red_lines(packages)[:, p]
+    pid = m.party_ids[p]
+    crossed = m.crossed(packages)  # (K, R)
+    mine = np.array([o == pid for o in m.red_lines.owner], dtype=bool)
+    uncertain = np.zeros(len(m.red_lines), dtype=bool)
+    uncertain[own] = True
+    certain_hit: BoolArray = np.asarray((crossed & (mine & ~uncertain)[None]).any(axis=1))
+    n = real.shape[1]
+    inside = np.broadcast_to(~certain_hit[:, None], (packages.shape[0], n)).copy()
+    for k in np.flatnonzero(~certain_hit):
+        hit = own[crossed[k, own]]
+        if hit.size:
+            inside[k] &= ~real[hit].any(axis=0)
+    return inside
 
 
 def verdicts(u: NDArray[np.float32] | None, stated_u: FloatArray,
@@ -136,25 +194,36 @@ def log_likelihood(ev: PartyEvidence, acc: BoolArray, bad_option: BoolArray | No
     return ll
 
 
-def _bad_options(design: Design, p: int, d: PartyDraws | None, n: int) -> BoolArray | None:
-    """(L, n) for each objection: the option crosses a red line or is worth at most half-way."""
+def _bad_options(design: Design, p: int, d: PartyDraws | None, n: int,
+                 real: BoolArray | None = None) -> BoolArray | None:
+    """(L, n) for each objection: the option crosses a (real) red line or is worth at most
+    half-way. `real` (R, n) marks the red lines real per sample (None: all are)."""
     ev = design.evidence[p]
     if ev.obj_k.size == 0:
         return None
     m = design.spec.model
+    pid = m.party_ids[p]
+    rl = m.red_lines
     out = np.empty((ev.obj_k.size, n), dtype=bool)
     for j in range(ev.obj_k.size):
         i = int(ev.obj_issue[j])
         o = int(design.packages[ev.obj_k[j], i])
-        if m.violations(design.packages[ev.obj_k[j]][None])[0, p, i]:
-            out[j] = True
-            continue
+        x = design.packages[ev.obj_k[j]][None]
+        if m.violations(x)[0, p, i]:
+            if real is None:
+                out[j] = True
+                continue
+            here = [r for r in np.flatnonzero(m.crossed(x)[0])
+                    if rl.owner[r] == pid and int(rl.issue[r]) == i]
+            crossing = real[here].any(axis=0) if here else np.zeros(n, dtype=bool)
+        else:
+            crossing = np.zeros(n, dtype=bool)
         vals = np.empty((int(m.n_options[i]), n), dtype=np.float32)
         for q in range(vals.shape[0]):
             random = d is not None and spec_random(design.spec, p, i, q)
             vals[q] = d.value(i, q) if random and d is not None else m.values[p, i, q]
         half = 0.5 * (vals.min(axis=0) + vals.max(axis=0))
-        out[j] = vals[o] <= half + np.float32(1e-7)
+        out[j] = crossing | (vals[o] <= half + np.float32(1e-7))
     return out
 
 
@@ -171,9 +240,10 @@ def _weights_sample(d: PartyDraws, p: int, i: int, n: int) -> NDArray[np.float32
 
 
 def _weigh(design: Design, seed: int, stream: int, block: int, n: int,
-           p: int) -> tuple[PartyDraws, BoolArray, FloatArray]:
-    """Party p's draws of one block, its (K, n) verdicts and (n,) importance weights."""
-    return weigh_draws(design, p, _Stream(seed, stream, block, p, n), n)
+           p: int) -> tuple[PartyDraws, BoolArray, FloatArray, BoolArray | None]:
+    """Party p's draws of one block, its (K, n) verdicts, (n,) importance weights and the
+    (R, n) red-line draws (None when it has no uncertain red line)."""
+    return weigh_draws_real(design, p, _Stream(seed, stream, block, p, n), n)
 
 
 def weigh_draws(design: Design, p: int, draw: Callable[[int], Levels],
@@ -181,6 +251,13 @@ def weigh_draws(design: Design, p: int, draw: Callable[[int], Levels],
     """Party p's draws from any draw function (slot -> levels), its (K, n) verdicts on the
     design's packages and its (n,) importance weights. `sensitivity --posterior` passes draws
     with one input held at a quantile."""
+    d, acc, w, _ = weigh_draws_real(design, p, draw, n)
+    return d, acc, w
+
+
+def weigh_draws_real(design: Design, p: int, draw: Callable[[int], Levels],
+                     n: int) -> tuple[PartyDraws, BoolArray, FloatArray, BoolArray | None]:
+    """`weigh_draws` plus the (R, n) red-line draws (None without uncertain red lines)."""
     spec = design.spec
     m = spec.model
     pk = design.packages
@@ -189,10 +266,11 @@ def weigh_draws(design: Design, p: int, draw: Callable[[int], Levels],
     u = d.utilities(pk)
     r = d.reservation if d.reservation is not None else float(fixed_reservation(spec)[p])
     stated_u = m.utilities(pk).reshape(n_k, m.n_parties)[:, p]
-    inside = m.within_red_lines(pk)[:, p]  # uncertain red lines: a (K, n) mask goes here
+    real = red_lines_real(spec, p, draw, n) if own_uncertain_red_lines(spec, p).size else None
+    inside = inside_mask(spec, p, pk, real) if real is not None else m.within_red_lines(pk)[:, p]
     acc = verdicts(u, stated_u, r, inside, n)
-    ll = log_likelihood(design.evidence[p], acc, _bad_options(design, p, d, n))
-    return d, acc, np.exp(ll)
+    ll = log_likelihood(design.evidence[p], acc, _bad_options(design, p, d, n, real))
+    return d, acc, np.exp(ll), real
 
 
 def draw_weights(design: Design, seed: int, stream: int, block: int, n: int) -> FloatArray:
@@ -201,7 +279,7 @@ def draw_weights(design: Design, seed: int, stream: int, block: int, n: int) -> 
     SAA samples, which come from `accord.uncertainty.robust.SAA_STREAM`."""
     w = np.ones(n)
     for p in range(design.spec.model.n_parties):
-        if design.spec.is_random(p) and not design.evidence[p].empty:
+        if has_prior(design.spec, p) and not design.evidence[p].empty:
             w *= _weigh(design, seed, stream, block, n, p)[2]
     return w
 
@@ -209,7 +287,7 @@ def draw_weights(design: Design, seed: int, stream: int, block: int, n: int) -> 
 def party_block(design: Design, seed: int, block: int, n: int, p: int) -> PartyTally:
     """One party's tally over one block of prior draws."""
     m = design.spec.model
-    d, acc, w = _weigh(design, seed, STREAM, block, n, p)
+    d, acc, w, real = _weigh(design, seed, STREAM, block, n, p)
     n_i = m.n_issues
     prior_hist = np.zeros((n_i + 1, NBINS), dtype=np.int64)
     post_hist = np.zeros((n_i + 1, NBINS))
@@ -230,9 +308,14 @@ def party_block(design: Design, seed: int, block: int, n: int, p: int) -> PartyT
         prior_sum[row] = float(x64.sum())
         post_sum[row] = float((w * x64).sum())  # not BLAS: its threads stall on a busy host
     post_accept = np.array([float(w[row].sum()) for row in acc])
+    prior_real = post_real = None
+    if real is not None:
+        prior_real = np.count_nonzero(real, axis=1).astype(np.int64)
+        post_real = np.array([float(w[row].sum()) for row in real])
     return PartyTally(block, n, float(w.sum()), float((w * w).sum()),
                       np.count_nonzero(acc, axis=1).astype(np.int64),
-                      post_accept, prior_hist, post_hist, prior_sum, post_sum)
+                      post_accept, prior_hist, post_hist, prior_sum, post_sum,
+                      prior_real, post_real)
 
 
 def run_chunk(design: Design, seed: int, blocks: Sequence[tuple[int, int]],
@@ -255,14 +338,18 @@ class PartyPosterior:
     post_hist: FloatArray
     prior_mean: FloatArray
     post_mean: FloatArray
+    red_lines: dict[int, tuple[float, float]] = field(default_factory=dict)
+    """Red line index -> (prior, posterior) share of samples in which it is real (own ones)."""
 
     @property
     def ess(self) -> float:
         return self.sum_w ** 2 / self.sum_w2 if self.sum_w2 > 0 else 0.0
 
 
-def reduce_party(party: str, tallies: Sequence[PartyTally]) -> PartyPosterior:
-    """Sum in block order: the same numbers whichever executor ran the blocks."""
+def reduce_party(party: str, tallies: Sequence[PartyTally],
+                 own: Sequence[int] = ()) -> PartyPosterior:
+    """Sum in block order: the same numbers whichever executor ran the blocks. `own`: the
+    party's uncertain red lines (indices), whose prior and posterior shares are reported."""
     ts = sorted(tallies, key=lambda t: t.block)
     n = sum(t.n for t in ts)
     sw = math.fsum(t.sum_w for t in ts)
@@ -276,7 +363,15 @@ def reduce_party(party: str, tallies: Sequence[PartyTally]) -> PartyPosterior:
     with np.errstate(invalid="ignore", divide="ignore"):
         post = qa / sw if sw > 0 else np.full_like(qa, np.nan)
         post_mean = qs / sw if sw > 0 else np.full_like(qs, np.nan)
-    return PartyPosterior(party, n, sw, sw2, pa / n, post, ph, qh, ps / n, post_mean)
+    red: dict[int, tuple[float, float]] = {}
+    prior_real = [t.prior_real for t in ts if t.prior_real is not None]
+    post_real = [t.post_real for t in ts if t.post_real is not None]
+    if own and len(prior_real) == len(ts):
+        pr = np.sum(prior_real, axis=0)
+        for r in own:
+            qr = math.fsum(float(q[r]) for q in post_real) / sw if sw > 0 else float("nan")
+            red[int(r)] = (float(pr[r]) / n, qr)
+    return PartyPosterior(party, n, sw, sw2, pa / n, post, ph, qh, ps / n, post_mean, red)
 
 
 def run_posterior(design: Design, samples: int, seed: int, parties: Sequence[int],
@@ -311,7 +406,8 @@ def run_posterior(design: Design, samples: int, seed: int, parties: Sequence[int
             client.cancel(futures)
             raise
     m = design.spec.model
-    return {p: reduce_party(m.party_ids[p], [row[j] for row in results])
+    return {p: reduce_party(m.party_ids[p], [row[j] for row in results],
+                            [int(r) for r in own_uncertain_red_lines(design.spec, p)])
             for j, p in enumerate(parties)}
 
 
@@ -338,5 +434,6 @@ def hist_quantile(hist: FloatArray, q: float) -> float:
     return (b + min(max(frac, 0.0), 1.0)) / NBINS
 
 
-__all__ = ["BLOCK", "Design", "PartyEvidence", "PartyPosterior", "party_evidence",
-           "run_posterior", "verdicts", "wilson_ess"]
+__all__ = ["BLOCK", "Design", "PartyEvidence", "PartyPosterior", "has_prior", "inside_mask",
+           "own_uncertain_red_lines", "party_evidence", "red_lines_real", "run_posterior",
+           "verdicts", "wilson_ess"]

@@ -8,9 +8,12 @@ subset of the observations is found by the deletion filter (Chinneck and Dravnie
 Steps, for party p with stated normalised weights w0 (support S, the issues it weights) and
 walk-away r0:
 1. Take its counted stance observations with confidence >= MIN_CONFIDENCE. An accepted plan
-   that crosses a stated red line cannot be reproduced by any weights: that red line is
-   contradicted (an irreducible conflict of one observation). A rejected plan that crosses a
-   red line is reproduced whatever the weights.
+   that crosses a stated red line of probability 1 cannot be reproduced by any weights: that
+   red line is contradicted (an irreducible conflict of one observation). An accepted plan
+   whose crossed red lines all have probability < 1 is evidence that they are not real: the
+   evidence lowers their probability (the posterior says by how much), and the acceptance
+   enters the LP as if they were not real. A rejected plan that crosses a red line is
+   reproduced whatever the weights.
 2. Variables w_i (i in S), r, and d+_i, d-_i, e+, e- >= 0 with w_i - w0_i = d+_i - d-_i and
    r - r0 = e+ - e-. Minimise sum(d+ + d-) + e+ + e-.
 3. Rows: sum w = 1 (weights off S stay 0); for an acceptance sum_i w_i v_i(x_i) - r >= 0; for a
@@ -62,21 +65,35 @@ class Revision:
     distance: float = 0.0
     conflict: list[str] = field(default_factory=list)
     contradicted_red_lines: list[str] = field(default_factory=list)
+    """Issues of the probability-1 red lines an accepted plan crosses."""
+    lowered_red_lines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Red-line id -> probability and the accepted plans crossing it (probability < 1)."""
     note: str = ""
+
+    def lowered_words(self) -> str:
+        """E.g. 'accepted plan p2 crosses red line a:x:0 (probability 0.60): the evidence
+        lowers that probability'."""
+        return "; ".join(
+            f"accepted plan{'s' if len(d['plans']) > 1 else ''} {', '.join(d['plans'])} "
+            f"cross{'' if len(d['plans']) > 1 else 'es'} red line {rid} (probability "
+            f"{d['probability']:.2f}): the evidence lowers that probability"
+            for rid, d in self.lowered_red_lines.items())
 
     def words(self) -> str:
         """The change in words, e.g. 'ru: weight on nato 0.10 -> 0.16; walk-away 0.55 -> 0.51'."""
+        lowered = self.lowered_words()
         if not self.feasible:
             return f"{self.party}: no revision of weights and walk-away fits; conflict: " + \
-                ", ".join(self.conflict) + (f" ({self.note})" if self.note else "")
+                ", ".join(self.conflict) + (f" ({self.note})" if self.note else "") + \
+                (f"; {lowered}" if lowered else "")
         if not self.changes:
-            return f"{self.party}: no change needed"
+            return f"{self.party}: no change needed" + (f"; {lowered}" if lowered else "")
         parts = []
         for c in self.changes:
             name = ("walk-away" if c.field == "reservation"
                     else f"weight on {c.field.split('.', 1)[1]}")
             parts.append(f"{name} {c.before:.3f} -> {c.after:.3f}")
-        return f"{self.party}: " + "; ".join(parts)
+        return f"{self.party}: " + "; ".join(parts) + (f"; {lowered}" if lowered else "")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"feasible": self.feasible,
@@ -86,6 +103,8 @@ class Revision:
                                "words": self.words()}
         if self.contradicted_red_lines:
             out["contradicted_red_lines"] = self.contradicted_red_lines
+        if self.lowered_red_lines:
+            out["lowered_red_lines"] = self.lowered_red_lines
         if self.note:
             out["note"] = self.note
         return out
@@ -199,21 +218,31 @@ def smallest_revision(scenario: Scenario, model: CompiledModel, spec: Uncertaint
     r_lo, r_hi = walkaway_interval(scenario, spec, p)
     rev = Revision(party, True, [o.statement for o in used])
     rows: list[_Row] = []
+    rl = model.red_lines
     for o in used:
         x = model.encode(dict(scenario.plan(o.plan).choices))
-        crossed = [model.issue_ids[i] for i in np.flatnonzero(model.violations(x[None])[0, p])]
-        if crossed:
-            if o.says_accepts:
-                rev.feasible = False
-                rev.conflict.append(o.statement)
-                rev.contradicted_red_lines.extend(c for c in crossed
-                                                  if c not in rev.contradicted_red_lines)
+        mine = [int(k) for k in np.flatnonzero(model.crossed(x[None])[0]) if rl.owner[k] == party]
+        if mine and not o.says_accepts:
             continue  # a rejection across a red line holds whatever the weights
+        certain = [k for k in mine if rl.probability[k] >= 1.0]
+        if certain:
+            rev.feasible = False
+            rev.conflict.append(o.statement)
+            rev.contradicted_red_lines.extend(
+                c for c in dict.fromkeys(model.issue_ids[int(rl.issue[k])] for k in certain)
+                if c not in rev.contradicted_red_lines)
+            continue
+        for k in mine:  # all of probability < 1: the acceptance says they may not be real
+            entry = rev.lowered_red_lines.setdefault(
+                rl.ids[k], {"probability": float(rl.probability[k]), "plans": []})
+            if o.plan not in entry["plans"]:
+                entry["plans"].append(o.plan)
         coef = model.values[p, support, x[support]]
         rows.append(_Row(o.statement, coef, o.says_accepts))
     if not rev.feasible:
         rev.note = ("an accepted plan crosses the stated red line on "
-                    + ", ".join(rev.contradicted_red_lines) + ": that red line is contradicted")
+                    + ", ".join(rev.contradicted_red_lines) + " (probability 1): that red line "
+                    "is contradicted")
         return rev
     sol = _lp(w0, r0, r_lo, r_hi, rows)
     if sol is None:

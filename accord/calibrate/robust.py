@@ -19,10 +19,16 @@ from typing import Any
 
 import numpy as np
 
-from accord.calibrate.observations import complete_plans, consistency, observations
+from accord.calibrate.observations import (
+    complete_plans,
+    consistency,
+    observations,
+    only_uncertain_red_lines,
+)
 from accord.calibrate.posterior import (
     Design,
     draw_weights,
+    has_prior,
     party_evidence,
     run_posterior,
     wilson_ess,
@@ -53,7 +59,9 @@ def robust_plan_posterior(scenario: Scenario, *, samples: int, seed: int, saa_sa
     notes: list[str] = []
     fits = consistency(scenario, model, spec, obs)
     contradicted = sorted({f.observation.party for f in fits if f.observation.counted
-                           and f.observation.confidence >= 1.0 and not f.fits})
+                           and f.observation.confidence >= 1.0 and not f.fits
+                           and not only_uncertain_red_lines(scenario, model, spec,
+                                                            f.observation)})
     if contradicted:
         notes.append(f"{', '.join(contradicted)}: a confidence-1 reaction contradicts the "
                      "stated numbers (contradicted): no posterior P(all accept)")
@@ -74,7 +82,7 @@ def robust_plan_posterior(scenario: Scenario, *, samples: int, seed: int, saa_sa
     cands = rp.evaluation.packages
     cand_x = np.stack([o.package for o in cands])
     design = Design(spec, np.vstack([plan_x, cand_x]), evidence)
-    random = [p for p in range(model.n_parties) if spec.is_random(p)]
+    random = [p for p in range(model.n_parties) if has_prior(spec, p)]
     posts = run_posterior(design, samples, seed, random, executor)
     point = stated_accepts(spec, cand_x)
     k0 = plan_x.shape[0]

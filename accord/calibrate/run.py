@@ -1,9 +1,11 @@
 """`calibrate`: consistency, smallest revision, posterior and suggestions in one call.
 
 Glue only; each method lives in its own module (observations, revision, posterior, suggest).
-A party is left out of the posterior when it has no uncertainty (point verdicts only) or is
-"contradicted": a confidence-1 observation the point model does not reproduce, or no prior draw
-that reproduces its confidence-1 observations.
+A party is left out of the posterior when it has no uncertainty (point verdicts only; an
+uncertain red line counts as uncertainty) or is "contradicted": a confidence-1 observation the
+point model does not reproduce, or no prior draw that reproduces its confidence-1 observations.
+An acceptance whose only crossings are uncertain red lines is left to the posterior (the draws
+in which those red lines are not real may reproduce it).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from accord.calibrate.observations import (
     complete_plans,
     consistency,
     observations,
+    only_uncertain_red_lines,
 )
 from accord.calibrate.posterior import (
     Design,
     PartyPosterior,
+    has_prior,
     hist_quantile,
     party_evidence,
     run_posterior,
@@ -114,6 +118,22 @@ class Calibration:
             out[pid] = rows
         return out
 
+    def red_lines(self) -> dict[str, dict[str, Any]]:
+        """Per uncertain red line of a party with draws: the prior and posterior probability
+        that it is real (the posterior None when its owner is contradicted)."""
+        out: dict[str, dict[str, Any]] = {}
+        rl = self.model.red_lines
+        for pid, post in self.posteriors.items():
+            for r, (prior, q) in post.red_lines.items():
+                use = self.status[pid] == "posterior"
+                entry: dict[str, Any] = {
+                    "owner": pid, "probability": float(rl.probability[r]),
+                    "prior": round(prior, 6), "posterior": round(q, 6) if use else None}
+                if use:
+                    entry["posterior_ci95"] = [round(x, 6) for x in wilson_ess(q, post.ess)]
+                out[rl.ids[r]] = entry
+        return out
+
     def plan_view(self, plan: str) -> dict[str, Any]:
         """One plan's acceptance under the posterior, shaped like `accord robustness` JSON,
         with the prior alongside (for `robustness --posterior`)."""
@@ -129,6 +149,7 @@ class Calibration:
             "effective_samples": {pid: round(p.ess, 1) for pid, p in self.posteriors.items()
                                   if self.status[pid] == "posterior"},
             "prior": {"accept": pa[plan], "accept_ci95": pci[plan], "all_accept": pag[plan]},
+            **({"red_lines": rl} if (rl := self.red_lines()) else {}),
             "notes": self.notes, "warnings": self.warnings,
         }
 
@@ -148,7 +169,7 @@ class Calibration:
             "posterior": {"accept": qa, "accept_ci95": qci,
                           "agreement": {k: (None if v != v else v) for k, v in qag.items()}},
             "intervals": self.intervals(),
-            "red_lines": {},
+            "red_lines": self.red_lines(),
             "suggest": self.suggestions,
             "search": self.search,
             "notes": self.notes,
@@ -190,17 +211,18 @@ def calibrate(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
     status: dict[str, str] = {}
     for p, pid in enumerate(model.party_ids):
         hard_miss = [f for f in fits if f.observation.party == pid and f.observation.counted
-                     and f.observation.confidence >= 1.0 and not f.fits]
+                     and f.observation.confidence >= 1.0 and not f.fits
+                     and not only_uncertain_red_lines(scenario, model, spec, f.observation)]
         if hard_miss:
             status[pid] = "contradicted"
-        elif not spec.is_random(p):
+        elif not has_prior(spec, p):
             status[pid] = "point"
         else:
             status[pid] = "posterior"
     result = Calibration(scenario.scenario, seed, samples, model, labels, fits, revisions,
                          {lab: {pid: bool(point[k, p]) for p, pid in enumerate(model.party_ids)}
                           for k, lab in enumerate(labels)}, status)
-    random_parties = [p for p in range(model.n_parties) if spec.is_random(p)]
+    random_parties = [p for p in range(model.n_parties) if has_prior(spec, p)]
     if not random_parties:
         result.notes.append("posterior skipped: no party has an uncertainty block, so there is "
                             "no prior to update; the verdicts are the stated ones")

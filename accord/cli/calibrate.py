@@ -20,6 +20,9 @@ from accord.cli.uncertainty import (
 )
 from accord.model import compile_scenario
 
+RED_LINE_SAME = 0.005
+"""A red line's posterior within this of its prior is reported as about as likely."""
+
 
 def register(app: typer.Typer) -> None:
     app.command("calibrate")(calibrate_cmd)
@@ -88,6 +91,17 @@ def _pct(x: Any) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
+def red_line_words(rid: str, e: dict[str, Any]) -> str:
+    """E.g. 'the reactions make red line a:x:0 less likely: 0.600 -> 0.310'."""
+    if e["posterior"] is None:
+        return (f"red line {rid} ({e['owner']}): prior {e['prior']:.3f}; no posterior "
+                f"({e['owner']} is contradicted)")
+    q, p = e["posterior"], e["prior"]
+    how = ("about as likely" if abs(q - p) < RED_LINE_SAME
+           else "less likely" if q < p else "more likely")
+    return f"the reactions make red line {rid} ({e['owner']}) {how}: {p:.3f} -> {q:.3f}"
+
+
 def _text(d: dict[str, Any]) -> None:
     console.print("Observations (does the stated model reproduce each reaction?)")
     for o in d["observations"]:
@@ -120,6 +134,8 @@ def _text(d: dict[str, Any]) -> None:
                          + (f" -> [{post[0]:.3f}, {post[1]:.3f}]" if post else ""))
         if parts:
             console.print(f"{pid} 90% intervals, prior -> posterior: " + "; ".join(parts))
+    for rid, e in d["red_lines"].items():
+        console.print(red_line_words(rid, e))
     if d["suggest"]:
         console.print("What to float next (heuristic: expected information gain of one reaction "
                       "of confidence 0.9):")
@@ -161,6 +177,8 @@ def markdown(d: dict[str, Any]) -> str:
     if d["effective_samples"]:
         lines += ["", "Effective samples: " + ", ".join(
             f"{p} {v:,.1f}" for p, v in d["effective_samples"].items()) + f" of {d['samples']:,}."]
+    if d["red_lines"]:
+        lines += [""] + [f"- {red_line_words(rid, e)}" for rid, e in d["red_lines"].items()]
     for s in d["suggest"]:
         lines.append(f"- float next ({s['source']}, heuristic): gain "
                      f"{s['information_gain']:.3f} bits")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from accord.calibrate import consistency, observations, revised_data, smallest_revision
 from accord.calibrate.observations import EPSILON
-from accord.calibrate.revision import MIN_CONFIDENCE, walkaway_interval
+from accord.calibrate.revision import MIN_CONFIDENCE, Revision, walkaway_interval
 from accord.model import compile_scenario, parse_scenario
 from accord.uncertainty import compile_uncertainty
 from accord.uncertainty.spec import fixed_reservation
@@ -173,3 +173,38 @@ def test_changes_in_words_and_weak_statements_left_out() -> None:
     # y costs twice the drop in u (0.21). So the walk-away moves.
     assert rev.distance == pytest.approx(0.105)
     assert rev.words() == "a: walk-away 0.400 -> 0.505"
+
+
+def _crossing(probabilities: list[float]) -> Revision:
+    """a accepts p (x = lo, y = hi), which crosses one red line per given probability."""
+    lines = [{"id": f"rl{k}", "issue": i, "forbid": ["lo" if i == "x" else "hi"],
+              **({"probability": q} if q < 1 else {})}
+             for k, (i, q) in enumerate(zip(["x", "y"], probabilities, strict=False))]
+    data = one_party({"p": {"x": "lo", "y": "hi"}, "q": {"x": "hi", "y": "lo"}},
+                     [{"id": "acc", "about": "p", "stance": "accepts"},
+                      {"id": "rej", "about": "q", "stance": "rejects"}],
+                     reservation=0.6, red_lines=lines)
+    s = scenario(data)
+    m = compile_scenario(s)
+    return smallest_revision(s, m, compile_uncertainty(s, m), "a", observations(s))
+
+
+def test_accepted_plan_across_an_uncertain_red_line_lowers_it_and_still_revises() -> None:
+    rev = _crossing([0.6])
+    assert rev.feasible and not rev.contradicted_red_lines
+    assert rev.lowered_red_lines == {"rl0": {"probability": 0.6, "plans": ["p"]}}
+    # The acceptance enters the LP: u(p) = w_y >= r and u(q) = w_x <= r - 0.005.
+    assert rev.weights["y"] >= rev.reservation - 1e-9
+    assert rev.weights["x"] <= rev.reservation - 0.005 + 1e-9
+    words = rev.words()
+    assert "red line rl0 (probability 0.60): the evidence lowers that probability" in words
+    assert "contradicted" not in words
+    assert rev.to_dict()["lowered_red_lines"]["rl0"]["plans"] == ["p"]
+
+
+def test_a_certain_red_line_on_the_same_plan_is_contradicted_not_lowered() -> None:
+    rev = _crossing([0.6, 1.0])
+    assert not rev.feasible and rev.conflict == ["acc"]
+    assert rev.contradicted_red_lines == ["y"] and not rev.lowered_red_lines
+    assert "(probability 1): that red line is contradicted" in rev.words()
+    assert "lowers" not in rev.words()
