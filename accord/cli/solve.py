@@ -407,7 +407,7 @@ def export_genius_cmd(
              "add `preferences:` for the parties")
     dropped = genius_dropped(s)
     if dropped and not lossy:
-        fail(f"{scenario}: a Genius export would drop what changes who accepts: "
+        fail(f"{scenario}: a Genius export would drop content that would change who accepts: "
              + "; ".join(dropped), "pass --lossy to export anyway (the dropped content is "
              "listed), or export to a format that keeps it")
     try:
@@ -418,7 +418,7 @@ def export_genius_cmd(
     for w in warnings:
         err_console.print(f"warning: {w}", markup=False)
     for d in dropped:
-        err_console.print(f"warning: --lossy: left out {d}", markup=False)
+        err_console.print(f"left out: {d}", markup=False)
     metadata = dropped_metadata(s)
     if metadata:
         err_console.print(f"warning: left out (Genius has no place for it): "
