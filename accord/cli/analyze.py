@@ -134,7 +134,9 @@ def _render_plan(score: PlanScore, result: Analysis) -> None:
     verdict = Text("all parties accept", style="green") if score.all_accept else \
         Text("not every party accepts", style="red")
     console.print()
-    console.rule(Text.assemble((score.plan_id, "bold"), f": {score.title}"))
+    # A heading, not a full-width rule: piped output is 1000 columns wide (never cut).
+    heading = Text.assemble((score.plan_id, "bold"), f": {score.title}")
+    console.print(Text("── ").append(heading).append(" ──"))
     console.print(verdict)
     for line in _linked_lines(score):
         console.print(line, markup=False)
