@@ -474,3 +474,26 @@ def test_a_delegate_sets_its_own_party_fields_in_place(world: Any) -> None:
     r = ua.put(f"/api/scenarios/{sid}/preferences/ua", json={
         "base_version": 2, "text": UA_AS_WRITTEN, "party_fields": {"name": "renamed"}})
     assert r.status_code == 422
+
+
+def test_a_null_party_field_is_removed_in_the_entrys_own_style() -> None:
+    """Issue 18's form clears the note by sending null: the key goes, nothing else moves."""
+    from accord.web import blocks
+
+    prefs = {"weights": {"x": 1}, "values": {"x": {"p": 1, "q": 0}}}
+    flow = ANCHORED.replace("weights: *w", "weights: {x: 1}").replace(
+        "{id: b, name: B, role: party}",
+        "{id: b, name: B, role: party, reservation: 0.25, note: gone soon}")
+    same = {"weights": {"x": 1}, "values": {"x": {"p": 0, "q": 1}}}
+    new = blocks.replace_preferences(flow, "yaml", "b", same, None,
+                                     {"note": None, "capability": None})
+    assert new == flow.replace(", note: gone soon}", "}")
+    block = ("scenario: s\nparties:\n  - note: first key\n    id: a   # the id\n"
+             "    name: A\n    reservation: 0.5  # walk-away\n    role: party\n"
+             "  - {id: b, name: B, role: party}\nissues:\n  - {id: x, name: X, options: [p, q]}\n")
+    new = blocks.replace_preferences(block, "yaml", "a", prefs, None,
+                                     {"note": None, "reservation": None})
+    assert new.startswith("scenario: s\nparties:\n  - id: a   # the id\n    name: A\n"
+                          "    role: party\n  - {id: b")
+    with pytest.raises(blocks.BlockError, match="party's own fields"):
+        blocks.replace_preferences(block, "yaml", "a", prefs, None, {"name": None})
