@@ -211,7 +211,8 @@ class _Emitter:
 
     def _key(self, key: Any, old: Node | None) -> str:
         found = self._old_items(old).get(str(key))
-        if found is not None and found[0].style is None and found[0].value == str(key):
+        if found is not None and isinstance(found[0], ScalarNode) and found[0].style is None \
+                and found[0].value == str(key):
             return str(found[0].value)  # as the file spells it (the loader reads both alike)
         if isinstance(key, str) and _scalar(key) == key:
             return key

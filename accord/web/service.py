@@ -330,7 +330,11 @@ class Workspace:
             raise WebError(404, "no such member; invite new members with a link")
         if user.id == viewer.user_id and role != policy.MEDIATOR:
             raise WebError(409, "you cannot demote yourself; ask another mediator")
-        self.store.set_member(scenario_id, user.id, role, party, viewer.user_id, username)
+        # checked again inside the store's transaction: a member removed meanwhile is not
+        # added back
+        if self.store.set_member(scenario_id, user.id, role, party, viewer.user_id, username,
+                                 only_existing=True) is None:
+            raise WebError(404, "no such member; invite new members with a link")
         return {"username": username, "role": role, "party": party}
 
     def remove_member(self, viewer: Viewer, scenario_id: int, username: str) -> None:
