@@ -327,13 +327,17 @@ class Store(AccountsMixin):
             return [(r[0], r[1]) for r in rows]
 
     def set_member(self, scenario_id: int, user_id: int, role: str, party: str | None,
-                   by: int, username: str) -> Membership:
-        """Add a member or change their role; one audit entry either way."""
+                   by: int, username: str, only_existing: bool = False) -> Membership | None:
+        """Add a member or change their role; one audit entry either way. With
+        `only_existing` (the web's role change: invitations add people) a user who is not a
+        member, or stopped being one meanwhile, is not added: the answer is None."""
         if role not in ROLES:
             raise StoreError(f"unknown role {role!r}")
         with self.tx() as s:
             row = s.scalar(select(Membership).where(Membership.scenario_id == scenario_id,
                                                     Membership.user_id == user_id))
+            if row is None and only_existing:
+                return None
             if row is None:
                 row = Membership(scenario_id=scenario_id, user_id=user_id, role=role,
                                  party=party)

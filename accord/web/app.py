@@ -389,7 +389,7 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
         return ws.members(viewer, scenario_id)
 
     @app.post("/api/scenarios/{scenario_id}/members", tags=["members"],
-              summary="Add a member or change their role (mediator)")
+              summary="Change a member's role (mediator); invitations add members")
     def add_member(scenario_id: ScenarioId, body: MemberIn, viewer: Member) -> dict[str, Any]:
         return ws.set_member(viewer, scenario_id, body.username, body.role, body.party)
 

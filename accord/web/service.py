@@ -270,14 +270,16 @@ class Workspace:
                                {"problems": [str(p) for p in exc.problems]}) from None
         if not isinstance(prefs, dict):
             raise WebError(422, "preferences must be a mapping with weights and values")
-        fields = {k: v for k, v in (party_fields or {}).items() if v is not None}
+        fields = dict(party_fields or {})  # a None removes the field (e.g. clears the note)
         if set(fields) - set(blocks.PARTY_FIELDS):
             raise WebError(422, "party_fields may set only: " + ", ".join(blocks.PARTY_FIELDS))
         seen = scenario_to_data(policy.filter_scenario(full, viewer))
         seen.setdefault("preferences", {})[party] = prefs
         for entry in seen.get("parties", []):
             if entry.get("id") == party:
-                entry.update(fields)
+                entry.update({k: v for k, v in fields.items() if v is not None})
+                for k in [k for k, v in fields.items() if v is None]:
+                    entry.pop(k, None)
         try:
             parse_scenario(json.loads(json.dumps(seen, default=str)), file="preferences")
         except ScenarioError as exc:
@@ -320,27 +322,30 @@ class Workspace:
                                + ", ".join(scenario.party_ids))
         else:
             party = None
-        # Invitations add people; this only changes a member's role, and answers alike for
-        # unknown users and non-members so no user name is revealed.
+        # Invitations add people (issue 18); this only changes a member's role. Unknown
+        # names and users who are not members get one and the same answer, so the answer
+        # does not reveal whether a user name exists (issue 17).
         user = self.store.user_by_name(username)
         if user is None or self.store.membership(scenario_id, user.id) is None:
-            raise WebError(404, f"no member {username!r}; invite new members with a link")
+            raise WebError(404, "no such member; invite new members with a link")
         if user.id == viewer.user_id and role != policy.MEDIATOR:
             raise WebError(409, "you cannot demote yourself; ask another mediator")
-        # Unknown and known names get the same answer, so user names cannot be enumerated.
-        if user is not None:
-            self.store.set_member(scenario_id, user.id, role, party, viewer.user_id, username)
+        # checked again inside the store's transaction: a member removed meanwhile is not
+        # added back
+        if self.store.set_member(scenario_id, user.id, role, party, viewer.user_id, username,
+                                 only_existing=True) is None:
+            raise WebError(404, "no such member; invite new members with a link")
         return {"username": username, "role": role, "party": party}
 
     def remove_member(self, viewer: Viewer, scenario_id: int, username: str) -> None:
         policy.require(viewer, "manage_members")
+        # One answer for unknown names and non-members, as in set_member.
         user = self.store.user_by_name(username)
-        if user is None or user.id == viewer.user_id:
-            raise WebError(404 if user is None else 409,
-                           f"no member {username!r}" if user is None else
-                           "you cannot remove yourself")
-        if not self.store.remove_member(scenario_id, user.id, viewer.user_id, username):
-            raise WebError(404, f"no member {username!r}")
+        if user is not None and user.id == viewer.user_id:
+            raise WebError(409, "you cannot remove yourself")
+        if user is None or not self.store.remove_member(scenario_id, user.id, viewer.user_id,
+                                                        username):
+            raise WebError(404, "no such member")
 
     def audit(self, viewer: Viewer, scenario_id: int) -> list[dict[str, Any]]:
         policy.require(viewer, "view_audit")

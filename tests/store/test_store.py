@@ -129,6 +129,26 @@ def test_audit_log_records_who_changed_what(store: Store) -> None:
     ]
 
 
+def test_a_role_change_never_adds_a_member(store: Store) -> None:
+    """The web changes roles with only_existing (invitations add people): a user who is not
+    a member, e.g. removed between the check and the change, is not added back."""
+    a = store.create_user("alice", "h")
+    b = store.create_user("bob", "h")
+    row = store.create_scenario("small", "Small", "v1", "yaml", a.id)
+    assert store.set_member(row.id, b.id, "observer", None, a.id, "bob",
+                            only_existing=True) is None
+    assert store.membership(row.id, b.id) is None
+    store.set_member(row.id, b.id, "observer", None, a.id, "bob")
+    store.remove_member(row.id, b.id, a.id, "bob")
+    assert store.set_member(row.id, b.id, "delegate", "a", a.id, "bob",
+                            only_existing=True) is None
+    assert store.membership(row.id, b.id) is None
+    store.set_member(row.id, b.id, "observer", None, a.id, "bob")
+    changed = store.set_member(row.id, b.id, "delegate", "a", a.id, "bob", only_existing=True)
+    assert changed is not None and (changed.role, changed.party) == ("delegate", "a")
+    assert [e.action for e, _ in store.audit_log(row.id)].count("member.set") == 3
+
+
 def test_jobs_progress_publish_and_interrupt(store: Store) -> None:
     u = store.create_user("alice", "h")
     row = store.create_scenario("small", "Small", "v1", "yaml", u.id)

@@ -189,16 +189,28 @@ def test_members(world: Any) -> None:
     r = med.post(f"/api/scenarios/{sid}/members", json={"username": "outsider",
                                                         "role": "delegate", "party": "xx"})
     assert r.status_code == 422
-    # Unknown and known names are answered alike (no enumeration); only a real user is added.
+    # Invitations replace direct adding: a name that is not a member gets one answer,
+    # whether or not such a user exists (no enumeration), and nobody is added.
     ghost = med.post(f"/api/scenarios/{sid}/members", json={"username": "ghost",
                                                             "role": "observer"})
     known = med.post(f"/api/scenarios/{sid}/members", json={"username": "outsider",
                                                             "role": "observer"})
-    assert ghost.status_code == known.status_code == 200
-    assert ghost.json().keys() == known.json().keys()
+    assert ghost.status_code == known.status_code == 404
+    assert ghost.json() == known.json() and ghost.headers.keys() == known.headers.keys()
+    assert "invite" in known.json()["detail"]
     listed = {m["username"] for m in med.get(f"/api/scenarios/{sid}/members").json()}
-    assert "outsider" in listed and "ghost" not in listed
-    assert med.call("DELETE", f"/api/scenarios/{sid}/members/outsider").status_code == 200
+    assert "outsider" not in listed and "ghost" not in listed
+    assert world["outsider"].get(f"/api/scenarios/{sid}").status_code == 404
+    # a member's role changes in place
+    r = med.post(f"/api/scenarios/{sid}/members", json={"username": "obs",
+                                                        "role": "delegate", "party": "eu"})
+    assert r.status_code == 200 and r.json()["party"] == "eu"
+    assert med.post(f"/api/scenarios/{sid}/members",
+                    json={"username": "obs", "role": "observer"}).status_code == 200
+    gone = [med.call("DELETE", f"/api/scenarios/{sid}/members/{name}")
+            for name in ("ghost", "outsider")]  # removing a non-member: one answer too
+    assert gone[0].status_code == gone[1].status_code == 404
+    assert gone[0].json() == gone[1].json()
     r = world["ua_del"].post(f"/api/scenarios/{sid}/members",
                              json={"username": "outsider", "role": "observer"})
     assert r.status_code == 403

@@ -165,9 +165,11 @@ def test_concurrent_saves_from_every_role_lose_nothing(world: Any, offsets: list
     med = world["med"]
     sid = med.post("/api/scenarios", json={"text": SECRET.read_text(),
                                            "filename": "secret.yaml"}).json()["id"]
-    for name, party in (("ua_del", "ua"), ("ru_del", "ru"), ("eu_del", "eu")):
-        ws.set_member(_viewer(app, sid, "med"), sid, name, "delegate", party)
-    ws.set_member(_viewer(app, sid, "med"), sid, "obs", "observer", None)
+    # people join through invitations (tests/web/test_accounts.py); here, directly
+    for name, role, party in (("ua_del", "delegate", "ua"), ("ru_del", "delegate", "ru"),
+                              ("eu_del", "delegate", "eu"), ("obs", "observer", None)):
+        user = store.user_by_name(name)
+        store.set_member(sid, user.id, role, party, user.id, name)
     acked: list[tuple[int, str, int]] = []  # (version, what, marker)
     refused: list[int] = []
     counter = iter(range(10, 10_000))
@@ -273,7 +275,9 @@ def test_a_save_changes_only_the_block_and_keeps_numbers_as_written(world: Any) 
                                                                "none": 0}}}})
     assert r.status_code == 200, r.text
     text = world.app.state.store.version(sid).text
-    assert "land: 0.1\n" in text and "0.3\n" in text and "0.1000000" not in text
+    # in the file's style: eu's weights were a flow mapping and stay one
+    assert "    weights: {land: 0.1}\n" in text and "half: 0.3," in text
+    assert "0.1000000" not in text and "0.3000000" not in text
     assert text.split("  eu:")[0] == after.split("  eu:")[0]
 
 
@@ -350,7 +354,35 @@ def test_a_party_without_preferences_gets_a_new_block() -> None:
     prefs = {"weights": {"x": 3}, "values": {"x": {"p": 0.5, "q": 0}}}
     new = blocks.replace_preferences(text, "yaml", "c", prefs)
     assert new.startswith(text.split("plans:")[0].rstrip("\n"))
-    assert "  c:\n    weights:\n      x: 3\n" in new
+    # in the file's style: small maps of scalars in flow style, as the file writes them
+    assert "  c:\n    weights: {x: 3}\n    values:\n      x: {p: 0.5, q: 0}\nplans:" in new
+    block_style = """\
+scenario: plain
+title: Block style
+parties:
+  - id: a
+    name: A
+    role: party
+  - id: c
+    name: C
+    role: party
+issues:
+  - id: x
+    name: X
+    options:
+      - p
+      - q
+preferences:
+  a:
+    weights:
+      x: 1
+    values:
+      x:
+        p: 1
+        q: 0
+"""
+    kept = blocks.replace_preferences(block_style, "yaml", "c", prefs)
+    assert "  c:\n    weights:\n      x: 3\n" in kept  # a block-style file stays block style
 
 
 # 4. JSON inside <script> --------------------------------------------------------------------
@@ -442,3 +474,26 @@ def test_a_delegate_sets_its_own_party_fields_in_place(world: Any) -> None:
     r = ua.put(f"/api/scenarios/{sid}/preferences/ua", json={
         "base_version": 2, "text": UA_AS_WRITTEN, "party_fields": {"name": "renamed"}})
     assert r.status_code == 422
+
+
+def test_a_null_party_field_is_removed_in_the_entrys_own_style() -> None:
+    """Issue 18's form clears the note by sending null: the key goes, nothing else moves."""
+    from accord.web import blocks
+
+    prefs = {"weights": {"x": 1}, "values": {"x": {"p": 1, "q": 0}}}
+    flow = ANCHORED.replace("weights: *w", "weights: {x: 1}").replace(
+        "{id: b, name: B, role: party}",
+        "{id: b, name: B, role: party, reservation: 0.25, note: gone soon}")
+    same = {"weights": {"x": 1}, "values": {"x": {"p": 0, "q": 1}}}
+    new = blocks.replace_preferences(flow, "yaml", "b", same, None,
+                                     {"note": None, "capability": None})
+    assert new == flow.replace(", note: gone soon}", "}")
+    block = ("scenario: s\nparties:\n  - note: first key\n    id: a   # the id\n"
+             "    name: A\n    reservation: 0.5  # walk-away\n    role: party\n"
+             "  - {id: b, name: B, role: party}\nissues:\n  - {id: x, name: X, options: [p, q]}\n")
+    new = blocks.replace_preferences(block, "yaml", "a", prefs, None,
+                                     {"note": None, "reservation": None})
+    assert new.startswith("scenario: s\nparties:\n  - id: a   # the id\n    name: A\n"
+                          "    role: party\n  - {id: b")
+    with pytest.raises(blocks.BlockError, match="party's own fields"):
+        blocks.replace_preferences(block, "yaml", "a", prefs, None, {"name": None})
