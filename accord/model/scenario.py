@@ -9,11 +9,18 @@ once and must report every problem together, with the place it was found.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from accord.model.ids import ID_PATTERN, ID_RULE
+
 OptionValue = str | bool | int | float
+Id = Annotated[str, Field(json_schema_extra={"pattern": f"^{ID_PATTERN.pattern}$",
+                                             "$comment": f"an id: {ID_RULE}"})]
+"""An id of a scenario, party, issue, constraint, plan, source or statement. The pattern is
+published in the JSON Schema for editors; validation (`accord.model.ids.id_problems`) checks
+it with the file's line numbers, so pydantic does not enforce it a second time."""
 """An option as written in the file: a string, or a number on a numeric grid."""
 
 Role = Literal["party", "mediator", "stakeholder"]
@@ -44,7 +51,7 @@ class _Strict(BaseModel):
 class Source(_Strict):
     """Where a fact comes from: an outlet, whom it cites, when, and how far we trust it."""
 
-    id: str
+    id: Id
     outlet: str
     citing: str | None = None
     date: dt.date | None = None
@@ -66,7 +73,7 @@ class Source(_Strict):
 
 
 class Party(_Strict):
-    id: str
+    id: Id
     name: str
     role: Role = "party"
     reservation: float | None = Field(
@@ -100,7 +107,7 @@ class Party(_Strict):
 
 
 class Issue(_Strict):
-    id: str
+    id: Id
     name: str
     description: str | None = None
     kind: Literal["categorical", "numeric"] = "categorical"
@@ -132,7 +139,7 @@ class Constraint(_Strict):
     """Options that cannot stand together: a package with, on each listed issue, one of the
     listed options is not a valid package."""
 
-    id: str
+    id: Id
     forbid: dict[str, list[OptionValue]] = Field(
         description="Issue -> options; AND across issues, OR within an issue."
     )
@@ -186,7 +193,7 @@ class Provision(_Strict):
 
 
 class Plan(_Strict):
-    id: str
+    id: Id
     title: str
     date: dt.date | None = None
     status: PlanStatus = "proposed"
@@ -205,7 +212,7 @@ class Plan(_Strict):
 class Statement(_Strict):
     """An official reaction, denial or red line, recorded as a first-class fact."""
 
-    id: str
+    id: Id
     by: str | list[str] = Field(description="Party id, or a list of party ids for a joint one.")
     speaker: str | None = Field(default=None, description="Who spoke, e.g. a spokesperson.")
     date: dt.date | None = None
@@ -240,7 +247,7 @@ class Statement(_Strict):
 class Scenario(_Strict):
     """A whole negotiation: who, over what, which plans, and on what evidence."""
 
-    scenario: str = Field(description="Identifier of the scenario.")
+    scenario: Id = Field(description="Identifier of the scenario.")
     title: str
     note: str | None = None
     description: str | None = None

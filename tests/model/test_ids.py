@@ -83,3 +83,21 @@ def test_cli_export_of_a_traversing_id_fails_validation(cli, write_scenario, sma
     r = cli("export", "genius", write_scenario(small_data), "-o", out)
     assert r.code == 2 and "is not a valid id" in r.stderr
     assert list(tmp_path.rglob("*.xml")) == []
+
+
+def test_schema_publishes_the_id_rule_for_every_id_field(cli, small_data) -> None:
+    """Editors see the id syntax; a traversing id fails against the schema too."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads(cli("schema").stdout)
+    defs = schema["$defs"]
+    for name in ("Party", "Issue", "Plan", "Source", "Statement", "Constraint"):
+        assert "pattern" in defs[name]["properties"]["id"], name
+    assert "pattern" in schema["properties"]["scenario"]
+    small_data = json.loads(json.dumps(small_data, default=str))  # dates as the file has them
+    jsonschema.validate(small_data, schema)
+    small_data["parties"][0]["id"] = "../x"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(small_data, schema)
