@@ -216,10 +216,12 @@ def read_data(text: str, name: str) -> tuple[Any, dict[FieldPath, int]]:
     return (data if name.endswith(".json") else plain), lines
 
 
-def parse_text(text: str, name: str = "<text>") -> tuple[Scenario, list[Problem]]:
-    """Validate scenario text (YAML or JSON); raises ScenarioError with every problem."""
+def parse_text(text: str, name: str = "<text>", *,
+               stored: bool = False) -> tuple[Scenario, list[Problem]]:
+    """Validate scenario text (YAML or JSON); raises ScenarioError with every problem.
+    `stored`: a saved version, loaded even if an id breaks the rule (see parse_scenario)."""
     data, lines = read_data(text, name)
-    return parse_scenario(data, file=name, locate=_locator(lines))
+    return parse_scenario(data, file=name, locate=_locator(lines), stored=stored)
 
 
 def load_with_warnings(ref: str | os.PathLike[str]) -> tuple[Scenario, list[Problem]]:

@@ -7,15 +7,21 @@ for an issue the party does not weight, and the two walk-aways (a stated `reserv
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from accord.model.ids import id_problems
 from accord.model.problems import Problem, format_path
 from accord.model.scenario import Scenario
 
 
-def extra_problems(s: Scenario) -> list[Problem]:
-    return [*id_problems(s), *_based_on_cycles(s), *_values_without_weight(s),
-            *_two_walkaways(s)]
+def extra_problems(s: Scenario, *, stored: bool = False) -> list[Problem]:
+    """`stored`: ids breaking the rule are warnings (text saved before the rule existed)."""
+    ids = id_problems(s)
+    if stored:
+        ids = [replace(p, severity="warning",
+                       message=p.message + "; stored before the id rule, so it still loads")
+               for p in ids]
+    return [*ids, *_based_on_cycles(s), *_values_without_weight(s), *_two_walkaways(s)]
 
 
 def _based_on_cycles(s: Scenario) -> list[Problem]:

@@ -25,11 +25,14 @@ _TOL = 1e-9
 
 
 def parse_scenario(
-    data: Any, *, file: str | None = None, locate: Locate | None = None
+    data: Any, *, file: str | None = None, locate: Locate | None = None,
+    stored: bool = False,
 ) -> tuple[Scenario, list[Problem]]:
     """Validate plain data into a canonical Scenario; returns it with its warnings.
 
-    Raises ScenarioError listing every error, each located when `locate` is given.
+    Raises ScenarioError listing every error, each located when `locate` is given. `stored`:
+    the text was accepted before the id rule existed (a web version), so an id breaking the
+    rule is a warning with its fix, not a refusal; new text is always held to the rule.
     """
 
     def place(problems: Iterable[Problem]) -> list[Problem]:
@@ -55,7 +58,7 @@ def parse_scenario(
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(place(_from_pydantic(exc))) from None
-    problems = root_causes(_semantic(scenario) + extra_problems(scenario))
+    problems = root_causes(_semantic(scenario) + extra_problems(scenario, stored=stored))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ScenarioError(place(problems))

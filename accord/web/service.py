@@ -87,6 +87,7 @@ class Workspace:
         self.store = store
         self.jobs = jobs
         self._cache: OrderedDict[tuple[int, int], tuple[VersionRow, Scenario]] = OrderedDict()
+        self._stored_warnings: dict[tuple[int, int], list[str]] = {}
         self._scores: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         # Scorings kept; ACCORD_SCORE_CACHE=0 turns the cache off (benchmarks/web_load.py
         # --uncached measures the scoring itself).
@@ -114,11 +115,16 @@ class Workspace:
             if hit is not None and hit[0].sha256 == row.sha256:
                 self._cache.move_to_end(key)
                 return hit
-        scenario, _ = parse_text(row.text, f"scenario.{'json' if row.fmt == 'json' else 'yaml'}")
+        # A version saved before the id rule still loads; its warnings say how to fix the ids.
+        scenario, warnings = parse_text(
+            row.text, f"scenario.{'json' if row.fmt == 'json' else 'yaml'}", stored=True)
         with self._lock:
             self._cache[key] = (row, scenario)
+            self._stored_warnings[key] = [str(w) for w in warnings
+                                          if "stored before the id rule" in w.message]
             while len(self._cache) > 64:
-                self._cache.popitem(last=False)
+                old, _ = self._cache.popitem(last=False)
+                self._stored_warnings.pop(old, None)
         return row, scenario
 
     def view(self, viewer: Viewer, scenario_id: int, number: int | None = None) -> dict[str, Any]:
@@ -136,6 +142,8 @@ class Workspace:
             "role": viewer.role,
             "party": viewer.party,
             "scenario": scenario_to_data(seen),
+            # Ids are shared, so every member may see how to fix them; only a mediator can.
+            "warnings": list(self._stored_warnings.get((scenario_id, row.number), [])),
         }
 
     def view_text(self, viewer: Viewer, scenario_id: int, number: int | None = None,

@@ -369,3 +369,25 @@ def test_core_analyses_are_imported_plainly(world: Any) -> None:
     r = world["med"].post(f"/api/scenarios/{world.sid}/jobs", json={"kind": "solve",
                                                                      "method": "nope"})
     assert r.status_code == 422 and r.json()["detail"].endswith(", ".join(METHODS))
+
+
+def test_a_stored_version_with_an_id_breaking_the_rule_loads_with_a_warning(world) -> None:
+    """Issue 12: text saved before the id rule still opens, and says how to fix the id; new
+    text with such an id is refused."""
+    store = world.app.state.store
+    text = store.version(world.sid, None).text
+    assert "id: ua," in text or "id: ua\n" in text
+    bad = text.replace("scenario: secret-case", "scenario: secret case", 1)
+    med = store.user_by_name("med")
+    store.save_version(world.sid, 1, bad, "yaml", med.id, "before the id rule")
+    r = world["med"].get(f"/api/scenarios/{world.sid}")
+    assert r.status_code == 200, r.text
+    warnings = r.json()["warnings"]
+    assert len(warnings) == 1 and "'secret case' is not a valid id" in warnings[0]
+    assert "fix: rename it" in warnings[0] and "secret_case" in warnings[0]
+    page = world["med"].get(f"/scenarios/{world.sid}")
+    assert page.status_code == 200 and 'id="stored-warnings"' in page.text
+    assert "secret_case" in page.text
+    again = world["med"].put(f"/api/scenarios/{world.sid}",
+                             json={"text": bad, "base_version": 2, "filename": "s.yaml"})
+    assert again.status_code == 422 and "not a valid id" in again.text
