@@ -34,14 +34,14 @@ def _aware(t: dt.datetime) -> dt.datetime:
 class AccountsMixin:
     """Accounts: disable, password, sessions; invitations: create, list, revoke, accept."""
 
-    def tx(self) -> AbstractContextManager[OrmSession]:  # provided by Store
+    def tx(self, write: bool = False) -> AbstractContextManager[OrmSession]:  # by Store
         raise NotImplementedError
 
     # users and sessions ----------------------------------------------------------------------
     def set_disabled(self, user_id: int, disabled: bool, by: int | None) -> int:
         """Disable (or enable) a user; disabling ends every session of theirs. Returns the
         number of sessions ended."""
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             if _count(s.execute(_write(update(User).where(User.id == user_id)
                                        .values(disabled=disabled)))) != 1:
                 return -1
@@ -57,7 +57,7 @@ class AccountsMixin:
                         keep_session: str | None = None) -> int:
         """Set a new password and end every other session of the user (a stolen session
         must not outlive the password change). Returns the number of sessions ended."""
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             if _count(s.execute(_write(update(User).where(User.id == user_id)
                                        .values(password_hash=password_hash)))) != 1:
                 return -1
@@ -72,7 +72,7 @@ class AccountsMixin:
 
     def end_sessions(self, user_id: int, by: int | None) -> int:
         """Sign the user out everywhere."""
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             ended = _count(s.execute(delete(Session).where(Session.user_id == user_id)))
             name = s.scalar(select(User.username).where(User.id == user_id))
             s.add(AuditEvent(user_id=by, action="session.revoke_all",
@@ -88,7 +88,7 @@ class AccountsMixin:
     # invitations -----------------------------------------------------------------------------
     def create_invitation(self, scenario_id: int, token_hash: str, role: str,
                           party: str | None, by: int, lifetime: dt.timedelta) -> Invitation:
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             inv = Invitation(scenario_id=scenario_id, token_hash=token_hash, role=role,
                              party=party, created_by=by, expires_at=utcnow() + lifetime)
             s.add(inv)
@@ -108,7 +108,7 @@ class AccountsMixin:
             return [(r[0], r[1]) for r in rows]
 
     def revoke_invitation(self, scenario_id: int, invitation_id: int, by: int) -> bool:
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             inv = s.get(Invitation, invitation_id)
             if inv is None or inv.scenario_id != scenario_id:
                 return False
@@ -133,7 +133,7 @@ class AccountsMixin:
         account (if new) and the membership are written, with their audit entries."""
         now = utcnow()
         try:
-            with self.tx() as s:
+            with self.tx(write=True) as s:
                 # Write first: on SQLite a transaction that read before writing cannot take
                 # the write lock once another writer committed, so the spend comes first.
                 res = s.execute(_write(update(Invitation)

@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +105,15 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A transaction that reads and then writes takes the write lock at its start: a
+        # deferred one fails at once with "database is locked" when another writer commits
+        # between its read and its write (the busy timeout cannot help a WAL snapshot).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _WRITE.get() else "BEGIN")
 
     return engine
+
+
+_WRITE: ContextVar[bool] = ContextVar("accord_store_write", default=False)
 
 
 def make_engine(url: str) -> Engine:
@@ -142,10 +149,15 @@ class Store(AccountsMixin):
         self.engine.dispose()
 
     @contextmanager
-    def tx(self) -> Iterator[OrmSession]:  # type: ignore[override]
-        """One transaction: committed on success, rolled back on any error."""
-        with self._sessions() as s, s.begin():
-            yield s
+    def tx(self, write: bool = False) -> Iterator[OrmSession]:  # type: ignore[override]
+        """One transaction: committed on success, rolled back on any error. `write`: it
+        writes after reading, so on SQLite it takes the write lock from the start."""
+        token = _WRITE.set(write)
+        try:
+            with self._sessions() as s, s.begin():
+                yield s
+        finally:
+            _WRITE.reset(token)
 
     # users ---------------------------------------------------------------------------------
     def count_users(self) -> int:
@@ -156,7 +168,7 @@ class Store(AccountsMixin):
                     is_admin: bool | None = None) -> User:
         """Add a user; the first user of a workspace is its administrator."""
         try:
-            with self.tx() as s:
+            with self.tx(write=True) as s:
                 if is_admin is None:
                     is_admin = (s.scalar(select(func.count(User.id))) or 0) == 0
                 user = User(username=username, password_hash=password_hash, is_admin=is_admin)
@@ -182,14 +194,14 @@ class Store(AccountsMixin):
             return s.get(User, user_id)
 
     def set_password(self, user_id: int, password_hash: str) -> None:
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             s.execute(update(User).where(User.id == user_id)
                       .values(password_hash=password_hash))
 
     # sessions ------------------------------------------------------------------------------
     def create_session(self, token_hash: str, user_id: int, csrf: str,
                        lifetime: dt.timedelta) -> None:
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             s.add(Session(token_hash=token_hash, user_id=user_id, csrf_token=csrf,
                           expires_at=utcnow() + lifetime))
 
@@ -209,7 +221,7 @@ class Store(AccountsMixin):
             return (user, row.csrf_token) if user is not None and not user.disabled else None
 
     def delete_session(self, token_hash: str) -> None:
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             row = s.get(Session, token_hash)
             if row is not None:
                 s.delete(row)
@@ -218,7 +230,7 @@ class Store(AccountsMixin):
     def create_scenario(self, name: str, title: str, text: str, fmt: str,
                         author_id: int, message: str = "created") -> ScenarioRow:
         """A new scenario at version 1, with its author as mediator."""
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             row = ScenarioRow(name=name, title=title, current_version=1, created_by=author_id)
             s.add(row)
             s.flush()
@@ -257,7 +269,7 @@ class Store(AccountsMixin):
         """
         new = expected + 1
         try:
-            with self.tx() as s:
+            with self.tx(write=True) as s:
                 values: dict[str, Any] = {"current_version": new, "updated_at": utcnow()}
                 if title is not None:
                     values["title"] = title
@@ -333,7 +345,7 @@ class Store(AccountsMixin):
         member, or stopped being one meanwhile, is not added: the answer is None."""
         if role not in ROLES:
             raise StoreError(f"unknown role {role!r}")
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             row = s.scalar(select(Membership).where(Membership.scenario_id == scenario_id,
                                                     Membership.user_id == user_id))
             if row is None and only_existing:
@@ -349,7 +361,7 @@ class Store(AccountsMixin):
         return row
 
     def remove_member(self, scenario_id: int, user_id: int, by: int, username: str) -> bool:
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             row = s.scalar(select(Membership).where(Membership.scenario_id == scenario_id,
                                                     Membership.user_id == user_id))
             if row is None:
@@ -379,7 +391,7 @@ class Store(AccountsMixin):
     # jobs ----------------------------------------------------------------------------------
     def create_job(self, scenario_id: int, version: int, kind: str, params: str, view: str,
                    user_id: int) -> JobRow:
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             job = JobRow(scenario_id=scenario_id, version=version, kind=kind, params=params,
                          view=view, status="queued", progress=0.0, published=False,
                          created_by=user_id)
@@ -390,7 +402,7 @@ class Store(AccountsMixin):
         return job
 
     def update_job(self, job_id: int, **values: Any) -> None:
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             s.execute(update(JobRow).where(JobRow.id == job_id).values(**values))
 
     def job(self, scenario_id: int, job_id: int) -> JobRow:
@@ -406,7 +418,7 @@ class Store(AccountsMixin):
                                   .order_by(JobRow.id.desc())))
 
     def publish_job(self, scenario_id: int, job_id: int, published: bool, by: int) -> None:
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             row = s.get(JobRow, job_id)
             if row is None or row.scenario_id != scenario_id:
                 raise NotFound(f"no job {job_id} in scenario {scenario_id}")
@@ -417,7 +429,7 @@ class Store(AccountsMixin):
 
     def interrupt_running_jobs(self) -> int:
         """Jobs left running by a previous server process will never finish: say so."""
-        with self.tx() as s:
+        with self.tx(write=True) as s:
             res = s.execute(update(JobRow).where(JobRow.status.in_(("queued", "running")))
                             .values(status="interrupted", error="the server stopped",
                                     finished_at=utcnow()))
