@@ -29,6 +29,9 @@ from accord.web.policy import Forbidden, Viewer
 
 MAX_TEXT = limits.MAX_TEXT_CHARS
 """Largest scenario text accepted (characters): the loader's limit, `accord.io.limits`."""
+MIN_SAMPLES, MAX_SAMPLES = 10, 100_000
+"""Monte Carlo draws an analysis (robustness, calibrate) may ask for; time is capped by
+`accord.web.jobs.MAX_SECONDS`."""
 
 
 @dataclass
@@ -400,10 +403,10 @@ class Workspace:
 
     def start_job(self, viewer: Viewer, scenario_id: int, kind: str,
                   params: dict[str, Any]) -> dict[str, Any]:
-        action = {"score": "run_score", "solve": "run_solve",
-                  "robustness": "run_robustness"}.get(kind)
+        action = {"score": "run_score", "solve": "run_solve", "robustness": "run_robustness",
+                  "calibrate": "run_calibrate"}.get(kind)
         if action is None:
-            raise WebError(422, "kind must be score, solve or robustness")
+            raise WebError(422, "kind must be score, solve, robustness or calibrate")
         policy.require(viewer, action)
         version, scenario = self._scenario_for(viewer, scenario_id)
         if not scenario.preferences:
@@ -581,19 +584,15 @@ def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
                                      for p in plans["plans"]]})
 
         return run_solve
+    samples, seed = _draws(params)
+    if kind == "calibrate":
+        return _calibrate_job(scenario, samples, seed)
     # robustness: Monte Carlo verdicts on one plan (accord.uncertainty)
     from accord.uncertainty import plan_robustness
 
-    samples = params.get("samples", 1000)
-    if not isinstance(samples, int) or isinstance(samples, bool) or not 10 <= samples <= 100_000:
-        raise WebError(422, "samples must be an integer from 10 to 100000")
     plan = params.get("plan") or (scenario.plans[0].id if scenario.plans else None)
     if plan is None or plan not in {p.id for p in scenario.plans}:
         raise WebError(422, "robustness needs the id of one plan of the scenario")
-
-    seed = params.get("seed", 0)
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
-        raise WebError(422, "seed must be an integer from 0 to 4294967295")
 
     def run_robust(progress: Any) -> dict[str, Any]:
         from accord.uncertainty.sensitivity import verdict_hinges
@@ -605,6 +604,41 @@ def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
                        "hangs_on": verdict_hinges(scenario, plan)})
 
     return run_robust
+
+
+def _draws(params: dict[str, Any]) -> tuple[int, int]:
+    """The Monte Carlo parameters of an analysis, within the caps."""
+    samples = params.get("samples", 1000)
+    if not isinstance(samples, int) or isinstance(samples, bool) \
+            or not MIN_SAMPLES <= samples <= MAX_SAMPLES:
+        raise WebError(422, f"samples must be an integer from {MIN_SAMPLES} to {MAX_SAMPLES}")
+    seed = params.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise WebError(422, "seed must be an integer from 0 to 4294967295")
+    return samples, seed
+
+
+def _calibrate_job(scenario: Scenario, samples: int, seed: int) -> Any:
+    """What the parties' reactions say (accord.calibrate), as `accord calibrate --format json`
+    prints it; refused before queueing when there is nothing to calibrate on."""
+    from accord.calibrate import NoStances, calibrate, observations
+
+    if not scenario.plans:
+        raise WebError(422, "calibration needs plans for the statements to react to")
+    if not any(o.kind == "stance" for o in observations(scenario)):
+        raise WebError(422, "no statement has a stance: add `stance: accepts|rejects|basis` "
+                       "and `about: PLAN` to the parties' statements")
+
+    def run_calibrate(progress: Any) -> dict[str, Any]:
+        progress(0.1)
+        try:
+            result = calibrate(scenario, samples=samples, seed=seed)
+        except NoStances as exc:  # checked above; kept for a scenario that changes shape
+            raise ValueError(str(exc)) from None
+        progress(0.95)
+        return _plain(result.to_dict())
+
+    return run_calibrate
 
 
 __all__ = ["Forbidden", "WebError", "Workspace"]
