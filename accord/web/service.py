@@ -291,6 +291,7 @@ class Workspace:
                 entry.update({k: v for k, v in fields.items() if v is not None})
                 for k in [k for k, v in fields.items() if v is None]:
                     entry.pop(k, None)
+        _unscored_stances(seen)
         try:
             parse_scenario(json.loads(json.dumps(seen, default=str)), file="preferences")
         except ScenarioError as exc:
@@ -491,6 +492,27 @@ class Workspace:
         except Exception as exc:  # e.g. fewer than two scored parties: a 422, not a 500
             raise WebError(422, f"the report could not be built: {type(exc).__name__}: {exc}")\
                 from None
+
+
+STANCE_FIELDS = ("stance", "confidence", "objects_to", "supersedes")
+
+
+def _unscored_stances(data: dict[str, Any]) -> None:
+    """Drop the stance fields of statements by parties whose preferences the view lacks.
+
+    A stance needs a party with preferences (accord.model.validate), so a delegate's view, in
+    which only its own party has preferences, fails validation on the other parties' reactions
+    and would refuse every save. The stored text keeps them: only this check ignores them.
+    """
+    scored = set(data.get("preferences") or {})
+    for st in data.get("statements") or []:
+        if not isinstance(st, dict):
+            continue
+        by = st.get("by")
+        parties = {by} if isinstance(by, str) else set(by or [])
+        if not parties & scored:
+            for key in STANCE_FIELDS:
+                st.pop(key, None)
 
 
 def _when(at: Any) -> str | None:

@@ -372,3 +372,18 @@ def test_calibrate_is_the_mediators_and_needs_stances(world: Any) -> None:
     # the analyses tab offers the form to the mediator only
     assert 'id="run-calibrate"' in world["med"].get(f"/scenarios/{world.sid}").text
     assert 'id="run-calibrate"' not in world["ua_del"].get(f"/scenarios/{world.sid}").text
+
+
+def test_delegate_saves_preferences_beside_other_parties_stances(world: Any) -> None:
+    """Regression: a stance needs a party with preferences, and a delegate's view has only its
+    own, so every delegate's save was refused once another party had reacted to a plan."""
+    _with_stances(world)
+    prefs = world["ua_del"].get(f"/api/scenarios/{world.sid}").json()["scenario"][
+        "preferences"]["ua"]
+    prefs["weights"]["land"] = 4
+    r = world["ua_del"].put(f"/api/scenarios/{world.sid}/preferences/ua",
+                            json={"base_version": 2, "preferences": prefs})
+    assert r.status_code == 200, r.text
+    # the stored text keeps every party's reactions
+    text = world["med"].get(f"/api/scenarios/{world.sid}/download").text
+    assert "stance: rejects, confidence: 0.75" in text
