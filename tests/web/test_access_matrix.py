@@ -295,7 +295,8 @@ def test_published_results_reveal_no_hidden_preference(world: Any, role: str,
                                                        markers: dict[str, list[str]]) -> None:
     """Published score, solve, robustness and calibrate results, as a delegate and an observer
     get them: a hidden party appears only with the outcome of a package shown (its utility,
-    whether it accepts); a calibration keeps only the viewer's own party's rows; acceptance patterns are summed down to the viewer's own party; numbers mixing
+    whether it accepts); a calibration keeps only the viewer's own party's rows; acceptance
+    patterns are summed down to the viewer's own party; numbers mixing
     the hidden parties' preferences (objective, euclidean distance, everyone-accepts rate,
     Pareto efficiency) are gone."""
     sid, med = world.sid, world["med"]

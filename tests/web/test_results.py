@@ -321,7 +321,7 @@ def test_delegate_sees_only_its_own_party_of_a_published_calibration(
         world: Any, markers: dict[str, list[str]]) -> None:
     job, data = _calibrate(world)
     full = data["result"]
-    sid, url = world.sid, f"/api/scenarios/{world.sid}/jobs/{job}"
+    url = f"/api/scenarios/{world.sid}/jobs/{job}"
     # the mediator's result holds what must not leak: the check below is not vacuous
     assert "0.4321" in world["med"].get(url).text
     assert {o["party"] for o in full["observations"]} == {"ua", "ru", "eu"}
