@@ -328,7 +328,8 @@ def calibrate_view(result: dict[str, Any], scenario: Scenario) -> dict[str, Any]
     revision = []
     for pid, r in _mapping(result.get("revision")).items():
         r = _mapping(r)
-        revision.append({"id": pid, "name": _party(names, pid), "words": r.get("words") or "—",
+        words = str(r.get("words") or "—").removeprefix(f"{pid}: ")  # the name is shown
+        revision.append({"id": pid, "name": _party(names, pid), "words": words,
                          "feasible": r.get("feasible"),
                          "distance": number(r.get("distance"), 4),
                          "conflict": [str(x) for x in r.get("conflict") or []]})
