@@ -101,7 +101,7 @@ class MemberIn(_In):
 
 
 class JobIn(_In):
-    kind: Literal["score", "solve", "robustness"]
+    kind: Literal["score", "solve", "robustness", "calibrate"]
     method: str = Field(default="nash", max_length=32)
     top: int = Field(default=1, ge=1, le=20)
     plans: list[str] | None = Field(default=None, max_length=200)
@@ -115,7 +115,8 @@ class JobIn(_In):
     individual_rationality: bool = Field(default=True,
                                          description="Solve: respect walk-away values")
     seed: int = Field(default=0, ge=0, le=2**32 - 1,
-                      description="Robustness: the random seed (same seed, same numbers)")
+                      description="Robustness, calibrate: the random seed (same seed, same "
+                                  "numbers)")
 
 
 class PublishIn(_In):
@@ -416,7 +417,7 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
 
     @app.post("/api/scenarios/{scenario_id}/jobs", tags=["analysis"], status_code=202,
               summary="Start a background analysis: score, solve (mediator), robustness "
-                      "(mediator)")
+                      "(mediator), calibrate (mediator)")
     def start_job(scenario_id: ScenarioId, body: JobIn, viewer: Member) -> dict[str, Any]:
         params: dict[str, Any]
         if body.kind == "score":
@@ -425,6 +426,8 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
             params = {"method": body.method, "top": body.top, "parties": body.parties,
                       "red_lines": body.red_lines, "plan": body.plan,
                       "individual_rationality": body.individual_rationality}
+        elif body.kind == "calibrate":
+            params = {"samples": body.samples, "seed": body.seed}
         else:
             params = {"samples": body.samples, "plan": body.plan, "seed": body.seed}
         return ws.start_job(viewer, scenario_id, body.kind, params)

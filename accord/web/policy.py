@@ -31,8 +31,8 @@ MEDIATOR, DELEGATE, OBSERVER = "mediator", "delegate", "observer"
 _ALLOWED: dict[str, frozenset[str]] = {
     MEDIATOR: frozenset({
         "view", "edit_scenario", "edit_preferences", "manage_members", "view_audit",
-        "run_score", "run_solve", "run_robustness", "publish", "download_scenario",
-        "download_report", "view_members",
+        "run_score", "run_solve", "run_robustness", "run_calibrate", "publish",
+        "download_scenario", "download_report", "view_members",
     }),
     DELEGATE: frozenset({
         "view", "edit_preferences", "run_score", "download_scenario", "view_members",
@@ -295,13 +295,54 @@ def _robustness_result(c: _Cut, r: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_CALIBRATE_TOP = ("scenario", "seed", "samples")
+_OBSERVATION = ("statement", "party", "plan", "stance", "issue", "confidence", "counted",
+                "fits")
+
+
+def _calibrate_result(c: _Cut, r: dict[str, Any]) -> dict[str, Any]:
+    """A calibration (issue 19): the viewer's own party's observations, revision, acceptance
+    under prior and posterior, intervals and red lines; nothing of another party's posterior
+    (nor the agreement rates, which multiply every party's acceptance, nor the suggestions,
+    which weigh every party's posterior). An observer keeps only the top-level facts."""
+    out = c.pick(r, _CALIBRATE_TOP)
+    out["status"] = c.own(r.get("status"))
+    out["effective_samples"] = c.own(r.get("effective_samples"))
+    obs = []
+    for o in r.get("observations") or []:
+        if isinstance(o, dict) and o.get("party") in c.visible:
+            kept = c.pick(o, _OBSERVATION)
+            for words in ("why", "not_counted"):
+                if (t := c.text(o.get(words))) is not None:
+                    kept[words] = t
+            obs.append(kept)
+    out["observations"] = obs
+    out["revision"] = c.own(r.get("revision"))
+    for which in ("prior", "posterior"):
+        part = r.get(which)
+        if isinstance(part, dict):
+            out[which] = {key: {plan: c.own(per) for plan, per in _mapping(part.get(key)).items()}
+                          for key in ("accept", "accept_ci95")}
+    out["intervals"] = c.own(r.get("intervals"))
+    out["red_lines"] = {rid: e for rid, e in _mapping(r.get("red_lines")).items()
+                        if isinstance(e, dict) and e.get("owner") in c.visible}
+    out["notes"] = [t for t in c.texts(r.get("notes")) if t.split(":", 1)[0] in c.visible]
+    out["warnings"] = [t for t in c.texts(r.get("warnings"))
+                       if t.split(":", 1)[0] in c.visible]
+    return out
+
+
+def _mapping(obj: Any) -> dict[str, Any]:
+    return obj if isinstance(obj, dict) else {}
+
+
 _RESULT_FILTERS = {"score": _score_result, "solve": _solve_result,
-                   "robustness": _robustness_result}
+                   "robustness": _robustness_result, "calibrate": _calibrate_result}
 
 
 def filter_result(payload: Any, viewer: Viewer, scenario: Scenario, view: str = "full",
                   kind: str = "") -> Any:
-    """An analysis result of `kind` (score, solve, robustness) as this viewer may see it.
+    """An analysis result of `kind` (score, solve, robustness, calibrate) as this viewer may see it.
 
     A result computed on the viewer's own view holds nothing else and passes unchanged, as
     does every result for the mediator. Of any other result a viewer keeps only the fields

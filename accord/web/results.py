@@ -8,9 +8,9 @@ scenario given is the version the job ran on, as the viewer sees it; only public
 are read: party names, issue names, option labels, plans' choices. A field the filter dropped
 shows as a dash, so these views never need to know who may see what.
 
-New kinds of result (calibration is being built elsewhere) plug in with `register_view(kind,
-builder)` and a template `partials/result_<kind>.html`; until then the job page shows the
-result as data only. Their policy allowlist goes in `accord.web.policy._RESULT_FILTERS`.
+New kinds of result plug in with `register_view(kind, builder)` and a template
+`partials/result_<kind>.html` (as calibration does); until then the job page shows the result
+as data only. Their policy allowlist goes in `accord.web.policy._RESULT_FILTERS`.
 """
 
 from __future__ import annotations
@@ -277,8 +277,119 @@ def robustness_view(result: dict[str, Any], scenario: Scenario) -> dict[str, Any
     }
 
 
+# calibrate -----------------------------------------------------------------------------------
+RED_LINE_SAME = 0.005
+"""A red line's posterior within this of its prior reads "about as likely" (as in the CLI)."""
+
+
+def _interval(got: Any) -> str:
+    if not (isinstance(got, list) and len(got) == 2):
+        return "—"
+    return f"{percent(got[0])} – {percent(got[1])}"
+
+
+def _red_line_words(e: dict[str, Any], owner: str) -> str:
+    prior, post = e.get("prior"), e.get("posterior")
+    if not isinstance(prior, int | float) or isinstance(prior, bool):
+        return "—"
+    if not isinstance(post, int | float) or isinstance(post, bool):
+        return f"no posterior ({owner} is contradicted)"
+    how = ("about as likely" if abs(post - prior) < RED_LINE_SAME
+           else "less likely" if post < prior else "more likely")
+    return f"the reactions make it {how}: {prior:.3f} → {post:.3f}"
+
+
+def calibrate_view(result: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
+    """What the parties' reactions say: each observation and whether the stated numbers
+    reproduce it, the smallest revision per party in words, acceptance per plan and party
+    under the prior and the posterior, agreement, and red lines prior → posterior."""
+    names = _names(scenario)
+    issues = _issue_names(scenario)
+    status = _mapping(result.get("status"))
+    ess = _mapping(result.get("effective_samples"))
+    observations = []
+    for o in result.get("observations") or []:
+        if not isinstance(o, dict):
+            continue
+        stance = str(o.get("stance", "—"))
+        if o.get("issue") is not None:
+            stance += f" {issues.get(str(o['issue']), o['issue'])}"
+        counted = o.get("counted")
+        observations.append({
+            "statement": o.get("statement"), "party_id": o.get("party"),
+            "party": _party(names, o.get("party")), "plan": o.get("plan"), "stance": stance,
+            "confidence": number(o.get("confidence"), 2),
+            "counted": "yes" if counted is True else "no" if counted is False else "—",
+            "fits": "yes" if o.get("fits") is True else "no" if o.get("fits") is False
+            else "—",
+            "why": (o.get("why") if counted is not False
+                    else f"not counted: {o.get('not_counted') or '—'}") or "—",
+        })
+    revision = []
+    for pid, r in _mapping(result.get("revision")).items():
+        r = _mapping(r)
+        words = str(r.get("words") or "—").removeprefix(f"{pid}: ")  # the name is shown
+        revision.append({"id": pid, "name": _party(names, pid), "words": words,
+                         "feasible": r.get("feasible"),
+                         "distance": number(r.get("distance"), 4),
+                         "conflict": [str(x) for x in r.get("conflict") or []]})
+    prior, post = _mapping(result.get("prior")), _mapping(result.get("posterior"))
+    p_acc, p_ci = _mapping(prior.get("accept")), _mapping(prior.get("accept_ci95"))
+    q_acc, q_ci = _mapping(post.get("accept")), _mapping(post.get("accept_ci95"))
+    plan_ids = [p.id for p in scenario.plans if p.id in p_acc or p.id in q_acc] + \
+        [k for k in p_acc if k not in {p.id for p in scenario.plans}]
+    titles = {p.id: p.title for p in scenario.plans}
+    acceptance = []
+    for plan in plan_ids:
+        pa, pc = _mapping(p_acc.get(plan)), _mapping(p_ci.get(plan))
+        qa, qc = _mapping(q_acc.get(plan)), _mapping(q_ci.get(plan))
+        for pid in [p.id for p in scenario.parties if p.id in pa or p.id in qa]:
+            acceptance.append({
+                "plan": plan, "title": titles.get(plan), "party_id": pid,
+                "party": _party(names, pid), "status": status.get(pid, "—"),
+                "prior": percent(pa.get(pid)), "prior_ci": _interval(pc.get(pid)),
+                "posterior": percent(qa.get(pid)), "posterior_ci": _interval(qc.get(pid)),
+            })
+    p_agree, q_agree = _mapping(prior.get("agreement")), _mapping(post.get("agreement"))
+    agreement = [{"plan": plan, "title": titles.get(plan),
+                  "prior": percent(p_agree.get(plan)), "posterior": percent(q_agree.get(plan))}
+                 for plan in plan_ids if plan in p_agree or plan in q_agree]
+    red_lines = []
+    for rid, e in _mapping(result.get("red_lines")).items():
+        e = _mapping(e)
+        owner = _party(names, e.get("owner"))
+        red_lines.append({"id": rid, "owner": owner, "probability": number(e.get("probability")),
+                          "prior": number(e.get("prior")),
+                          "posterior": number(e.get("posterior")),
+                          "posterior_ci": _interval(e.get("posterior_ci95")),
+                          "words": _red_line_words(e, owner)})
+    intervals = []
+    for pid, rows in _mapping(result.get("intervals")).items():
+        for name, e in _mapping(rows).items():
+            e = _mapping(e)
+            field = str(name)
+            label = ("walk-away" if field == "reservation" else
+                     f"weight on {issues.get(field.removeprefix('weights.'), field)}")
+            pr, po = e.get("prior"), e.get("posterior")
+            intervals.append({"party": _party(names, pid), "input": label,
+                              "prior": (f"{number(pr[0])} – {number(pr[1])}"
+                                        if isinstance(pr, list) and len(pr) == 2 else "—"),
+                              "posterior": (f"{number(po[0])} – {number(po[1])}"
+                                            if isinstance(po, list) and len(po) == 2
+                                            else "—")})
+    return {
+        "samples": result.get("samples"), "seed": result.get("seed"),
+        "status": [{"name": _party(names, pid), "status": st,
+                    "ess": number(ess.get(pid), 1)} for pid, st in status.items()],
+        "observations": observations, "revision": revision, "acceptance": acceptance,
+        "agreement": agreement, "red_lines": red_lines, "intervals": intervals,
+        "notes": [str(n) for n in result.get("notes") or []],
+        "warnings": [str(w) for w in result.get("warnings") or []],
+    }
+
+
 VIEWS: dict[str, ViewBuilder] = {"score": score_view, "solve": solve_view,
-                                 "robustness": robustness_view}
+                                 "robustness": robustness_view, "calibrate": calibrate_view}
 
 
 def register_view(kind: str, builder: ViewBuilder) -> None:

@@ -29,6 +29,9 @@ from accord.web.policy import Forbidden, Viewer
 
 MAX_TEXT = limits.MAX_TEXT_CHARS
 """Largest scenario text accepted (characters): the loader's limit, `accord.io.limits`."""
+MIN_SAMPLES, MAX_SAMPLES = 10, 100_000
+"""Monte Carlo draws an analysis (robustness, calibrate) may ask for; time is capped by
+`accord.web.jobs.MAX_SECONDS`."""
 
 
 @dataclass
@@ -288,6 +291,7 @@ class Workspace:
                 entry.update({k: v for k, v in fields.items() if v is not None})
                 for k in [k for k, v in fields.items() if v is None]:
                     entry.pop(k, None)
+        _unscored_stances(seen)
         try:
             parse_scenario(json.loads(json.dumps(seen, default=str)), file="preferences")
         except ScenarioError as exc:
@@ -400,10 +404,10 @@ class Workspace:
 
     def start_job(self, viewer: Viewer, scenario_id: int, kind: str,
                   params: dict[str, Any]) -> dict[str, Any]:
-        action = {"score": "run_score", "solve": "run_solve",
-                  "robustness": "run_robustness"}.get(kind)
+        action = {"score": "run_score", "solve": "run_solve", "robustness": "run_robustness",
+                  "calibrate": "run_calibrate"}.get(kind)
         if action is None:
-            raise WebError(422, "kind must be score, solve or robustness")
+            raise WebError(422, "kind must be score, solve, robustness or calibrate")
         policy.require(viewer, action)
         version, scenario = self._scenario_for(viewer, scenario_id)
         if not scenario.preferences:
@@ -488,6 +492,27 @@ class Workspace:
         except Exception as exc:  # e.g. fewer than two scored parties: a 422, not a 500
             raise WebError(422, f"the report could not be built: {type(exc).__name__}: {exc}")\
                 from None
+
+
+STANCE_FIELDS = ("stance", "confidence", "objects_to", "supersedes")
+
+
+def _unscored_stances(data: dict[str, Any]) -> None:
+    """Drop the stance fields of statements by parties whose preferences the view lacks.
+
+    A stance needs a party with preferences (accord.model.validate), so a delegate's view, in
+    which only its own party has preferences, fails validation on the other parties' reactions
+    and would refuse every save. The stored text keeps them: only this check ignores them.
+    """
+    scored = set(data.get("preferences") or {})
+    for st in data.get("statements") or []:
+        if not isinstance(st, dict):
+            continue
+        by = st.get("by")
+        parties = {by} if isinstance(by, str) else set(by or [])
+        if not parties & scored:
+            for key in STANCE_FIELDS:
+                st.pop(key, None)
 
 
 def _when(at: Any) -> str | None:
@@ -581,19 +606,15 @@ def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
                                      for p in plans["plans"]]})
 
         return run_solve
+    samples, seed = _draws(params)
+    if kind == "calibrate":
+        return _calibrate_job(scenario, samples, seed)
     # robustness: Monte Carlo verdicts on one plan (accord.uncertainty)
     from accord.uncertainty import plan_robustness
 
-    samples = params.get("samples", 1000)
-    if not isinstance(samples, int) or isinstance(samples, bool) or not 10 <= samples <= 100_000:
-        raise WebError(422, "samples must be an integer from 10 to 100000")
     plan = params.get("plan") or (scenario.plans[0].id if scenario.plans else None)
     if plan is None or plan not in {p.id for p in scenario.plans}:
         raise WebError(422, "robustness needs the id of one plan of the scenario")
-
-    seed = params.get("seed", 0)
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
-        raise WebError(422, "seed must be an integer from 0 to 4294967295")
 
     def run_robust(progress: Any) -> dict[str, Any]:
         from accord.uncertainty.sensitivity import verdict_hinges
@@ -605,6 +626,41 @@ def _job_function(kind: str, scenario: Scenario, params: dict[str, Any]) -> Any:
                        "hangs_on": verdict_hinges(scenario, plan)})
 
     return run_robust
+
+
+def _draws(params: dict[str, Any]) -> tuple[int, int]:
+    """The Monte Carlo parameters of an analysis, within the caps."""
+    samples = params.get("samples", 1000)
+    if not isinstance(samples, int) or isinstance(samples, bool) \
+            or not MIN_SAMPLES <= samples <= MAX_SAMPLES:
+        raise WebError(422, f"samples must be an integer from {MIN_SAMPLES} to {MAX_SAMPLES}")
+    seed = params.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise WebError(422, "seed must be an integer from 0 to 4294967295")
+    return samples, seed
+
+
+def _calibrate_job(scenario: Scenario, samples: int, seed: int) -> Any:
+    """What the parties' reactions say (accord.calibrate), as `accord calibrate --format json`
+    prints it; refused before queueing when there is nothing to calibrate on."""
+    from accord.calibrate import NoStances, calibrate, observations
+
+    if not scenario.plans:
+        raise WebError(422, "calibration needs plans for the statements to react to")
+    if not any(o.kind == "stance" for o in observations(scenario)):
+        raise WebError(422, "no statement has a stance: add `stance: accepts|rejects|basis` "
+                       "and `about: PLAN` to the parties' statements")
+
+    def run_calibrate(progress: Any) -> dict[str, Any]:
+        progress(0.1)
+        try:
+            result = calibrate(scenario, samples=samples, seed=seed)
+        except NoStances as exc:  # checked above; kept for a scenario that changes shape
+            raise ValueError(str(exc)) from None
+        progress(0.95)
+        return _plain(result.to_dict())
+
+    return run_calibrate
 
 
 __all__ = ["Forbidden", "WebError", "Workspace"]

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 DATA = Path(__file__).resolve().parent / "data"
 SECRET = DATA / "secret.yaml"
+STANCES = DATA / "stances.yaml"
 PASSWORD = "correct horse battery"
 _HASH: list[str] = []
 
@@ -25,6 +26,17 @@ MARKERS = {
 }
 USERS = {"med": "mediator", "ua_del": "delegate:ua", "ru_del": "delegate:ru",
          "eu_del": "delegate:eu", "obs": "observer", "outsider": None}
+
+
+def with_stances(text: str) -> str:
+    """The secret scenario's text with the parties' reactions (data/stances.yaml) and enough
+    uncertainty that every party gets a posterior: reservation intervals for ua and eu, and
+    ru's red line made uncertain (issue 19: calibration)."""
+    for party, line in {"ua": "    uncertainty: {reservation: {low: 0.1, high: 0.4}}\n",
+                        "eu": "    uncertainty: {reservation: {low: 0.1, high: 0.3}}\n"}.items():
+        text = text.replace(f"  {party}:\n", f"  {party}:\n{line}", 1)
+    text = text.replace("forbid: [join], note:", "forbid: [join], probability: 0.7, note:", 1)
+    return text.rstrip("\n") + "\n" + STANCES.read_text()
 
 
 def password_hash() -> str:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.web.conftest import with_stances
+
 ROLES = ["med", "ua_del", "ru_del", "eu_del", "obs", "outsider", "anon"]
 # Which parties' markers each role may see.
 MAY_SEE = {"med": {"ua", "ru", "eu"}, "ua_del": {"ua"}, "ru_del": {"ru"}, "eu_del": {"eu"},
@@ -40,15 +42,16 @@ def _bodies(method: str, path: str, role: str, text: str) -> list[Any]:
     if key == "PUT /api/scenarios/{scenario_id}":
         return [{"base_version": 1, "text": text}, {"base_version": 99, "text": "x: ["}]
     if key == "PUT /api/scenarios/{scenario_id}/preferences/{party}":
-        return [{"base_version": 1, "text": PREFS_OK}, {"base_version": 2, "text": PREFS_BAD},
-                {"base_version": 2, "preferences": {"weights": "nonsense"}}]
+        return [{"base_version": 1, "text": PREFS_OK}, {"base_version": 3, "text": PREFS_BAD},
+                {"base_version": 3, "preferences": {"weights": "nonsense"}}]
     if key == "POST /api/scenarios/{scenario_id}/members":
         return [{"username": "nobody", "role": "observer"},
                 {"username": "outsider", "role": "delegate", "party": "zz"}]
     if key == "POST /api/scenarios/{scenario_id}/jobs":
         return [{"kind": "score"}, {"kind": "solve", "method": "nash"},
                 {"kind": "robustness", "samples": 50, "plan": "p2"}, {"kind": "solve",
-                                                                      "method": "nope"}]
+                                                                      "method": "nope"},
+                {"kind": "calibrate", "samples": 50, "seed": 1}]
     if key == "POST /api/scenarios/{scenario_id}/jobs/{job_id}/publish":
         return [{"published": True}]
     # issue 18: invitations, accounts, the preference form
@@ -155,7 +158,11 @@ def test_every_route_for_every_role(world: Any, markers: dict[str, list[str]]) -
     sid = world.sid
     med = world["med"]
     text = med.get(f"/api/scenarios/{sid}/download").text
+    # version 2: the parties' reactions, so that a calibration runs (issue 19)
+    assert med.put(f"/api/scenarios/{sid}", json={"base_version": 1, "text": with_stances(text)}
+                   ).status_code == 200
     # results of every kind, on every view
+    med.post(f"/api/scenarios/{sid}/jobs", json={"kind": "calibrate", "samples": 200})
     med.post(f"/api/scenarios/{sid}/jobs", json={"kind": "score"})
     med.post(f"/api/scenarios/{sid}/jobs", json={"kind": "solve", "method": "nash", "top": 3})
     med.post(f"/api/scenarios/{sid}/jobs", json={"kind": "robustness", "samples": 100})
@@ -167,9 +174,11 @@ def test_every_route_for_every_role(world: Any, markers: dict[str, list[str]]) -
                   if j["kind"] == "robustness")
     world.app.state.store.update_job(robust["id"], status="interrupted",
                                      error="the server stopped")
-    # a second version, by a delegate, so history and diffs have something to show
+    assert {j["kind"]: j["status"] for j in med.get(f"/api/scenarios/{sid}/jobs").json()
+            }["calibrate"] == "done"
+    # a third version, by a delegate, so history and diffs have something to show
     ok = world["ua_del"].put(f"/api/scenarios/{sid}/preferences/ua",
-                             json={"base_version": 1, "text": PREFS_OK.replace("0.5", "0.4")})
+                             json={"base_version": 2, "text": PREFS_OK.replace("0.5", "0.4")})
     assert ok.status_code == 200
 
     schema = med.get("/openapi.json").json()
@@ -183,7 +192,7 @@ def test_every_route_for_every_role(world: Any, markers: dict[str, list[str]]) -
         # a fresh observer invitation per pass: its link is walked by every role
         inv = med.post(f"/api/scenarios/{sid}/invitations", json={"role": "observer"}).json()
         return {"scenario_id": [sid], "job_id": [*jobs, 9999],
-                "number": [1, 2], "party": ["ua", "ru", "eu"],
+                "number": [1, 2, 3], "party": ["ua", "ru", "eu"],
                 "username": ["outsider", "nobody"],
                 "invitation_id": [inv["id"], 9999], "token": [inv["token"], "x" * 43]}
 
@@ -284,22 +293,24 @@ def _keys(obj: Any) -> set[str]:
 @pytest.mark.parametrize("role", ["ua_del", "obs"])
 def test_published_results_reveal_no_hidden_preference(world: Any, role: str,
                                                        markers: dict[str, list[str]]) -> None:
-    """Published score, solve and robustness results, as a delegate and an observer get them:
-    a hidden party appears only with the outcome of a package shown (its utility, whether it
-    accepts); acceptance patterns are summed down to the viewer's own party; numbers mixing
+    """Published score, solve, robustness and calibrate results, as a delegate and an observer
+    get them: a hidden party appears only with the outcome of a package shown (its utility,
+    whether it accepts); a calibration keeps only the viewer's own party's rows; acceptance
+    patterns are summed down to the viewer's own party; numbers mixing
     the hidden parties' preferences (objective, euclidean distance, everyone-accepts rate,
     Pareto efficiency) are gone."""
     sid, med = world.sid, world["med"]
-    text = med.get(f"/api/scenarios/{sid}/download").text
-    for party, line in UNCERTAIN_RESERVATIONS.items():
-        text = text.replace(f"  {party}:\n", f"  {party}:\n{line}", 1)
+    # the uncertain reservations, and the parties' reactions for a calibration (issue 19)
+    text = with_stances(med.get(f"/api/scenarios/{sid}/download").text)
+    assert all(line in text for line in UNCERTAIN_RESERVATIONS.values())
     assert med.put(f"/api/scenarios/{sid}", json={"base_version": 1, "text": text}
                    ).status_code == 200
     jobs = {kind: med.post(f"/api/scenarios/{sid}/jobs", json=body).json()["id"]
             for kind, body in [("robustness", {"kind": "robustness", "samples": 400,
                                                "plan": "p2"}),
                                ("solve", {"kind": "solve", "method": "nash", "top": 2}),
-                               ("score", {"kind": "score"})]}
+                               ("score", {"kind": "score"}),
+                               ("calibrate", {"kind": "calibrate", "samples": 400})]}
     world.wait()
     full = {k: med.get(f"/api/scenarios/{sid}/jobs/{j}").json()["result"]
             for k, j in jobs.items()}
@@ -307,6 +318,8 @@ def test_published_results_reveal_no_hidden_preference(world: Any, role: str,
     assert any("+" in k and k != "ru" for k in full["robustness"]["patterns"])
     assert "all_accept" in full["robustness"] and "euclidean" in full["score"]["plans"][0]["nash"]
     assert "objective" in full["solve"]["solve"]["packages"][0]
+    assert {o["party"] for o in full["calibrate"]["observations"]} == PARTIES
+    assert "agreement" in full["calibrate"]["posterior"] and full["calibrate"]["red_lines"]
     for j in jobs.values():
         assert med.post(f"/api/scenarios/{sid}/jobs/{j}/publish",
                         json={"published": True}).status_code == 200
@@ -348,6 +361,12 @@ def test_published_results_reveal_no_hidden_preference(world: Any, role: str,
     solve = got["solve"]["solve"]
     assert set(solve["disagreement"]) == own
     assert [set(p["utilities"]) for p in solve["packages"]] == [PARTIES] * 2
+    cal = got["calibrate"]
+    assert {o["party"] for o in cal["observations"]} == own
+    assert set(cal["revision"]) == own and set(cal["status"]) == own
+    assert all(set(per) == own for which in ("prior", "posterior")
+               for per in cal[which]["accept"].values())
+    assert "agreement" not in cal["posterior"] and cal["red_lines"] == {}  # ru's red line
     plan = got["score"]["plans"][0]
     assert {v["id"] for v in plan["parties"]} == PARTIES
     assert set(plan["nash"]["distance"]) == own and set(plan["concessions"]) == own

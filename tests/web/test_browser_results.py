@@ -279,3 +279,56 @@ def test_results_in_chromium(tmp_path: Path) -> None:
     assert not errors, errors
     shots = sorted(SHOTS.glob("issue19-*.png"))
     assert len(shots) >= 12 and all(s.stat().st_size > 1000 for s in shots)
+
+
+def test_calibration_page_in_chromium(tmp_path: Path) -> None:
+    """Issue 19: the mediator calibrates from the analyses tab; the page shows the
+    observations, the revision in words, and acceptance under the prior and the posterior."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (set ACCORD_CHROMIUM; .ci/run installs it)")
+    from argon2 import PasswordHasher
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.conftest import with_stances
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{tmp_path / 'calibrate.db'}"
+    store = Store(url)
+    store.create_user("med", PasswordHasher(time_cost=1, memory_cost=1024,
+                                            parallelism=1).hash(PASSWORD))
+    store.close()
+    port, log = _free_port(), tmp_path / "server.log"
+    base = f"http://127.0.0.1:{port}"
+    proc = _start(url, port, log)
+    errors: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            try:
+                med = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+                med.on("pageerror", lambda e: errors.append(str(e)))
+                _sign_in(med, base)
+                sid = med.evaluate(
+                    "async (t) => (await api('POST', '/api/scenarios', "
+                    "{text: t, filename: 'secret.yaml'})).data.id",
+                    with_stances(SECRET.read_text()))
+                med.goto(f"{base}/scenarios/{sid}")
+                med.click("#tab-analyses")
+                med.fill("#run-calibrate input[name=samples]", "5000")
+                med.fill("#run-calibrate input[name=seed]", "2")
+                med.click("#run-calibrate-button")
+                _finish(med)
+                obs = med.inner_text("#observations-table")
+                assert "st-ru-p2" in obs and "Russian Federation" in obs
+                acc = med.inner_text("#calibrate-acceptance")
+                assert "Ukraine" in acc and "%" in acc
+                assert "walk-away" in med.inner_text("#revision-list")
+                assert med.locator("#calibrate-red-lines").is_visible()
+                _shot(med, "calibration")
+            finally:
+                browser.close()
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(20)
+    assert not errors, errors

@@ -225,3 +225,166 @@ def test_scenario_page_has_its_tabs_and_list_search(world: Any) -> None:
     assert 'id="source-download"' in obs and "<textarea" not in obs
     assert 'id="edit-form"' not in obs and 'id="run-score"' not in obs
     assert 'id="scenario-search"' in world["med"].get("/").text
+
+
+# calibration (issues 15 and 19) --------------------------------------------------------------
+NAMES = {"ua": "Ukraine", "ru": "Russian Federation", "eu": "European states"}
+
+
+def _with_stances(world: Any) -> None:
+    from tests.web.conftest import with_stances
+
+    med = world["med"]
+    text = with_stances(med.get(f"/api/scenarios/{world.sid}/download").text)
+    r = med.put(f"/api/scenarios/{world.sid}", json={"base_version": 1, "text": text})
+    assert r.status_code == 200, r.text
+
+
+def _calibrate(world: Any, samples: int = 2000, seed: int = 3) -> tuple[int, dict[str, Any]]:
+    _with_stances(world)
+    job = _run(world, {"kind": "calibrate", "samples": samples, "seed": seed})
+    data = world["med"].get(f"/api/scenarios/{world.sid}/jobs/{job}").json()
+    assert data["status"] == "done", data["error"]
+    return job, data
+
+
+def _pct(x: Any) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def _ci(lo_hi: Any) -> str:
+    return "—" if lo_hi is None else f"{_pct(lo_hi[0])} – {_pct(lo_hi[1])}"
+
+
+def _section(page: str) -> str:
+    m = re.search(r'<section id="calibrate-results">.*?</section>', page, re.S)
+    assert m, "no calibration section"
+    return m.group(0)
+
+
+def test_calibrate_page_tables_match_the_result(world: Any) -> None:
+    job, data = _calibrate(world)
+    result = data["result"]
+    assert data["params"] == {"samples": 2000, "seed": 3}
+    assert result["samples"] == 2000 and result["seed"] == 3
+    assert set(result["status"]) == {"ua", "ru", "eu"}
+    page = _page(world, job)
+
+    obs = _table(page, "observations-table")
+    assert obs[0] == ["statement", "party", "plan", "stance", "confidence", "counted", "fits",
+                      "why"]
+    assert len(obs) - 1 == len(result["observations"]) == 5
+    for row, o in zip(obs[1:], result["observations"], strict=True):
+        assert row[:6] == [o["statement"], NAMES[o["party"]], o["plan"], o["stance"],
+                           f"{o['confidence']:.2f}", "yes" if o["counted"] else "no"]
+        assert row[6] == ("yes" if o["fits"] else "no")
+        assert row[7] == " ".join(o["why"].split())
+    # ru's rejection of p2 contradicts its stated numbers: the table says so
+    assert next(r for r in obs if r[0] == "st-ru-p2")[6] == "no"
+
+    acc = _table(page, "calibrate-acceptance")
+    assert acc[0] == ["plan", "party", "prior", "95% interval", "posterior", "95% interval",
+                      "status"]
+    cells = {(r[0], r[1]): r for r in acc[1:]}
+    prior, post = result["prior"], result["posterior"]
+    assert len(cells) == sum(len(v) for v in prior["accept"].values()) == 6
+    for plan, per in prior["accept"].items():
+        for pid, q in per.items():
+            row = cells[(plan, NAMES[pid])]
+            assert row[2] == _pct(q) and row[3] == _ci(prior["accept_ci95"][plan][pid])
+            assert row[4] == _pct(post["accept"][plan].get(pid))
+            assert row[5] == _ci(post["accept_ci95"][plan].get(pid))
+            assert row[6] == result["status"][pid]
+
+    agree = {r[0].split(":")[0]: r for r in _table(page, "calibrate-agreement")[1:]}
+    for plan, q in prior["agreement"].items():
+        assert agree[plan][1:] == [_pct(q), _pct(post["agreement"][plan])]
+
+    section = _section(page)
+    assert set(re.findall(r'<li data-party="(\w+)"', section)) == set(result["revision"])
+    text = " ".join(re.sub(r"<[^>]+>", " ", section).split())
+    for pid, rev in result["revision"].items():
+        words = " ".join(rev["words"].split()).removeprefix(f"{pid}: ")
+        assert f"{NAMES[pid]} : {words}" in text
+    # the revision explains ru's rejection by moving its walk-away (the RU marker 0.4321)
+    assert any(c["field"] == "reservation" and c["from"] == 0.4321
+               for c in result["revision"]["ru"]["changes"])
+
+    red = _table(page, "calibrate-red-lines")
+    (rid, e), = result["red_lines"].items()
+    assert e["owner"] == "ru" and e["probability"] == 0.7
+    assert red[1][:6] == [rid, "Russian Federation", "0.700", f"{e['prior']:.3f}",
+                          f"{e['posterior']:.3f}", _ci(e["posterior_ci95"])]
+    assert "→" in red[1][6]
+
+
+def test_delegate_sees_only_its_own_party_of_a_published_calibration(
+        world: Any, markers: dict[str, list[str]]) -> None:
+    job, data = _calibrate(world)
+    full = data["result"]
+    url = f"/api/scenarios/{world.sid}/jobs/{job}"
+    # the mediator's result holds what must not leak: the check below is not vacuous
+    assert "0.4321" in world["med"].get(url).text
+    assert {o["party"] for o in full["observations"]} == {"ua", "ru", "eu"}
+    # unpublished: the delegate does not see the job at all
+    assert world["ua_del"].get(url).status_code == 404
+    assert world["med"].post(f"{url}/publish", json={"published": True}).status_code == 200
+
+    r = world["ua_del"].get(url)
+    assert r.status_code == 200
+    assert not [m for p in ("ru", "eu") for m in markers[p] if m in r.text]
+    got = r.json()["result"]
+    assert [o["statement"] for o in got["observations"]] == \
+        [o["statement"] for o in full["observations"] if o["party"] == "ua"]
+    assert set(got["revision"]) == {"ua"} and set(got["status"]) == {"ua"}
+    for which in ("prior", "posterior"):
+        assert got[which]["accept"] == {plan: {"ua": per["ua"]}
+                                        for plan, per in full[which]["accept"].items()}
+        assert "agreement" not in got[which]  # it multiplies every party's acceptance
+    assert got["red_lines"] == {} and set(got["intervals"]) <= {"ua"}
+    assert "suggest" not in got
+    page = _page(world, job, "ua_del")
+    section = _section(page)
+    assert "Ukraine" in section
+    assert not any(n in section for n in ("Russian Federation", "European states"))
+    assert not [m for p in ("ru", "eu") for m in markers[p] if m in page]
+    assert {r[1] for r in _table(page, "observations-table")[1:]} == {"Ukraine"}
+
+    # an observer sees that a calibration ran, and nothing of any party's posterior
+    obs = world["obs"].get(url)
+    assert obs.status_code == 200
+    assert not [m for ms in markers.values() for m in ms if m in obs.text]
+    o = obs.json()["result"]
+    assert o["observations"] == [] and o["revision"] == {} and o["red_lines"] == {}
+    assert all(per == {} for which in ("prior", "posterior")
+               for per in o[which]["accept"].values())
+    assert not any(n in _section(_page(world, job, "obs")) for n in NAMES.values())
+
+
+def test_calibrate_is_the_mediators_and_needs_stances(world: Any) -> None:
+    url = f"/api/scenarios/{world.sid}/jobs"
+    r = world["med"].post(url, json={"kind": "calibrate", "samples": 100})
+    assert r.status_code == 422 and "stance" in r.json()["detail"]
+    _with_stances(world)
+    for who in ("ua_del", "obs"):
+        assert world[who].post(url, json={"kind": "calibrate"}).status_code == 403
+    assert world["med"].post(url, json={"kind": "calibrate", "samples": 100_001}
+                             ).status_code == 422
+    # the analyses tab offers the form to the mediator only
+    assert 'id="run-calibrate"' in world["med"].get(f"/scenarios/{world.sid}").text
+    assert 'id="run-calibrate"' not in world["ua_del"].get(f"/scenarios/{world.sid}").text
+
+
+def test_delegate_saves_preferences_beside_other_parties_stances(world: Any) -> None:
+    """Regression: a stance needs a party with preferences, and a delegate's view has only its
+    own, so every delegate's save was refused once another party had reacted to a plan."""
+    _with_stances(world)
+    prefs = world["ua_del"].get(f"/api/scenarios/{world.sid}").json()["scenario"][
+        "preferences"]["ua"]
+    prefs["weights"]["land"] = 4
+    r = world["ua_del"].put(f"/api/scenarios/{world.sid}/preferences/ua",
+                            json={"base_version": 2, "preferences": prefs})
+    assert r.status_code == 200, r.text
+    # the stored text keeps every party's reactions
+    text = world["med"].get(f"/api/scenarios/{world.sid}/download").text
+    assert "stance: rejects, confidence: 0.75" in text
