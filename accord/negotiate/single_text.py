@@ -361,8 +361,8 @@ def single_text(
         draft, crit = new, crit_new
     else:
         reason = "deadline"
-    if best is not None and best is not draft and not parked and \
-            _better(model, best, best_crit, draft, crit):
+    if best is not None and (best != draft).any() and not parked and \
+            not _better(model, draft, crit, best, best_crit):
         # The restarts found nothing better than an earlier text: the mediator returns to it.
         numbered += 1
         trace.append(_draft_event(model, step, best, draft, best_crit,

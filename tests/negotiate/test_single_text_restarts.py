@@ -113,7 +113,7 @@ def test_restarts_that_stop_improving_end_in_an_honest_local_optimum() -> None:
     model = _zero_sum()
     r = single_text(model, mediator=HillClimbing(), rounds=500, seed=2)
     n = sum(e.get("event") == "restart" for e in r.trace)
-    assert not r.agreement and 1 <= n
+    assert not r.agreement and n >= 1
     assert "a local optimum: no revision of up to 3 issues helps everyone" in r.reason
     assert f"and {n} restarts" in r.reason
     assert r.rounds < 500  # it stopped because restarts stopped improving, not the deadline
