@@ -256,11 +256,12 @@ def _print_run(k: int, r: Any, walkaway: list[float], note: str) -> None:
 def _print_single_text(r: Any) -> None:
     for e in r.trace:
         ev = e.get("event")
-        if ev in ("opening", "veto", "revision"):
+        if ev in ("opening", "veto", "revision", "restart", "return"):
             us = ", ".join(f"{p} {u:.3f}" for p, u in e["utilities"].items())
+            kind = {"veto": "fixes a veto", "restart": "restart",
+                    "return": "back to the best text"}.get(ev, "revision")
             title = ("opening draft" if ev == "opening"
-                     else f"draft {e.get('draft', e['round'])} (round {e['round']}, "
-                     f"{'fixes a veto' if ev == 'veto' else 'revision'})")
+                     else f"draft {e.get('draft', e['round'])} (round {e['round']}, {kind})")
             console.print(f"{title} by {e['drafted_by']}: {us}", markup=False, highlight=False)
             for c in e["changes"]:
                 asked = f" (asked by {', '.join(c['asked_by'])})" if c["asked_by"] else ""

@@ -14,7 +14,13 @@ the mediator adopts the fix with the fewest objections; if every option of a vet
 been vetoed by somebody, the red lines are irreconcilable: the mediator leaves that issue open
 (the text cannot pass) and goes on improving the rest, so the trace shows what else could move.
 Otherwise the hill-climbing mediator adopts only a candidate nobody finds worse and somebody
-finds better, and stops when no candidate improves the draft (a local Pareto optimum). The annealing
+finds better; when no candidate of up to three issues improves the draft (a local Pareto
+optimum) and rounds are left, it restarts (Klein et al. 2003 restart their annealers too) from
+another draft built only from what parties said: each party's preferred options on the issues
+it most wants changed, or a random draft of options nobody declared a red line on (never one
+crossing a declared red line or a constraint). It keeps the best text found, judged by the
+critiques (more parties accept) and then by a unanimous comparison (nobody worse, somebody
+better), stops after `patience` restarts in a row fail to beat it, and returns to it. The annealing
 mediator first also adopts candidates some parties find worse, with probability
 exp(-objections / T) on a falling temperature, then climbs. Finally each party says yes or no
 once: yes when the text is within its red lines and at least its walk-away (discounted by
@@ -123,13 +129,37 @@ class Mediator:
                 x[np.arange(m), pairs[:, c]] = rng.integers(0, model.n_options[pairs[:, c]])
             rows.extend(x)
         out = np.unique(np.stack(rows), axis=0)
-        out = out[(out != draft).any(axis=1)]
+        out = out[(out != draft).any(axis=1) & model.valid(out)]
         return out[rng.permutation(out.shape[0])]
 
     def choose(self, v: IntArray, step: int, steps: int, rng: np.random.Generator) -> int | None:
         """Hill climbing: the first candidate nobody finds worse and somebody finds better."""
         ok = np.flatnonzero((v >= 0).all(axis=1) & (v > 0).any(axis=1))
         return int(ok[0]) if ok.size else None
+
+    patience: int = 3
+    """Restarts in a row that may fail to beat the best text before the mediator stops."""
+
+    def restart(self, model: CompiledModel, best: IntArray, crit: list[Critique], k: int,
+                rng: np.random.Generator) -> IntArray | None:
+        """The k-th restart draft (k = 1, 2, ...), built only from what parties tell a
+        mediator: odd k takes, from the best text, each party's preferred option on the issues
+        it most wants changed (a random party's where wishes clash); even k (or when that
+        crosses a declared red line or a constraint) is a random draft of options nobody has
+        declared a red line on. None when no such draft is found."""
+        if k % 2 == 1:
+            x = best.copy()
+            asks: dict[int, list[int]] = {}
+            for c in crit:
+                for i, o in c.wishes.items():
+                    asks.setdefault(i, []).append(o)
+            for i in sorted(asks):
+                x[i] = asks[i][int(rng.integers(len(asks[i])))]
+            crossed = model.violations(x)[0].any(axis=0)  # (I,): someone's red line
+            x[crossed] = best[crossed]
+            if (x != best).any() and _offerable(model, x):
+                return x
+        return _random_draft(model, rng)
 
 
 class HillClimbing(Mediator):
@@ -157,6 +187,40 @@ class SimulatedAnnealing(Mediator):
                 if no == 0 or rng.random() < np.exp(-no / temp):
                     return int(c)
         return super().choose(v, step, steps, rng)
+
+
+def _offerable(model: CompiledModel, x: IntArray) -> bool:
+    """Within every declared red line and every constraint."""
+    return bool(model.within_red_lines(x)[0].all() and model.valid(x)[0])
+
+
+def _random_draft(model: CompiledModel, rng: np.random.Generator,
+                  tries: int = 200) -> IntArray | None:
+    """A random offerable draft: per issue an option no party has declared a red line on
+    (any option where every one is), resampled until the package passes `_offerable`."""
+    forbidden = model.forbidden_options().any(axis=0) | model.padding  # (I, O)
+    for _ in range(tries):
+        x = np.empty(model.n_issues, dtype=np.int64)
+        for i in range(model.n_issues):
+            free = np.flatnonzero(~forbidden[i, :int(model.n_options[i])])
+            if not free.size:
+                free = np.arange(int(model.n_options[i]))
+            x[i] = int(free[rng.integers(free.size)])
+        if _offerable(model, x):
+            return x
+    return None
+
+
+def _better(model: CompiledModel, a: IntArray, crit_a: list[Critique], b: IntArray,
+            crit_b: list[Critique]) -> bool:
+    """Text a beats text b by what parties say: more of them accept a in their critiques, or
+    as many and, asked to compare, nobody finds a worse and somebody finds it better."""
+    yes_a = sum(c.verdict == "accept" for c in crit_a)
+    yes_b = sum(c.verdict == "accept" for c in crit_b)
+    if yes_a != yes_b:
+        return yes_a > yes_b
+    v = votes(model, b, a[None])[0]
+    return bool((v >= 0).all() and (v > 0).any())
 
 
 MEDIATORS: dict[str, type[Mediator] | type[NashMediator]] = {
@@ -223,6 +287,9 @@ def single_text(
     numbered = 0  # drafts numbered contiguously in the trace
     parked: list[int] = []  # issues whose every option somebody vetoes: left open
     step = 0
+    best: IntArray | None = None  # the best text found so far, by critiques and comparisons
+    best_crit: list[Critique] = []
+    best_no = restarts = fails = 0
     crit = [critique(model, p, draft) for p in range(model.n_parties)]
     trace.append(_draft_event(model, 0, draft, None, crit, None, "opening", mediator_id))
     trace[-1]["draft"] = 0
@@ -264,9 +331,27 @@ def single_text(
                     asked += cand.shape[0]
                     pick = med.choose(v, step, rounds, rng)
         if pick is None:
-            reason = ("a local optimum: no revision of up to 3 issues helps everyone (of "
-                      f"the ones tried) after {step - 1} of {rounds} rounds")
-            break
+            if best is None or _better(model, draft, crit, best, best_crit):
+                best, best_crit, best_no, fails = draft, crit, numbered, 0
+            elif restarts:
+                fails += 1
+            new_start = (med.restart(model, best, best_crit, restarts + 1, rng)
+                         if step < rounds and not parked and fails < med.patience else None)
+            if new_start is None:
+                reason = ("a local optimum: no revision of up to 3 issues helps everyone (of "
+                          f"the ones tried) after {step - 1} of {rounds} rounds"
+                          + (f" and {restarts} restarts" if restarts else ""))
+                break
+            restarts += 1
+            crit_new = [critique(model, p, new_start) for p in range(model.n_parties)]
+            numbered += 1
+            trace.append(_draft_event(model, step, new_start, draft, crit_new, None, "restart",
+                                      mediator_id, [c.wishes for c in best_crit]))
+            trace[-1]["draft"] = numbered
+            trace[-1]["why"] = (f"restart {restarts}: draft {numbered - 1} is a local optimum;"
+                                f" the best text so far is draft {best_no}")
+            draft, crit = new_start, crit_new
+            continue
         new = cand[pick]
         crit_new = [critique(model, p, new) for p in range(model.n_parties)]
         numbered += 1
@@ -276,6 +361,15 @@ def single_text(
         draft, crit = new, crit_new
     else:
         reason = "deadline"
+    if best is not None and (best != draft).any() and not parked and \
+            not _better(model, draft, crit, best, best_crit):
+        # The restarts found nothing better than an earlier text: the mediator returns to it.
+        numbered += 1
+        trace.append(_draft_event(model, step, best, draft, best_crit,
+                                  votes(model, draft, best[None])[0], "return", mediator_id))
+        trace[-1]["draft"] = numbered
+        trace[-1]["why"] = f"back to draft {best_no}, the best text found"
+        draft, crit = best, best_crit
     factor = disc ** (step / rounds)  # (P,): each party's own discount
     u = model.utilities(draft)
     ok = model.within_red_lines(draft)[0] & (u * factor >= model.reservation - 1e-12)
@@ -293,7 +387,8 @@ def single_text(
         reason = ("irreconcilable red lines on " + ", ".join(model.issue_ids[i] for i in parked)
                   + ": every option is vetoed by some party, so the text left it open")
     outcome = "agreement" if agreed else f"rejected in the final vote ({reason})"
-    drafts = sum(1 for e in trace if e.get("event") in ("opening", "veto", "revision"))
+    drafts = sum(1 for e in trace if e.get("event") in ("opening", "veto", "revision", "restart",
+                                                       "return"))
     out = finish(model, protocol="single-text", strategies=(med.name,), seed=seed,
                  package=draft if agreed else None, rounds=step, max_rounds=rounds,
                  offers=drafts, reason=outcome, factor=factor, trace=trace)
@@ -348,7 +443,7 @@ def _larger_moves(model: CompiledModel, draft: IntArray, wishes: list[dict[int, 
     if not rows:
         return np.empty((0, model.n_issues), dtype=np.int64)
     out = np.unique(np.stack(rows), axis=0)
-    out = out[(out != draft).any(axis=1)]
+    out = out[(out != draft).any(axis=1) & model.valid(out)]
     return out[rng.permutation(out.shape[0])]
 
 
