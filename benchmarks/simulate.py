@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 import warnings
 from pathlib import Path
 
-GENIUS = Path("/work/shared/data/genius")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from shared_data import missing_reason, shared_data  # noqa: E402
+
+GENIUS = shared_data("genius")
 DOMAINS = [  # folder, domain file, profile A, profile B (sizes 180 .. 188,160)
     ("anac2010-ItexvsCypress", "ItexvsCypress_domain.xml", "ItexvsCypress_Itex.xml",
      "ItexvsCypress_Cypress.xml"),
@@ -96,6 +100,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=100)
     ap.add_argument("--quick", action="store_true", help="first pair only")
     args = ap.parse_args()
+    if not GENIUS.is_dir():
+        sys.exit(f"skipped: {missing_reason(GENIUS)}")
     warnings.filterwarnings("ignore")
     pairs = PAIRS[:1] if args.quick else PAIRS
     from accord.io.genius import import_genius

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from accord.cli.common import Format, console, emit_json, err_console, fail, load
+from accord.cli.common import Format, TextOrJson, console, emit_json, err_console, fail, load
 from accord.evaluate import Analysis, PlanScore, analyze
 from accord.io import bundled_names, load_scenario
 from accord.model import Scenario
@@ -23,7 +23,8 @@ def register(app: typer.Typer) -> None:
 
 
 def list_scenarios(
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")
+                   ] = TextOrJson.text,
 ) -> None:
     """List the bundled scenarios.
 

@@ -6,6 +6,7 @@ Exit codes: 0 fine, 2 bad input (a user mistake, reported without a traceback), 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,17 +20,38 @@ from rich.console import Console
 from accord.io import load_with_warnings, write_atomic
 from accord.model import Scenario, ScenarioError
 
+
+def _piped_width() -> int | None:
+    """A terminal sets the width itself; piped output (a file, `less`, a test) is not cut at
+    rich's default 80 columns (nor at a $COLUMNS meant for a terminal): lines stay whole."""
+    try:
+        if sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):
+        pass
+    return 1000
+
+
 # Markup off: scenario text ("[draft]", "[/x]") must print as written, never as styling.
-console = Console(markup=False)
+console = Console(markup=False, width=_piped_width())
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class Format(StrEnum):
+    """Output of the commands that write Markdown too (analyze, forecast)."""
+
     text = "text"
     json = "json"
     markdown = "markdown"
+
+
+class TextOrJson(StrEnum):
+    """Output of every other command: Markdown is not offered where it is not written."""
+
+    text = "text"
+    json = "json"
 
 
 def fail(message: str, hint: str | None = None) -> NoReturn:
@@ -76,10 +98,14 @@ def load(ref: str, *, quiet: bool = False) -> Scenario:
 
 
 def parse_parties(scenario_parties: list[str], given: str | None) -> list[str]:
-    """`--parties ua,ru` checked against the scored parties; all of them when not given."""
-    if not given:
+    """`--parties ua,ru` checked against the scored parties; all of them when not given
+    (None). An empty value (`--parties ''`) is a mistake, not "all"."""
+    if given is None:
         return list(scenario_parties)
     out = [p.strip() for p in given.split(",") if p.strip()]
+    if not out:
+        fail("--parties is empty", f"name some of: {', '.join(scenario_parties)}, or leave "
+             "--parties out for all")
     unknown = [p for p in out if p not in scenario_parties]
     if unknown:
         fail(f"--parties: {', '.join(unknown)} has no preferences in this scenario",
@@ -89,8 +115,37 @@ def parse_parties(scenario_parties: list[str], given: str | None) -> list[str]:
     return out
 
 
+def strict(obj: Any) -> Any:
+    """`obj` as strict JSON data (RFC 8259 has no NaN or Infinity): non-finite numbers become
+    None, numpy scalars and arrays plain Python, dates ISO text."""
+    if isinstance(obj, dict):
+        return {str(k) if not isinstance(k, str) else k: strict(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [strict(v) for v in obj]
+    if isinstance(obj, bool | int | str) or obj is None:
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    return strict(_default(obj))
+
+
+def dumps(obj: Any, **kw: Any) -> str:
+    """Strict JSON text, whatever numbers `obj` holds."""
+    return json.dumps(strict(obj), ensure_ascii=False, allow_nan=False, **kw)
+
+
+SEED_MAX = 2**32 - 1
+"""Seeds are 0 .. 2^32 - 1, the range every random generator here accepts."""
+
+
+def check_positive(option: str, value: float | None, example: str) -> None:
+    """A number that must be finite and above 0 (a time limit, say), or exit 2 naming it."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        fail(f"{option} {value:g}: must be a number above 0", f"e.g. {option} {example}")
+
+
 def emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=_default) + "\n")
+    sys.stdout.write(dumps(obj, indent=2) + "\n")
 
 
 def _default(o: Any) -> Any:

@@ -28,6 +28,7 @@ from accord.forecast import (
     load_source,
 )
 from accord.forecast.deu import DATASETS, ENV_DATA_DIR, REPO_DATA_DIR
+from accord.forecast.evaluate import BOOTSTRAP_METHOD, RESAMPLES, SEED, Score
 from accord.model import ScenarioError
 
 
@@ -51,8 +52,8 @@ def forecast_cmd(
     data_dir: Annotated[Path | None, typer.Option(
         "--data-dir", help="Folder holding the datasets (deu3/deu3.csv). Searched in this "
                            f"order: this option when given (then only it); else ${ENV_DATA_DIR} "
-                           "when set; then ../shared/data/forecasting beside the repository "
-                           f"checkout ({REPO_DATA_DIR}).")] = None,
+                           "when set; then, in a source checkout only, "
+                           f"../shared/data/forecasting beside it ({REPO_DATA_DIR}).")] = None,
     issue: Annotated[list[str] | None, typer.Option(
         "--issue", "-i", help="Issue id (repeatable); all by default.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown")
@@ -72,8 +73,11 @@ def forecast_cmd(
     try:
         if do_evaluate or dataset:
             if source:
-                fail("give either a scenario/actor table or --dataset, not both",
-                     "drop the source to evaluate, or drop --dataset to forecast")
+                given = f"--dataset {dataset}" if dataset else "--evaluate"
+                fail(f"{given} scores the models on a dataset with known outcomes, so it takes "
+                     f"no scenario or actor table (got {source})",
+                     f"drop {source} to evaluate (accord forecast --dataset "
+                     f"{dataset or 'deu3'} --evaluate), or drop {given} to forecast {source}")
             if not do_evaluate:
                 fail(f"--dataset {dataset} needs --evaluate",
                      f"run: accord forecast --dataset {dataset} --evaluate")
@@ -164,20 +168,32 @@ def _show_evaluation(ev: Evaluation, fmt: Format) -> None:
     foot = (f"Split: even rows (0-based, among issues with an outcome) develop, odd rows are "
             f"held out. Ours (*) fitted on the development half only: capability^"
             f"{ev.calibration.alpha:g} x salience^{ev.calibration.beta:g}.")
+    verdict = (f"Versus the compromise model (held-out MAE difference, negative is better; "
+               f"{BOOTSTRAP_METHOD}, {RESAMPLES} resamples, seed {SEED}): "
+               f"{ev.verdict}.")
     if fmt == Format.markdown:
-        lines = [head, "", "| model | MAE dev | MAE held-out | N (dev/held-out) |",
-                 "|---|---:|---:|---:|"]
+        lines = [head, "", "| model | MAE dev | MAE held-out | vs compromise [95% CI] | "
+                 "N (dev/held-out) |", "|---|---:|---:|---:|---:|"]
         lines += [f"| {s.model}{' *' if s.ours else ''} | {s.mae_dev:.2f} | "
-                  f"{s.mae_heldout:.2f} | {s.n_dev}/{s.n_heldout} |" for s in ev.scores]
-        print("\n".join([*lines, "", foot]))
+                  f"{s.mae_heldout:.2f} | {_versus(s)} | {s.n_dev}/{s.n_heldout} |"
+                  for s in ev.scores]
+        print("\n".join([*lines, "", verdict, "", foot]))
         return
     _para(head, indent="")
-    table = Table("model", "MAE dev", "MAE held-out", "N (dev/held-out)",
-                  box=None, padding=(0, 2), pad_edge=False)
+    table = Table("model", "MAE dev", "MAE held-out", "vs compromise [95% CI]",
+                  "N (dev/held-out)", box=None, padding=(0, 2), pad_edge=False)
     for s in ev.scores:
         table.add_row(s.model + (" *" if s.ours else ""), f"{s.mae_dev:.2f}",
-                      f"{s.mae_heldout:.2f}", f"{s.n_dev}/{s.n_heldout}")
+                      f"{s.mae_heldout:.2f}", _versus(s), f"{s.n_dev}/{s.n_heldout}")
     console.print(table)
+    _para(verdict, indent="")
     for s in ev.scores:
         _para(f"{s.model}: {s.label}", indent="")
     _para(foot, indent="")
+
+
+def _versus(s: Score) -> str:
+    if s.vs_compromise is None:
+        return "(baseline)"
+    d, lo, hi = s.vs_compromise
+    return f"{d:+.2f} [{lo:+.2f}, {hi:+.2f}]"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,8 +10,11 @@ import typer
 from rich.table import Table
 
 from accord.cli.common import (
+    SEED_MAX,
     Format,
+    TextOrJson,
     console,
+    dumps,
     emit_json,
     err_console,
     fail,
@@ -62,7 +64,7 @@ def _parties(s: Scenario, given: str | None) -> list[str]:
     if len(scored) < 2:
         fail(f"{s.scenario}: fewer than two parties have preferences, so nobody can negotiate",
              "add a `preferences:` block for at least two parties")
-    return parse_parties(scored, given) if given else default_parties(s)
+    return parse_parties(scored, given) if given is not None else default_parties(s)
 
 
 def _check_numbers(rounds: int, discount: float | None, repeat: int) -> None:
@@ -88,7 +90,8 @@ def simulate_cmd(
         "tit-for-tat, hardheaded, pareto, or e=<number>; default boulware,conceder for two "
         "parties, linear for all of more.")] = None,
     rounds: Annotated[int, typer.Option("--rounds", help="Deadline in rounds.")] = 100,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (0 .. 2^32-1).", min=0,
+                                      max=SEED_MAX)] = 1,
     mediator: Annotated[str | None, typer.Option(
         "--mediator", help="Single text: the party id that drafts (e.g. us).")] = None,
     mediator_strategy: Annotated[str, typer.Option(
@@ -108,7 +111,8 @@ def simulate_cmd(
     ] = False,
     trace: Annotated[Path | None, typer.Option(
         "--trace", help="Write every offer or draft as JSON lines to this file.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")
+                   ] = TextOrJson.text,
 ) -> None:
     """Simulate a negotiation: agreement or breakdown, the round, every party's utility, and
     the distance to the Pareto frontier and to the Nash package.
@@ -174,7 +178,7 @@ def simulate_cmd(
                                  record=trace is not None or protocol == "single-text",
                                  private_red_lines=private_red_lines,
                                  shuffle_turns=parties is None)
-    lines = [json.dumps({"run": k, "seed": sd, **e}, ensure_ascii=False, default=str)
+    lines = [dumps({"run": k, "seed": sd, **e})
              for k, (sd, r) in enumerate(zip(seeds, results, strict=True), start=1)
              for e in r.trace] if trace is not None else []
     if trace is not None:
@@ -192,10 +196,14 @@ def simulate_cmd(
             _print_single_text(results[0])
         _print_run(1, results[0], model.reservation.tolist(), ref.note)
         return
-    t = Table("run", "seed", "outcome", "round", *model.party_ids, "d(frontier)", "d(Nash)")
+    disc = any(r.discounted != r.utilities for r in results)
+    t = Table("run", "seed", "outcome", "round", *model.party_ids,
+              *([f"{p} discounted" for p in model.party_ids] if disc else []),
+              "d(frontier)", "d(Nash)")
     for k, r in enumerate(results, start=1):
         t.add_row(str(k), str(r.seed), "agreement" if r.agreement else "breakdown",
                   str(r.rounds), *[f"{r.utilities[p]:.3f}" for p in model.party_ids],
+                  *([f"{r.discounted[p]:.3f}" for p in model.party_ids] if disc else []),
                   _fmt(r.metrics.get("frontier_distance")), _fmt(r.metrics.get("nash_distance")))
     console.print(t)
     if ref.note:
@@ -221,14 +229,18 @@ def _print_run(k: int, r: Any, walkaway: list[float], note: str) -> None:
             + (f"agreement in round {r.rounds} of {r.max_rounds}" if r.agreement
                else f"breakdown after round {r.rounds} of {r.max_rounds}: {r.reason}"))
     console.print(head, markup=False, highlight=False)
-    t = Table("party", "strategy", "utility", "walk-away")
+    # Discounting lowers what an agreement is worth by when it came: show it beside the
+    # undiscounted utility whenever it differs, as the JSON does.
+    discounted = r.discounted != r.utilities
+    t = Table("party", "strategy", "utility", *(["discounted"] if discounted else []),
+              "walk-away")
     strat = list(r.strategies) if len(r.strategies) == len(r.parties) else \
         [r.strategies[0]] * len(r.parties)
     if r.protocol == "single-text":
         strat = ["(votes)"] * len(r.parties)
     for p, s_, w in zip(r.parties, strat, walkaway, strict=True):
         t.add_row(p, s_, f"{r.utilities[p]:.3f}" + ("" if r.agreement else " (walk-away)"),
-                  f"{w:.3f}")
+                  *([f"{r.discounted[p]:.3f}"] if discounted else []), f"{w:.3f}")
     console.print(t)
     if r.agreement:
         console.print("agreement: " + ", ".join(f"{i}={v}" for i, v in r.choices.items()),
@@ -289,7 +301,8 @@ def tournament_cmd(
         "--parties", help="Parties for every scenario, in turn order; default: every party "
         "with preferences, in an order drawn per run.")] = None,
     repeat: Annotated[int, typer.Option("--repeat", help="Runs per profile and seed.")] = 20,
-    seed: Annotated[int, typer.Option("--seed", help="Base seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Base seed (0 .. 2^32-1).", min=0,
+                                      max=SEED_MAX)] = 0,
     rounds: Annotated[int, typer.Option("--rounds", help="Deadline in rounds.")] = 100,
     discount: Annotated[float | None, typer.Option(
         "--discount", help="Discount factor for every party, overriding each party's own "
@@ -303,7 +316,8 @@ def tournament_cmd(
         "--private-red-lines", help="Parties learn each other's red lines only when a "
         "rejection reveals them; default: red lines are declared positions known to all.")
     ] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")
+                   ] = TextOrJson.text,
 ) -> None:
     """Every strategy against every other on every scenario, `--repeat` times: agreement
     rate, rounds, utilities, welfare, distance to Nash and to the frontier.
@@ -329,6 +343,12 @@ def tournament_cmd(
         except ImportError:
             fail("--output .parquet needs pandas and pyarrow",
                  "pip install pandas pyarrow, or write .csv")
+    # Say what runs before it runs: the tournament reports nothing until it is done.
+    profiles = sum(len(names) ** len(ps) for ps in party_lists)
+    err_console.print(f"running {profiles * repeat:,} negotiations ({profiles:,} strategy "
+                      f"profiles x {repeat} repeats, up to {rounds} rounds each) on "
+                      f"{workers or 'every local'} worker(s) ...", markup=False,
+                      highlight=False)
     res = tournament(scenarios, names, parties=party_lists, repeat=repeat, seeds=(seed,),
                      rounds=rounds, discount=discount, workers=workers,
                      private_red_lines=private_red_lines, shuffle_turns=parties is None)

@@ -13,6 +13,7 @@ import typer
 
 from accord.cli.common import (
     Format,
+    TextOrJson,
     emit_json,
     err_console,
     fail,
@@ -72,7 +73,7 @@ def report_cmd(
         fail(f"{scenario}: {len(scored)} part{'y has' if len(scored) == 1 else 'ies have'} "
              "preferences; the report plots two parties' utilities",
              "add a `preferences:` block for at least two parties")
-    pair = parse_parties(scored, parties) if parties else None
+    pair = parse_parties(scored, parties) if parties is not None else None
     if pair is not None and len(pair) != 2:
         fail(f"--parties names {len(pair)} parties; the utility space has two axes",
              "name exactly two, e.g. --parties " + ",".join(scored[:2]))
@@ -97,7 +98,8 @@ def diff_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
     plan_a: Annotated[str, typer.Argument(help="The earlier plan.")],
     plan_b: Annotated[str, typer.Argument(help="The later plan.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")
+                   ] = TextOrJson.text,
 ) -> None:
     """Compare two plans point by point and show how each party's utility moved.
 
@@ -117,7 +119,8 @@ def diff_cmd(
 
 def sources_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json")
+                   ] = TextOrJson.text,
     flagged: Annotated[bool, typer.Option(
         "--flagged", help="Only provisions resting on one outlet, on low-reliability sources "
         "only, or officially denied.")] = False,
@@ -131,7 +134,7 @@ def sources_cmd(
     s = load(scenario)
     prov = provenance(s)
     if flagged:
-        prov.provisions = prov.flagged
+        prov.only_flagged()
     if fmt == Format.json:
         emit_json(prov.to_dict())
     else:

@@ -15,6 +15,7 @@ that puts no weight on the issue (it values every option alike, so it has no pos
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +25,9 @@ from numpy.typing import NDArray
 from accord.model import Scenario, compile_scenario
 
 FloatArray = NDArray[np.float64]
+
+OPTION_TOL = 1e-6
+"""Tolerance, in option steps, when a point on the scale is turned into an option."""
 
 
 class ForecastDataError(ValueError):
@@ -56,6 +60,11 @@ class IssueData:
     skipped: tuple[str, ...] = ()
     """Actors left out of this issue, with the reason, for the explanation."""
     meta: Mapping[str, str] = field(default_factory=dict)
+    red_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """Party name -> indices of the options its red lines forbid (scenarios only)."""
+    unordered: tuple[str, ...] = ()
+    """Parties whose values do not rise then fall along the option order (not single-peaked):
+    for them a point between two options on the 0-100 line is no compromise."""
 
     def __post_init__(self) -> None:
         n = len(self.actors)
@@ -98,14 +107,26 @@ class IssueData:
         return self.low if m <= 1 else self.low + k * self.span / (m - 1)
 
     def nearest_option(self, value: float) -> tuple[int, str] | None:
-        """The option closest to a point on the scale (None for a continuous scale)."""
+        """The option closest to a point on the scale (None for a continuous scale).
+
+        One rule for every model: a point within `OPTION_TOL` of an option step's midpoint
+        counts as the midpoint, and a midpoint goes to the higher option, so float noise
+        (49.9999999 against 50) never turns one displayed value into two options."""
         m = len(self.options)
         if m == 0:
             return None
         if m == 1 or self.span == 0:
             return 0, self.options[0]
-        k = int(np.clip(round((value - self.low) / self.span * (m - 1)), 0, m - 1))
+        x = (value - self.low) / self.span * (m - 1)
+        k = int(np.clip(math.floor(x + 0.5 + OPTION_TOL), 0, m - 1))
         return k, self.options[k]
+
+    def behind_red_lines(self, value: float) -> list[str]:
+        """Parties whose red lines forbid the option nearest `value`."""
+        near = self.nearest_option(value)
+        if near is None:
+            return []
+        return [who for who, ks in self.red_lines.items() if near[0] in ks]
 
     def describe(self, value: float) -> str:
         """A point on the scale in words: the nearest option, or the number."""
@@ -120,6 +141,7 @@ class IssueData:
             capability=self.capability, low=self.low, high=self.high,
             actor_names=self.actor_names, options=self.options, reference=self.reference,
             outcome=self.outcome, skipped=self.skipped, meta=self.meta,
+            red_lines=self.red_lines, unordered=self.unordered,
         )
 
 
@@ -150,6 +172,9 @@ def from_scenario(scenario: Scenario) -> ActorTable:
     salience = np.divide(100.0 * model.weights, top, out=np.zeros_like(model.weights),
                          where=top > 0)
     issues = []
+    # Options behind a red line, counting conditional ones (the forecast places one issue at a
+    # time, so whether an `unless` on another issue holds is not known here).
+    behind = model.forbidden_options(conditional=True)
     for i, iss in enumerate(scenario.issues):
         m = int(model.n_options[i])
         # A party with no weight on the issue has no position on it (all options tie at 0).
@@ -163,10 +188,27 @@ def from_scenario(scenario: Scenario) -> ActorTable:
         tied = np.isclose(vals, best)
         idx = (tied * np.arange(m)).sum(axis=1) / tied.sum(axis=1)
         position = 100.0 * idx / (m - 1) if m > 1 else np.zeros(len(ids))
+        red = {names[pid]: tuple(int(k) for k in np.flatnonzero(behind[p, i, :m]))
+               for p, pid in enumerate(model.party_ids) if behind[p, i, :m].any()}
+        unordered = tuple(names[pid] for pid, v in zip(ids, vals, strict=True)
+                          if not _single_peaked(v))
         issues.append(IssueData(
             id=iss.id, name=iss.name, actors=ids, actor_names=tuple(names[p] for p in ids),
             position=position, salience=salience[cares, i], capability=capability[cares],
-            options=model.options[i], skipped=skipped + indifferent,
+            options=model.options[i], skipped=skipped + indifferent, red_lines=red,
+            unordered=unordered,
         ))
     return ActorTable(name=scenario.title, source=scenario.scenario, kind="scenario",
                       issues=tuple(issues))
+
+
+def _single_peaked(values: FloatArray, tol: float = 1e-9) -> bool:
+    """Values that rise (weakly) to a peak and then fall (weakly) along the option order."""
+    d = np.diff(np.asarray(values, dtype=np.float64))
+    falling = False
+    for step in d:
+        if step < -tol:
+            falling = True
+        elif step > tol and falling:
+            return False
+    return True

@@ -48,6 +48,14 @@ DATASETS = {"deu3": Path("deu3") / "deu3.csv"}
 ENV_DATA_DIR = "ACCORD_FORECAST_DATA"
 REPO_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "forecasting"
 """../shared/data/forecasting beside the repository checkout this package runs from."""
+IN_CHECKOUT = (Path(__file__).resolve().parents[2] / "pyproject.toml").is_file()
+"""Whether this package runs from a source checkout (REPO_DATA_DIR means nothing otherwise)."""
+WHERE_TO_GET = {
+    "deu3": ("DEU III is not shipped with accord: its redistribution licence is not stated "
+             "(check doi:10.34810/data53); get deu3.csv from "
+             "https://github.com/blksv/predictioneers_game"),
+}
+"""Where each dataset comes from, for the one-line message when it is not found."""
 _REQUIRED = ("isnr", "proc", "counvte", "rp", "out",
              *(f"p{a}" for a in ACTORS), *(f"s{a}" for a in ACTORS))
 
@@ -91,7 +99,7 @@ def data_dirs(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
     if data_dir:
         return [Path(data_dir)]
     env = os.environ.get(ENV_DATA_DIR)
-    return [*([Path(env)] if env else []), REPO_DATA_DIR]
+    return [*([Path(env)] if env else []), *([REPO_DATA_DIR] if IN_CHECKOUT else [])]
 
 
 def find_dataset(name: str, data_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -103,9 +111,13 @@ def find_dataset(name: str, data_dir: str | os.PathLike[str] | None = None) -> P
     for base in bases:
         if (base / DATASETS[name]).is_file():
             return base / DATASETS[name]
+    if not bases:  # an installed package, nothing configured: say where to get it
+        raise ForecastDataError(f"--dataset {name}", "dataset", WHERE_TO_GET[name],
+                                f"save it as FOLDER/{DATASETS[name].as_posix()} and pass "
+                                f"--data-dir FOLDER (or set {ENV_DATA_DIR}=FOLDER)")
     where = ", ".join(str(b / DATASETS[name]) for b in bases)
     raise ForecastDataError(str(bases[0] / DATASETS[name]), "file",
-                            f"not found (looked in {where})",
+                            f"not found (looked in {where}); {WHERE_TO_GET[name]}",
                             f"pass --data-dir with the folder holding {DATASETS[name]}, or "
                             f"set {ENV_DATA_DIR}")
 

@@ -52,6 +52,8 @@ class IssueForecast:
             "issue": i.id, "name": i.name, "model": self.model,
             "forecast": round(self.forecast, 2), "scale": [i.low, i.high],
             "option": near[1] if near else None,
+            "behind_red_lines": i.behind_red_lines(self.forecast),
+            "not_ordered_for": list(i.unordered),
             "by_model": {k: round(v, 2) for k, v in self.by_model.items()},
             "pulls": [{"actor": p.actor, "name": p.name, "position": round(p.position, 2),
                        "option": p.place if i.options else None,
@@ -185,6 +187,15 @@ def _words(issue: IssueData, model: str, value: float, pulls: Sequence[Pull],
         caution = " Treat this forecast as uncertain." if spread > 0.25 * (issue.span or 1) \
             else ""
         sentences.append(f"The other models say: {others}.{caution}")
+    behind = issue.behind_red_lines(value)
+    if behind:
+        sentences.append(f"WARNING: {_place(issue, value)} lies behind the red line of "
+                         f"{_join(behind)}, so {'it' if len(behind) == 1 else 'they'} "
+                         f"would reject it as it stands.")
+    if issue.unordered:
+        sentences.append(f"The option order is not a scale for {_join(issue.unordered)} "
+                         f"(their values do not rise then fall along it), so a point between "
+                         f"options is no compromise for them: read this forecast with care.")
     movers = [(a, x0, x1) for a, x0, x1 in zip(issue.actor_names, issue.position,
                                                run.positions, strict=True)
               if abs(x1 - x0) > tol]

@@ -33,7 +33,9 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from accord.model import Scenario, option_key, parse_scenario
+from accord.model.ids import ID_RULE, is_id, safe_id
 from accord.model.problems import ScenarioError
+from accord.model.scenario import Issue
 
 REAL_STEPS = 11
 
@@ -122,12 +124,19 @@ def read_domain(path: str | Path, real_steps: int = REAL_STEPS) -> list[dict[str
     root = parse_xml(path)
     where = str(path)
     out: list[dict[str, Any]] = []
+    taken: list[str] = []
     for el in _issues(root):
         name = el.get("name")
         if not name:
             raise GeniusError(f"{where}: an <issue> has no name; fix: add name=\"...\"")
         kind = _kind(el)
-        info: dict[str, Any] = {"kind": kind, "index": el.get("index")}
+        # The id is the name made safe (`Bread type` -> `Bread_type`); `name` keeps the
+        # original, which profiles are matched by and export writes back.
+        if name in [i["name"] for i in out]:
+            raise GeniusError(f"{where}: two issues share a name; accord needs unique names")
+        iid = safe_id(name, taken, "issue")
+        taken.append(iid)
+        info: dict[str, Any] = {"kind": kind, "index": el.get("index"), "name": name}
         if kind == "discrete":
             opts: list[Any] = []
             for item in el.iter("item"):
@@ -136,7 +145,7 @@ def read_domain(path: str | Path, real_steps: int = REAL_STEPS) -> list[dict[str
                     opts.append(v)
             if not opts:
                 raise GeniusError(f"{where}: discrete issue {name!r} has no <item value=..>")
-            out.append({"id": name, "name": name, "options": opts, "_genius": info})
+            out.append({"id": iid, "name": name, "options": opts, "_genius": info})
         elif kind == "integer":
             lo, hi = _range(el, where)
             _check_range(name, "integer", lo, hi, where)
@@ -145,7 +154,7 @@ def read_domain(path: str | Path, real_steps: int = REAL_STEPS) -> list[dict[str
                                   f"{MAX_OPTIONS} values; fix: narrow its bounds")
             opts = list(range(int(lo), int(hi) + 1))
             info.update(lowerbound=int(lo), upperbound=int(hi))
-            out.append({"id": name, "name": name, "kind": "numeric", "options": opts,
+            out.append({"id": iid, "name": name, "kind": "numeric", "options": opts,
                         "_genius": info})
         else:
             lo, hi = _range(el, where)
@@ -154,7 +163,7 @@ def read_domain(path: str | Path, real_steps: int = REAL_STEPS) -> list[dict[str
                 raise GeniusError("real_steps must be at least 2")
             grid = [lo + (hi - lo) * k / (real_steps - 1) for k in range(real_steps)]
             info.update(lowerbound=lo, upperbound=hi)
-            out.append({"id": name, "name": name, "kind": "numeric", "options": grid,
+            out.append({"id": iid, "name": name, "kind": "numeric", "options": grid,
                         "_genius": info})
     if not out:
         raise GeniusError(f"{where}: no <issue> found; fix: give a Genius domain file")
@@ -201,12 +210,13 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
                           f"linear-additive profiles only")
     by_name = {el.get("name"): el for el in _issues(root)}
     by_index = {el.get("index"): el for el in _issues(root)}
+    _same_domain(root, issues, where)
     raw_w: dict[str, float] = {}
     weights = {w.get("index"): _float(w, "value", where) for w in root.iter("weight")}
     values: dict[str, dict[str, float]] = {}
     for iss in issues:
-        name = iss["id"]
         info = iss["_genius"]
+        name = info["name"]
         el = by_name.get(name)
         if el is None:
             el = by_index.get(info.get("index"))
@@ -220,7 +230,7 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
         if w < 0:
             raise GeniusError(f"{where}: <weight value={_fmt(w)!r}> of issue {name!r} is "
                               f"negative; fix: give weights >= 0")
-        raw_w[name] = w
+        raw_w[iss["id"]] = w
         table: dict[str, float] = {}
         if info["kind"] == "discrete":
             evals: dict[str, float] = {}
@@ -251,7 +261,7 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
                 else:
                     e = _real_eval(ev, float(opt), where)
                 table[option_key(opt)] = e
-        values[name] = table
+        values[iss["id"]] = table
     total = sum(raw_w.values())
     if total <= 0:
         raise GeniusError(f"{where}: the weights sum to {total}; fix: give positive weights")
@@ -265,8 +275,35 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
     }
 
 
+def _same_domain(root: ET.Element, issues: list[dict[str, Any]], where: str) -> None:
+    """Refuse a profile written for another domain: matching it by position would give
+    preferences over issues and values it never mentions."""
+    options = {iss["_genius"]["name"]: iss for iss in issues}
+    for el in _issues(root):
+        name = el.get("name")
+        if name is not None and name not in options:
+            raise GeniusError(f"{where}: profile issue {name!r} is not in the domain (its "
+                              f"issues: {', '.join(map(repr, options))}); fix: give the "
+                              f"profile written for this domain")
+        iss = options.get(name) if name is not None else None
+        if iss is None or iss["_genius"]["kind"] != "discrete":
+            continue
+        # Genius ignores extra evaluations (some ANAC profiles list a value their domain
+        # lacks); a foreign value standing where a domain value has none is a mismatch.
+        known = {option_key(o) for o in iss["options"]}
+        listed = [v for item in el.iter("item") if (v := item.get("value")) is not None]
+        if known <= set(listed):
+            continue
+        for v in listed:
+            if v not in known:
+                raise GeniusError(f"{where}: value {v!r} of profile issue {name!r} is not in "
+                                  f"the domain (its values: "
+                                  f"{', '.join(map(repr, iss['options']))}); fix: give the "
+                                  f"profile written for this domain")
+
+
 def _party_id(path: str | Path) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(path).stem).strip("-") or "party"
+    return safe_id(Path(path).stem, fallback="party")
 
 
 def build_scenario(scenario_id: str, title: str, issues: list[dict[str, Any]],
@@ -286,7 +323,8 @@ def build_scenario(scenario_id: str, title: str, issues: list[dict[str, Any]],
                       "values": {k: v for k, v in prof["values"].items()
                                  if prof["weights"].get(k, 0) > 0}}
     data = {
-        "scenario": scenario_id, "title": title, "note": note, "parties": parties,
+        "scenario": safe_id(scenario_id, fallback="scenario"), "title": title, "note": note,
+        "parties": parties,
         "issues": [{k: v for k, v in i.items() if not k.startswith("_")} for i in issues],
         "preferences": prefs,
         "description": f"Imported from {source}.",
@@ -345,6 +383,25 @@ def _linear_integer(options: Sequence[Any], values: Sequence[float]) -> tuple[fl
     return offset, slope
 
 
+def genius_name(issue: Issue) -> str:
+    """The name Genius sees: the original name when the id was made from it on import
+    (`Bread type` for `Bread_type`), so a round trip keeps both; else the id."""
+    return issue.name if safe_id(issue.name, fallback="issue") == issue.id else issue.id
+
+
+def output_path(outdir: Path, *ids: str, suffix: str) -> Path:
+    """`outdir/<id>-<id><suffix>`, refusing anything that would land outside `outdir` (ids
+    are checked by validation; this keeps a hand-built Scenario from escaping too)."""
+    bad = [i for i in ids if not is_id(i)]
+    if bad:
+        raise GeniusError(f"id {bad[0]!r} is not a valid id, so it cannot name a file; fix: "
+                          f"rename it ({ID_RULE})")
+    path = outdir / ("-".join(ids) + suffix)
+    if path.resolve().parent != outdir.resolve():
+        raise GeniusError(f"{path} would be written outside {outdir}; fix: rename the ids")
+    return path
+
+
 def export_genius(scenario: Scenario, outdir: str | Path) -> tuple[list[Path], list[str]]:
     """Write `<id>-domain.xml` and one `<id>-<party>.xml` per scored party; return the paths
     and warnings (Genius rescales each discrete issue to a best value of 1: a party whose best
@@ -373,7 +430,7 @@ def export_genius(scenario: Scenario, outdir: str | Path) -> tuple[list[Path], l
              f'<utility_space number_of_issues="{len(scenario.issues)}">',
              '<objective index="0" name="root" type="objective" etype="objective">']
     for k, iss in enumerate(scenario.issues, start=1):
-        name = quoteattr(iss.id)
+        name = quoteattr(genius_name(iss))
         if iss.id in int_fit:
             lo, hi = iss.options[0], iss.options[-1]
             lines.append(f'<issue index="{k}" name={name} etype="integer" type="integer" '
@@ -385,7 +442,8 @@ def export_genius(scenario: Scenario, outdir: str | Path) -> tuple[list[Path], l
                 lines.append(f'<item index="{j}" value={quoteattr(option_key(o))}/>')
             lines.append("</issue>")
     lines += ["</objective>", "</utility_space>", "</negotiation_template>", ""]
-    paths = [out / f"{sid}-domain.xml"]
+    paths = [output_path(out, sid, "domain", suffix=".xml")]
+    party_paths = {pid: output_path(out, sid, pid, suffix=".xml") for pid in scored}
     from accord.io.loader import write_atomic
 
     write_atomic(paths[0], "\n".join(lines))
@@ -399,7 +457,7 @@ def export_genius(scenario: Scenario, outdir: str | Path) -> tuple[list[Path], l
         for k, iss in enumerate(scenario.issues, start=1):
             w = pref.weights.get(iss.id, 0.0)
             vals = [pref.values[iss.id][option_key(o)] for o in iss.options]
-            name = quoteattr(iss.id)
+            name = quoteattr(genius_name(iss))
             if iss.id in int_fit:
                 offset, slope = int_fit[iss.id][pid]
                 body.append(f'<issue index="{k}" name={name} etype="integer" type="integer" '
@@ -440,7 +498,7 @@ def export_genius(scenario: Scenario, outdir: str | Path) -> tuple[list[Path], l
             warnings.append(f"{pid}: some issue's best option is worth less than 1, which "
                             f"Genius cannot express; {res_note}its Genius utilities are "
                             f"accord's divided by {scale_total:.6f}")
-        path = out / f"{sid}-{pid}.xml"
+        path = party_paths[pid]
         write_atomic(path, "\n".join(body))
         paths.append(path)
     return paths, warnings

@@ -22,6 +22,7 @@ from typing import Any
 
 from accord.io.genius import GeniusError, _party_id, build_scenario
 from accord.model import Scenario, option_key
+from accord.model.ids import safe_id
 
 _DISCRETE = ("discreteutils", "DiscreteValueSetUtilities")
 _NUMBER = ("numberutils", "NumberValueSetUtilities")
@@ -94,8 +95,12 @@ def read_domain(data_or_path: Any, where: str = "domain") -> list[dict[str, Any]
     iv = data.get("issuesValues") if isinstance(data, dict) else None
     if not isinstance(iv, dict) or not iv:
         raise GeniusError(f"{where}: no `issuesValues`; fix: give a GeniusWeb domain file")
-    issues = []
+    issues: list[dict[str, Any]] = []
+    taken: list[str] = []
     for name, spec in iv.items():
+        # The id is the name made safe; `_name` keeps the original that profiles use.
+        iid = safe_id(str(name), taken, "issue")
+        taken.append(iid)
         at = f"{where}: issue {name!r}"
         spec = _dict(spec, at, "its value set", 'write {"values": [..]} or {"range": {..}}')
         if "values" in spec:
@@ -107,9 +112,9 @@ def read_domain(data_or_path: Any, where: str = "domain") -> list[dict[str, Any]
                 if isinstance(v, bool) or not isinstance(v, str | int | float):
                     raise GeniusError(f"{at}: value {v!r} is not a string or number; fix: "
                                       f"write each value as a string")
-            issues.append({"id": name, "name": name, "options": list(vals)})
+            issues.append({"id": iid, "name": name, "_name": name, "options": list(vals)})
         elif "range" in spec:
-            issues.append({"id": name, "name": name, "kind": "numeric",
+            issues.append({"id": iid, "name": name, "_name": name, "kind": "numeric",
                            "options": _grid(spec["range"], at)})
         else:
             raise GeniusError(f"{where}: issue {name!r} has neither `values` nor `range`")
@@ -167,17 +172,18 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
                     "map each issue to a number")
     values: dict[str, dict[str, float]] = {}
     w_out: dict[str, float] = {}
+    id_of = {iss["_name"]: iss["id"] for iss in issues}
     for iss in issues:
-        name = iss["id"]
+        name, iid = iss["_name"], iss["id"]
         if name not in utils or name not in weights:
             raise GeniusError(f"{where}: issue {name!r} lacks issueUtilities or issueWeights")
         fn = _utility_fn(utils[name], name, where)
-        values[name] = {option_key(o): fn(o) for o in iss["options"]}
+        values[iid] = {option_key(o): fn(o) for o in iss["options"]}
         w = _number(weights[name], where, f"issueWeights[{name!r}]")
         if w < 0:
             raise GeniusError(f"{where}: issueWeights[{name!r}] is {w}; fix: give weights "
                               f">= 0")
-        w_out[name] = w
+        w_out[iid] = w
     bid = space.get("reservationBid")
     reservation = 0.0
     if bid is not None:
@@ -186,6 +192,7 @@ def read_profile(path: str | Path, issues: list[dict[str, Any]]) -> dict[str, An
         chosen = bid.get("issuevalues") or {}
         chosen = _dict(chosen, where, "`reservationBid.issuevalues`",
                        "map each issue to one of its values")
+        chosen = {id_of.get(i, i): v for i, v in chosen.items()}
         for i, v in chosen.items():
             if i not in values:
                 raise GeniusError(f"{where}: reservationBid names issue {i!r}, which the domain "

@@ -17,6 +17,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from accord.model.problems import Path as FieldPath
@@ -135,6 +136,14 @@ def _unique_keys(name: str) -> Any:
     return hook
 
 
+class _DatesAsText(RoundTripConstructor):
+    """Dates stay text while reading, so validation parses them with the rest and an invalid
+    one (`2026-13-45`) is reported at its field and line, not as a YAML syntax error."""
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
 def read_data(text: str, name: str) -> tuple[Any, dict[FieldPath, int]]:
     """Parse YAML or JSON text into plain data plus a map of field path -> line."""
     lines: dict[FieldPath, int] = {}
@@ -149,6 +158,7 @@ def read_data(text: str, name: str) -> tuple[Any, dict[FieldPath, int]]:
             raise ScenarioError([Problem(
                 "invalid JSON: nested too deeply", "flatten the structure", file=name)]) from None
     yaml = YAML(typ="rt")
+    yaml.Constructor = _DatesAsText
     yaml.allow_duplicate_keys = False
     try:
         node = yaml.load(io.StringIO(text))

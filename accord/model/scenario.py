@@ -21,6 +21,7 @@ PlanStatus = Literal["reported", "proposed", "presented", "agreed", "rejected", 
 Consent = Literal["all", "none"] | list[str]
 """Whose verdict can block agreement: `all` issues, a list of issue ids (a veto over those
 issues' red lines only), or `none` (scored and shown, never blocks)."""
+Stance = Literal["accepts", "rejects", "basis"]
 
 
 def option_key(option: OptionValue) -> str:
@@ -213,6 +214,19 @@ class Statement(_Strict):
     points: list[int | str] = Field(default_factory=list)
     text: str
     sources: list[str] = Field(default_factory=list)
+    # --- stance on a plan (issue 15): what `accord calibrate` learns from -------------------
+    stance: Stance | None = Field(
+        default=None, description="The party's reaction to the plan named in `about`: "
+        "accepts, rejects, or basis (acceptable as a basis for talks: weak acceptance).")
+    confidence: float | None = Field(
+        default=None, description="How clearly the statement shows that stance, in (0.5, 1]; "
+        "default 0.9, and 0.7 for basis.")
+    objects_to: list[str] = Field(
+        default_factory=list, description="Issue ids whose option in the plan the party "
+        "objects to.")
+    supersedes: str | None = Field(
+        default=None, description="Id of an earlier statement of the same party about the same "
+        "plan that this one replaces; only the latest counts.")
 
     @property
     def by_parties(self) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from accord.model.checks import extra_problems, root_causes
 from accord.model.problems import Path, Problem, ScenarioError
 from accord.model.scenario import Constraint, Scenario, option_key, red_line_id
 
@@ -54,7 +55,7 @@ def parse_scenario(
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(place(_from_pydantic(exc))) from None
-    problems = _semantic(scenario)
+    problems = root_causes(_semantic(scenario) + extra_problems(scenario))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ScenarioError(place(problems))
@@ -230,7 +231,7 @@ def _semantic(s: Scenario) -> list[Problem]:
                 add(Problem(f"issue {iid!r} has a weight but no values",
                             f"add values for {', '.join(options[iid])}", (*base, "values")))
                 continue
-            missing = [o for o in options[iid] if o not in given]
+            missing = list(dict.fromkeys(o for o in options[iid] if o not in given))
             if missing:
                 add(Problem(f"no value for option(s) {', '.join(map(repr, missing))}",
                             "give every option of a weighted issue a value in [0, 1]",
@@ -304,6 +305,7 @@ def _semantic(s: Scenario) -> list[Problem]:
             add(Problem(f"unknown plan {st.about!r}", "name a plan id or drop `about`",
                         ("statements", si, "about")))
     out.extend(_linked_constructs(s, options, sources))
+    out.extend(_stances(s))
     for si, src in enumerate(s.sources):
         r = src.reliability
         if r is not None and not (len(r) == 2 and r[0] in "ABCDEF" and r[1] in "123456"):
@@ -441,6 +443,52 @@ def _some_valid_package(options: dict[str, list[str]], constraints: list[Constra
     if search(0):
         return True
     return None if timed_out else False
+
+
+def _stances(s: Scenario) -> list[Problem]:
+    """Statements with a stance on a plan (issue 15), the evidence `accord calibrate` counts."""
+    out: list[Problem] = []
+    scored = set(s.preferences) & set(s.party_ids)
+    issues = set(s.issue_ids)
+    by_id = {st.id: (k, st) for k, st in enumerate(s.statements)}
+    for si, st in enumerate(s.statements):
+        path: Path = ("statements", si)
+        evidence = st.stance is not None or bool(st.objects_to)
+        if st.stance is None and st.confidence is not None:
+            out.append(Problem("a confidence without a stance", "add `stance: accepts`, "
+                               "`rejects` or `basis`, or drop `confidence`",
+                               (*path, "confidence")))
+        if st.confidence is not None and not 0.5 < st.confidence <= 1:
+            out.append(Problem(f"confidence {st.confidence} is outside (0.5, 1]",
+                               "give how clearly the statement shows the stance, e.g. 0.8",
+                               (*path, "confidence")))
+        if evidence and st.about is None:
+            field = "stance" if st.stance is not None else "objects_to"
+            out.append(Problem(f"`{field}` needs the plan it is about",
+                               "add `about:` with a plan id", (*path, "about")))
+        if evidence and not any(p in scored for p in st.by_parties):
+            out.append(Problem("a stance needs a party with preferences",
+                               f"name one of: {', '.join(sorted(scored)) or 'none'}",
+                               (*path, "by")))
+        for k, iid in enumerate(st.objects_to):
+            if iid not in issues:
+                out.append(Problem(f"unknown issue {iid!r}", f"use one of: {', '.join(issues)}",
+                                   (*path, "objects_to", k)))
+        if st.supersedes is None:
+            continue
+        hit = by_id.get(st.supersedes)
+        fix = "name an earlier statement of the same party about the same plan"
+        if hit is None or hit[1].id == st.id:
+            what = "itself" if hit is not None else f"unknown statement {st.supersedes!r}"
+            out.append(Problem(f"supersedes {what}", fix, (*path, "supersedes")))
+            continue
+        k, old = hit
+        later = (old.date <= st.date) if old.date is not None and st.date is not None \
+            else k < si
+        if set(old.by_parties) != set(st.by_parties) or old.about != st.about or not later:
+            out.append(Problem(f"{st.supersedes!r} is not an earlier statement of "
+                               f"{st.by_label} about {st.about!r}", fix, (*path, "supersedes")))
+    return out
 
 
 def _normalise(s: Scenario) -> Scenario:

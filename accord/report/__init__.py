@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
-
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Any
 
 from accord.evaluate import Analysis, analyze
 from accord.model import CompiledModel, Scenario, compile_scenario
@@ -46,7 +44,12 @@ from accord.report.versions import (
     timeline,
 )
 
+if TYPE_CHECKING:
+    from markupsafe import Markup
+
 STATIC_FORMATS = ("png", "svg")
+REACTION_SAMPLES = 65_536
+"""Prior draws behind the report's "What the reactions tell us" (one block, seed 0)."""
 
 
 def _version(dist: str) -> str:
@@ -94,6 +97,7 @@ def build_report(scenario: Scenario, *, parties: list[str] | None = None,
     """
     import jinja2
     import plotly
+    from markupsafe import Markup  # the report extra, loaded only when needed
     from plotly.offline import get_plotlyjs
 
     from accord.report import interactive as ia
@@ -152,7 +156,17 @@ def build_report(scenario: Scenario, *, parties: list[str] | None = None,
         provision=lambda pv: _provision_html(pv), statement=lambda st: _statement_html(st),
         srcs=lambda refs: _sources_html(refs, ids),
         speaker=lambda st: " and ".join(names.get(p, p) for p in st.by_parties),
+        reactions=_reactions(scenario, ctx.model),
     )
+
+
+def _reactions(scenario: Scenario, model: CompiledModel) -> dict[str, Any] | None:
+    """`accord calibrate` in brief, when some statement has a stance (else no section)."""
+    if not scenario.plans or not any(st.stance for st in scenario.statements):
+        return None
+    from accord.calibrate import calibrate
+
+    return calibrate(scenario, samples=REACTION_SAMPLES, seed=0, model=model).to_dict()
 
 
 def build_figure(scenario: Scenario, *, plan: str | None = None,
@@ -171,18 +185,24 @@ def build_figure(scenario: Scenario, *, plan: str | None = None,
 
 
 def _sources_html(refs: list[str], known: set[str]) -> Markup:
+    from markupsafe import Markup  # the report extra, loaded only when needed
+
     return Markup(", ").join(
         Markup('<a href="#{0}"><code>{0}</code></a>').format(r) if r in known
         else Markup("<code>{}</code>").format(r) for r in refs)
 
 
 def _statement_html(st: StatementRef) -> Markup:
+    from markupsafe import Markup  # the report extra, loaded only when needed
+
     pts = f" on point {', '.join(st.points)}" if st.points else ""
     return Markup('<p class="stmt"><b>{}</b> by {} ({}){}: {}</p>').format(
         st.kind, st.by, st.date.isoformat() if st.date else "undated", pts, st.text)
 
 
 def _provision_html(pv: ProvisionProvenance) -> Markup:
+    from markupsafe import Markup  # the report extra, loaded only when needed
+
     flags = Markup("").join(Markup('<span class="flag">{}</span>').format(FLAG_TEXT[f])
                             for f in pv.flags)
     head = Markup("<b>point {}</b>{}: {} {}").format(

@@ -195,6 +195,17 @@ class Provenance:
     sources: list[SourceRef]
     uses: dict[str, list[str]] = field(default_factory=dict)
     """source id -> what rests on it: `plan#point`, `statement <id>`, `assumptions on <party>`."""
+    total: int | None = None
+    """How many provisions the scenario has, when `provisions` holds only some (`--flagged`)."""
+
+    def only_flagged(self) -> None:
+        """Keep the flagged provisions, remembering how many there were in all."""
+        self.total = self.n_total
+        self.provisions = self.flagged
+
+    @property
+    def n_total(self) -> int:
+        return len(self.provisions) if self.total is None else self.total
 
     @property
     def flagged(self) -> list[ProvisionProvenance]:
@@ -214,6 +225,7 @@ class Provenance:
                         for s in self.sources],
             "summary": {
                 "provisions": len(self.provisions),
+                "total": self.n_total,
                 "flagged": len(self.flagged),
                 "by_flag": {f: sum(f in p.flags for p in self.provisions) for f in FLAG_TEXT},
             },
@@ -377,7 +389,7 @@ def render_text(prov: Provenance) -> str:
         out.append(f"  {s.id}: {_source_line(s)}; used by: {used}")
     out.append("")
     flagged = prov.flagged
-    out.append(f"{len(flagged)} of {len(prov.provisions)} provisions flagged")
+    out.append(f"{len(flagged)} of {prov.n_total} provisions flagged")
     for f in FLAG_TEXT:
         n = sum(f in p.flags for p in prov.provisions)
         if n:

@@ -9,6 +9,9 @@ Uses matplotlib's object API (no pyplot), so nothing global changes and no displ
 from __future__ import annotations
 
 import io
+import logging
+import re
+import warnings
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -138,8 +141,22 @@ def render_figure(space: UtilitySpace, analysis: Analysis, steps: list[TimelineS
         draw_timeline(fig.add_subplot(grid[0, 1]), steps)
     buf = io.BytesIO()
     canvas = FigureCanvasSVG(fig) if fmt == "svg" else FigureCanvasAgg(fig)
-    canvas.print_figure(buf, format=fmt, dpi=DPI, metadata=_metadata(fmt))
+    # Matplotlib warns once per missing glyph, with its own source path; say it once, plainly.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        canvas.print_figure(buf, format=fmt, dpi=DPI, metadata=_metadata(fmt))
+    missing = sorted({chr(int(m[1])) for w in caught if (m := _GLYPH.search(str(w.message)))})
+    for w in caught:
+        if not _GLYPH.search(str(w.message)):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if missing:
+        log.warning("figure: %d character(s) have no glyph in the font and show as boxes: %s",
+                    len(missing), " ".join(missing[:20]))
     return buf.getvalue()
+
+
+_GLYPH = re.compile(r"Glyph (\d+) .*missing from")
+log = logging.getLogger("accord.report")
 
 
 def _metadata(fmt: str) -> dict[str, str | None]:

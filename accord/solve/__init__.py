@@ -10,6 +10,7 @@ constraints that conflict.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -246,7 +247,13 @@ def frontier(
     """The Pareto frontier of the parties (all scored parties by default)."""
     problem = make_problem(model, parties, respect_red_lines=respect_red_lines,
                            individual_rationality=individual_rationality)
-    return pareto_frontier(problem, time_limit=time_limit)
+    front = pareto_frontier(problem, time_limit=time_limit)
+    if len(front) == 0:
+        # An empty frontier needs its reason, as an empty solve result has.
+        small = problem.space_size <= AUTO_LIMIT
+        slack = best_min_slack(problem) if small else _milp_slack(problem)
+        front = dataclasses.replace(front, message=explain_infeasible(problem, slack))
+    return front
 
 
 __all__ = [

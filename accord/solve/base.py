@@ -276,12 +276,33 @@ class SolvedPackage:
     utilities: dict[str, float]
     objective: float | None = None
 
+    @property
+    def degenerate(self) -> bool:
+        """The objective is not a finite number (a Nash product of 0: some gain is not
+        positive, so its log is -inf); the package was ranked by the tie-break instead."""
+        return self.objective is not None and not np.isfinite(self.objective)
+
     def to_dict(self) -> dict[str, Any]:
+        finite = self.objective is not None and bool(np.isfinite(self.objective))
         return {
             "choices": self.choices,
             "utilities": {k: round(v, 9) for k, v in self.utilities.items()},
-            "objective": None if self.objective is None else round(self.objective, 9),
+            # Strict JSON has no -Infinity: a non-finite objective is null, flagged degenerate.
+            "objective": round(float(self.objective), 9) if finite else None,  # type: ignore[arg-type]
+            "degenerate": self.degenerate,
         }
+
+
+OBJECTIVES = {
+    "nash": "log of the Nash product: sum_p log(u_p - d_p)",
+    "ks": "smallest share of the ideal gain: min_p (u_p - d_p) / (ideal_p - d_p)",
+    "egalitarian": "smallest utility: min_p u_p",
+    "utilitarian": "sum of utilities: sum_p u_p",
+    "maxmin-gain": "smallest gain over the baseline: min_p (u_p - u_p(baseline))",
+}
+"""What each method's `objective` number is, the same whichever engine found the package."""
+
+STATUSES = ("optimal", "time_limit", "infeasible", "no_package")
 
 
 @dataclass
@@ -303,11 +324,27 @@ class SolveResult:
     def best(self) -> SolvedPackage | None:
         return self.packages[0] if self.packages else None
 
+    @property
+    def status(self) -> str:
+        """optimal (found and proven), time_limit (found, a limit stopped the proof),
+        infeasible (proven that no package meets the constraints), or no_package (none found
+        before a limit; nothing proven)."""
+        if self.packages:
+            return "optimal" if self.optimal else "time_limit"
+        return "infeasible" if self.optimal else "no_package"
+
+    @property
+    def degenerate(self) -> bool:
+        return any(p.degenerate for p in self.packages)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
+            "objective": OBJECTIVES.get(self.method, self.method),
             "engine": self.engine,
+            "status": self.status,
             "optimal": self.optimal,
+            "degenerate": self.degenerate,
             "gap": self.gap if np.isfinite(self.gap) else None,
             "seconds": round(self.seconds, 6),
             "packages": [p.to_dict() for p in self.packages],

@@ -66,15 +66,21 @@ class DaskExecutor:
             del spec_f
 
 
+CONNECT_TIMEOUT = 3.0
+"""Seconds to reach an existing scheduler: a wrong address fails fast, not after 20 s."""
+
+
 @contextmanager
 def dask_executor(workers: int | None = None, scheduler: str | None = None,
-                  timeout: float = 20.0) -> Iterator[DaskExecutor]:
-    """A Client on an existing scheduler (`tcp://host:8786`) or on a new LocalCluster of
-    `workers` single-threaded worker processes, closed on exit."""
+                  timeout: float = 20.0, connect_timeout: float = CONNECT_TIMEOUT
+                  ) -> Iterator[DaskExecutor]:
+    """A Client on an existing scheduler (`tcp://host:8786`, reached within
+    `connect_timeout` seconds) or on a new LocalCluster of `workers` single-threaded worker
+    processes (started within `timeout`), closed on exit."""
     from distributed import Client, LocalCluster
 
     if scheduler:
-        client = Client(scheduler, timeout=timeout)
+        client = Client(scheduler, timeout=connect_timeout)
         try:
             yield DaskExecutor(client)
         finally:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,8 +146,11 @@ def red_line_clash(m: CompiledModel) -> str | None:
 
 
 def saa_milp(spec: UncertaintySpec, tables: FloatArray, r: FloatArray, *,
-             time_limit: float | None = None) -> Replication:
+             time_limit: float | None = None, weights: FloatArray | None = None) -> Replication:
     """max (1/N) sum_s z_s subject to every party accepting under sample s when z_s = 1.
+
+    `weights` (N,): importance weights of the samples (a posterior, `accord.calibrate`); the
+    objective is then sum_s w_s z_s / sum_s w_s.
 
     Columns: the package binaries of `PackageProgram` (same layout, same red-line bounds, same
     decoding), then one binary z_s per sample. PackageProgram's auxiliaries are continuous, and
@@ -193,7 +197,8 @@ def saa_milp(spec: UncertaintySpec, tables: FloatArray, r: FloatArray, *,
         rows.append(csr_matrix(np.hstack([coef, z_part.toarray()])))
         lbs.append(r[need, p] - big[need] - 1e-9)
         ubs.append(np.full(k, np.inf))
-    c = np.concatenate([np.zeros(n_bin), -np.ones(n) / n])
+    share = np.ones(n) / n if weights is None else np.asarray(weights) / float(np.sum(weights))
+    c = np.concatenate([np.zeros(n_bin), -share])
     options: dict[str, Any] = {"disp": False, "mip_rel_gap": 1e-6}
     if time_limit is not None:
         options["time_limit"] = time_limit
@@ -219,9 +224,17 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
                 model: CompiledModel | None = None, parties: list[str] | None = None,
                 include_plans: bool = True,
                 include_nash: bool = True, executor: Executor | None = None,
-                progress: Progress | None = None) -> RobustPlan:
+                progress: Progress | None = None,
+                saa_weights: Callable[[int], FloatArray] | None = None,
+                phase: Callable[[str], None] | None = None) -> RobustPlan:
     """SAA replications, then every candidate (and the Nash package, and the scenario's plans)
-    scored on `samples` fresh draws; the best by estimated P(all accept)."""
+    scored on `samples` fresh draws; the best by estimated P(all accept).
+
+    `saa_weights(replication)`: importance weights of that replication's SAA samples (block
+    `replication` of SAA_STREAM), to optimise under a posterior (`accord.calibrate`).
+    `phase(text)` is told what runs now (each optimisation, then the scoring), for an honest
+    progress bar.
+    """
     model = model if model is not None else compile_scenario(scenario)
     if parties is not None:
         model = model.restrict(parties)
@@ -244,8 +257,13 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
         return label
 
     for rep in range(replications):
+        if phase is not None:
+            limit = f", at most {time_limit:g} s" if time_limit else ""
+            phase(f"optimising: SAA replication {rep + 1} of {replications} "
+                  f"({saa_samples} samples{limit})")
         tables, r = sample_tables(spec, saa_samples, seed, block=rep)
-        res = saa_milp(spec, tables, r, time_limit=time_limit)
+        res = saa_milp(spec, tables, r, time_limit=time_limit,
+                       weights=None if saa_weights is None else saa_weights(rep))
         reps.append(res)
         if res.package is not None:
             add(f"saa-{rep + 1}", res.package)
@@ -254,6 +272,8 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
                          "satisfies the parties without uncertainty")
     nash_label: str | None = None
     if include_nash:
+        if phase is not None:
+            phase("optimising: the Nash package")
         try:
             from accord.solve import solve
 
@@ -271,6 +291,8 @@ def robust_plan(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
     if not cands:
         why = clash or "no SAA replication found a package and there is no Nash package"
         raise ValueError(f"no candidate package to score: {why}; and no plan is given")
+    if phase is not None:
+        phase(f"scoring {len(cands)} candidates on {samples:,} samples")
     ev = monte_carlo(spec, np.stack(cands), samples, seed, labels=labels, executor=executor,
                      progress=progress)
     best = max(ev.packages, key=lambda o: (o.p_all, o.label.startswith("saa"))).label

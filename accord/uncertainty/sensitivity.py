@@ -291,10 +291,21 @@ def _flip(pid: str, label: str, kind: str, issue: str | None, stated: float, thr
                 (thr - stated) if feasible else None, spread, to)
 
 
+Weigh = Callable[[int, Callable[[int], Levels], int], NDArray[np.float64]]
+"""weigh(party, draw, n) -> (n,) importance weights of those draws (a posterior)."""
+
+
 def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_n: int = 1 << 11,
                 seed: int = 0, model: CompiledModel | None = None,
-                spec: UncertaintySpec | None = None) -> SensitivityResult:
-    """Tornado (one-at-a-time), Sobol indices and break-even flips for one plan."""
+                spec: UncertaintySpec | None = None,
+                weigh: Weigh | None = None) -> SensitivityResult:
+    """Tornado (one-at-a-time), Sobol indices and break-even flips for one plan.
+
+    `weigh`: importance weights of the draws (the posterior given the parties' reactions,
+    `accord.calibrate`). The one-at-a-time probabilities are then weighted, the weights
+    recomputed with the input held; Sobol indices are skipped, since they need independent
+    inputs and the posterior's are dependent; break-even stays on the stated numbers.
+    """
     from SALib.analyze import sobol as sobol_analyze
 
     if not 0 < samples <= BLOCK:
@@ -311,14 +322,34 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
 
     # One-at-a-time with common random numbers.
     levels: list[dict[int, Levels]] = []
+    streams: list[_Stream] = []
     for p in range(n_p):
         st = _Stream(seed, OAT_STREAM, 0, p, samples)
+        streams.append(st)
         levels.append({s: st(s) for s in slots[p]})
+
+    def lazy(p: int, lv: dict[int, Levels]) -> Callable[[int], Levels]:
+        """Levels of any slot: the posterior's likelihood may need inputs the plan does not."""
+        def get(slot: int) -> Levels:
+            if slot not in lv:
+                lv[slot] = streams[p](slot)
+            return lv[slot]
+        return get
+
     base = [_accepts(spec, p, x, levels[p].__getitem__, samples) for p in range(n_p)]
+    wts = [np.ones(samples) if weigh is None else weigh(p, lazy(p, levels[p]), samples)
+           for p in range(n_p)]
+
+    def share(ok: NDArray[np.bool_], w: NDArray[np.float64]) -> float:
+        total = float(w.sum())
+        return float(w[ok].sum() / total) if total > 0 else float("nan")
+
     tornado: list[Effect] = []
     for p in range(n_p):
         others = np.logical_and.reduce([base[q] for q in range(n_p) if q != p]) \
             if n_p > 1 else np.ones(samples, dtype=bool)
+        w_others = np.prod([wts[q] for q in range(n_p) if q != p], axis=0) \
+            if n_p > 1 else np.ones(samples)
         for s in slots[p]:
             res = []
             for q in (LOW_Q, HIGH_Q):
@@ -330,7 +361,11 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
                     return held if slot == s else lv[slot]
 
                 acc = _accepts(spec, p, x, draw, samples)
-                res.append((float(acc.mean()), float((acc & others).mean())))
+                if weigh is None:
+                    res.append((float(acc.mean()), float((acc & others).mean())))
+                    continue
+                w_p = weigh(p, lazy(p, {**lv, s: held}), samples)
+                res.append((share(acc, w_p), share(acc & others, w_p * w_others)))
             a = spec.assumption(p, s)
             lo, hi = _marginal(spec, p, s, LOW_Q), _marginal(spec, p, s, HIGH_Q)
             stated = _stated(spec, p, x, s)
@@ -343,7 +378,11 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
 
     # Variance-based, per party over its inputs, and for all over groups of inputs.
     sobol: list[SobolIndex] = []
-    for p in range(n_p):
+    if weigh is not None:
+        notes.append("under the posterior the inputs are dependent, and Sobol indices need "
+                     "independent inputs: only the one-at-a-time and break-even analyses are "
+                     "given (break-even on the stated numbers)")
+    for p in range(n_p if weigh is None else 0):
         if len(slots[p]) < 1:
             continue
         labels = [spec.assumption(p, s).label for s in slots[p]]
@@ -362,7 +401,8 @@ def sensitivity(scenario: Scenario, plan: str, *, samples: int = 1 << 14, sobol_
             sobol.append(SobolIndex(m.party_ids[p], name, float(si["S1"][j]),
                                     float(si["S1_conf"][j]), float(si["ST"][j]),
                                     float(si["ST_conf"][j])))
-    sobol.extend(_sobol_all(spec, x, slots, sobol_n, seed, notes))
+    if weigh is None:
+        sobol.extend(_sobol_all(spec, x, slots, sobol_n, seed, notes))
 
     stated_u = m.utilities(x)
     fixed_r = fixed_reservation(spec)

@@ -62,6 +62,14 @@ def test_published_means_all_rounds(run: bdm.BDMRun) -> None:
         assert printed_as(r.mean, printed), (r.round, r.mean, printed)
 
 
+def test_one_rounding_convention_reproduces_the_stated_count(run: bdm.BDMRun) -> None:
+    ours = [r.median for r in run.rounds] + [r.mean for r in run.rounds]
+    printed = list(PUBLISHED_MEDIAN) + list(PUBLISHED_MEAN)
+    hits = sum(bdm.as_printed(v) == p for v, p in zip(ours, printed, strict=True))
+    assert (hits, len(printed)) == bdm.REPRODUCED
+    assert bdm.PRINTED == "truncated to one decimal"
+
+
 def test_published_medians_all_rounds_but_the_second(run: bdm.BDMRun) -> None:
     matched = [printed_as(r.median, p) for r, p in zip(run.rounds, PUBLISHED_MEDIAN,
                                                         strict=True)]

@@ -50,7 +50,11 @@ def test_actor_table_with_bdm_rounds(cli: Any, tmp_path: Path) -> None:
     (("forecast",), "nothing to forecast"),
     (("forecast", "--dataset", "deu9", "--evaluate"), "not a known dataset"),
     (("forecast", "--dataset", "deu3"), "needs --evaluate"),
-    (("forecast", "x.yaml", "--dataset", "deu3", "--evaluate"), "not both"),
+    (("forecast", "x.yaml", "--dataset", "deu3", "--evaluate"),
+     "--dataset deu3 scores the models on a dataset"),
+    (("forecast", "x.yaml", "--evaluate"), "--evaluate scores the models on a dataset with "
+                                           "known outcomes, so it takes no scenario"),
+    (("forecast", "--dataset", "nope", "--evaluate"), "use one of: deu3"),
     (("forecast", "missing.csv"), "missing.csv: file: does not exist"),
     (("forecast", "no-such-scenario"), "no such file"),
     (("forecast", "tests/data/small.yaml", "--model", "oracle"), "no such model"),
@@ -109,7 +113,32 @@ def test_evaluation_text_and_markdown(cli: Any, monkeypatch: pytest.MonkeyPatch)
     text = cli("forecast", "--evaluate", "--data-dir", str(SHARED))
     assert text.code == 0 and "MAE held-out" in text.stdout and "177/176" in text.stdout
     md = cli("forecast", "--evaluate", "--data-dir", str(SHARED), "-f", "markdown")
-    assert "| model | MAE dev | MAE held-out | N (dev/held-out) |" in md.stdout
+    assert "| model | MAE dev | MAE held-out | vs compromise [95% CI] | N (dev/held-out) |" \
+        in md.stdout
+
+
+@pytest.mark.skipif(not HAVE_DEU, reason="shared DEU III file not present")
+def test_evaluation_gives_paired_bootstrap_intervals_and_honest_words(
+        cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    ev = importlib.import_module("accord.forecast.evaluate")
+    from accord.forecast.models import MODELS
+
+    fast = {k: MODELS[k] for k in ("compromise", "median", "calibrated")}
+    monkeypatch.setattr(ev, "MODELS", fast)
+    res = cli("forecast", "--evaluate", "--data-dir", str(SHARED), "--format", "json")
+    data = json.loads(res.stdout)
+    rows = {m["model"]: m for m in data["models"]}
+    assert rows["compromise"]["heldout_vs_compromise"] is None
+    cal = rows["calibrated"]["heldout_vs_compromise"]
+    lo, hi = cal["ci95"]
+    assert lo < cal["mae_difference"] < hi and lo < 0 < hi  # the documented interval
+    assert cal["mae_difference"] == pytest.approx(
+        rows["calibrated"]["mae_heldout"] - rows["compromise"]["mae_heldout"], abs=0.011)
+    assert data["comparison"]["verdict"].startswith("no model beats the compromise model "
+                                                    "significantly")
+    text = cli("forecast", "--evaluate", "--data-dir", str(SHARED))
+    assert "no model beats the compromise model significantly" in " ".join(text.stdout.split())
+    assert "[-0.14, +3.65]" in text.stdout
 
 
 @pytest.mark.skipif(not HAVE_DEU, reason="shared DEU III file not present")
@@ -131,7 +160,7 @@ def test_data_dir_help_lists_the_search_order(cli: Any) -> None:
     res = cli("forecast", "--help")
     text = " ".join(res.stdout.split())
     for needle in ("--data-dir", "ACCORD_FORECAST_DATA", "../shared/data/forecasting",
-                   "repository checkout"):
+                   "source checkout only"):
         assert needle in text, needle
 
 

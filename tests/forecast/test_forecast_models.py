@@ -96,3 +96,19 @@ def test_every_model_respects_unanimity(model: str) -> None:
 def test_unknown_model() -> None:
     with pytest.raises(KeyError, match="unknown model"):
         predict(issue([0, 1], [1, 1]), "oracle")
+
+
+def test_paired_bootstrap_is_seeded_and_centred() -> None:
+    import numpy as np
+
+    from accord.forecast.evaluate import paired_bootstrap
+
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0, 40, 200)
+    better = base - 5 + rng.normal(0, 2, 200)
+    d, lo, hi = paired_bootstrap(better, base)
+    assert d == pytest.approx(float(np.mean(better - base)))
+    assert lo < d < hi < 0
+    assert paired_bootstrap(better, base) == (d, lo, hi)  # fixed seed
+    same = paired_bootstrap(base + rng.normal(0, 2, 200), base)
+    assert same[1] < 0 < same[2]

@@ -111,3 +111,36 @@ def test_nobody_weighs_an_issue(small_data: dict[str, Any], write_scenario: Any)
     result = explain_table(table)
     assert [f.issue.id for f in result.issues] == ["land", "cap"]
     assert any("No actor has a position on bloc" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("noise", [-1e-9, 0.0, 1e-9])
+def test_one_tolerance_turns_a_midpoint_into_one_option(small_scenario: Scenario,
+                                                        noise: float) -> None:
+    land = from_scenario(small_scenario).issues[0]  # all, half, none at 0, 50, 100
+    assert land.nearest_option(25.0 + noise) == land.nearest_option(25.0) == (1, "half")
+    assert land.nearest_option(75.0 + noise)[1] == "none"  # type: ignore[index]
+
+
+def test_forecast_behind_a_red_line_is_flagged(small_data: dict[str, Any],
+                                               write_scenario: Any) -> None:
+    # Beta forbids every land option but 'none'; Alpha cares most: the forecast falls short.
+    small_data["preferences"]["b"]["red_lines"] = [{"issue": "land", "forbid": ["all", "half"]}]
+    s = load_scenario(write_scenario(small_data))
+    result = explain_table(from_scenario(s), "compromise", ["land"])
+    f = result.issues[0]
+    assert f.to_dict()["option"] in ("all", "half")
+    assert f.to_dict()["behind_red_lines"] == ["Beta"]
+    assert "behind the red line of Beta" in f.text
+
+
+def test_issue_not_ordered_for_a_party_is_said(small_data: dict[str, Any],
+                                               write_scenario: Any) -> None:
+    small_data["preferences"]["a"]["values"]["land"] = {"all": 1, "half": 0, "none": 0.5}
+    s = load_scenario(write_scenario(small_data))
+    f = explain_table(from_scenario(s), "compromise", ["land"]).issues[0]
+    assert f.to_dict()["not_ordered_for"] == ["Alpha"]
+    assert "not a scale for Alpha" in f.text
+    ordered = explain_table(from_scenario(load_scenario(write_scenario(
+        {**small_data, "preferences": {**small_data["preferences"]}}))), "compromise",
+        ["cap"]).issues[0]
+    assert ordered.to_dict()["not_ordered_for"] == []

@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from shared_data import needs, shared_data
 
 from accord.io import load_scenario
 from accord.model import ScenarioError, compile_scenario
 
-GENIUS = Path("/work/shared/data/genius")
-needs_data = pytest.mark.skipif(not GENIUS.is_dir(), reason="shared Genius data not present")
+GENIUS = shared_data("genius")
+needs_data = needs("genius")
 
 DOMAIN = {"name": "tiny",
           "issuesValues": {"a": {"values": ["x", "y"]}, "b": {"values": ["p", "q"]}}}

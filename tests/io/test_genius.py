@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import needs, shared_data
 
 from accord.io import load_scenario, save_scenario
 from accord.io.genius import GeniusError, export_genius, import_genius
@@ -16,12 +17,12 @@ from accord.model import compile_scenario
 from accord.model.compiled import CompiledModel
 from accord.solve import solve
 
-DATA = Path("/work/shared/data/genius")
+DATA = shared_data("genius")
 REF_FILE = DATA / "computed_reference_values.json"
 REF = json.loads(REF_FILE.read_text()) if REF_FILE.exists() else {"bilateral": {},
                                                                   "multilateral": {}}
 CASES = [(k, v) for group in ("bilateral", "multilateral") for k, v in REF[group].items()]
-pytestmark = pytest.mark.skipif(not REF_FILE.exists(), reason="shared Genius data not present")
+pytestmark = needs("genius", "computed_reference_values.json")
 
 
 def load_case(key: str, entry: dict) -> tuple[CompiledModel, object]:  # type: ignore[type-arg]

@@ -44,3 +44,24 @@ def test_reservation_above_the_scaled_best_is_clipped_to_1(small_data: dict[str,
     again = import_genius(paths[0], paths[1:], ["a", "b"])
     assert again.party("a").reservation == 1.0
     assert "clipped to 1" in warnings[0]
+
+
+def test_export_refuses_to_drop_red_lines_unless_lossy(cli, small_path: Path,  # type: ignore[no-untyped-def]
+                                                       tmp_path: Path) -> None:
+    r = cli("export", "genius", small_path, "-o", tmp_path / "x")
+    assert r.code == 2 and "change who accepts" in r.stderr and "--lossy" in r.stderr
+    assert not list(tmp_path.rglob("*.xml"))
+    r = cli("export", "genius", small_path, "-o", tmp_path / "x", "--lossy")
+    assert r.code == 0
+    assert "red lines left out (a: 1 red line(s); b: 1 red line(s))" in r.stderr
+    meta = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: left out")]
+    assert len(meta) == 1
+    assert "2 plans" in meta[0] and "1 sources" in meta[0] and "(m)" in meta[0]
+
+
+def test_export_without_red_lines_needs_no_flag(cli, small_data: dict[str, Any],  # type: ignore[no-untyped-def]
+                                                write_scenario, tmp_path: Path) -> None:
+    for prefs in small_data["preferences"].values():
+        prefs.pop("red_lines", None)
+    r = cli("export", "genius", write_scenario(small_data), "-o", tmp_path / "x")
+    assert r.code == 0 and "red line" not in r.stderr

@@ -288,3 +288,53 @@ def test_fuzzed_genius_xml_gives_only_genius_errors(tmp_path: Path,
         import_genius(tmp_path / "d.xml", [tmp_path / "p.xml", tmp_path / "p.xml"])
     except GeniusError as exc:
         _one_line_error(exc, tmp_path / "p.xml")
+
+
+@pytest.mark.parametrize("swap,named", [
+    (('name="a"', 'name="colour"'), "'colour'"),
+    (('value="y" evaluation', 'value="zz" evaluation'), "'zz'"),
+])
+def test_profile_of_another_domain_is_refused_naming_the_foreign_item(
+        tmp_path: Path, run_cli: Any, swap: tuple[str, str], named: str) -> None:
+    (tmp_path / "d.xml").write_text(GENIUS_DOMAIN)
+    (tmp_path / "p.xml").write_text(GENIUS_PROFILE.replace(*swap))
+    with pytest.raises(GeniusError, match=named):
+        import_genius(tmp_path / "d.xml", [tmp_path / "p.xml"])
+    r = run_cli("import", "genius", tmp_path / "d.xml", tmp_path / "p.xml",
+                "-o", tmp_path / "out.yaml")
+    assert r.code == 2 and named in r.stderr and "not in the domain" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.yaml").exists()
+
+
+def test_genius_names_become_safe_ids_and_export_writes_the_names_back(tmp_path: Path) -> None:
+    from accord.io.genius import export_genius
+
+    domain = GENIUS_DOMAIN.replace('name="a"', 'name="Bread type"')
+    profile = GENIUS_PROFILE.replace('name="a"', 'name="Bread type"')
+    (tmp_path / "d.xml").write_text(domain)
+    (tmp_path / "my profile.xml").write_text(profile)
+    s = import_genius(tmp_path / "d.xml", [tmp_path / "my profile.xml"])
+    assert s.issues[0].id == "Bread_type" and s.issues[0].name == "Bread type"
+    assert s.parties[0].id == "my_profile"
+    paths, _ = export_genius(s, tmp_path / "out")
+    assert 'name="Bread type"' in paths[0].read_text()
+    again = import_genius(paths[0], paths[1:], ["my_profile"])
+    assert [(i.id, i.name) for i in again.issues] == [(i.id, i.name) for i in s.issues]
+    assert again.preferences["my_profile"].values == s.preferences["my_profile"].values
+
+
+def test_geniusweb_names_become_safe_ids(tmp_path: Path) -> None:
+    domain = copy.deepcopy(DOMAIN)
+    domain["issuesValues"]["Bread type"] = domain["issuesValues"].pop("a")
+    prof = copy.deepcopy(PROFILE)
+    space = prof["LinearAdditiveUtilitySpace"]
+    space["domain"] = domain
+    space["issueUtilities"]["Bread type"] = space["issueUtilities"].pop("a")
+    space["issueWeights"]["Bread type"] = space["issueWeights"].pop("a")
+    space["reservationBid"]["issuevalues"]["Bread type"] = \
+        space["reservationBid"]["issuevalues"].pop("a")
+    d, p = _write_gw(tmp_path, prof, domain)
+    s = import_geniusweb(d, [p])
+    ids = {i.id: i.name for i in s.issues}
+    assert ids["Bread_type"] == "Bread type"
+    assert s.parties[0].reservation == pytest.approx(0.4 * 0.25 + 0.6 * 0.5)

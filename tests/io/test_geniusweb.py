@@ -8,16 +8,17 @@ import math
 from pathlib import Path
 
 import pytest
+from shared_data import needs, shared_data
 
 from accord.io.genius import GeniusError
 from accord.io.geniusweb import import_geniusweb
 from accord.model import compile_scenario
 from accord.solve import solve
 
-DATA = Path("/work/shared/data/genius")
+DATA = shared_data("genius")
 REF_FILE = DATA / "computed_reference_values.json"
 REF = json.loads(REF_FILE.read_text())["bilateral_geniusweb"] if REF_FILE.exists() else {}
-pytestmark = pytest.mark.skipif(not REF, reason="shared Genius data not present")
+pytestmark = needs("genius", "computed_reference_values.json")
 
 
 @pytest.mark.parametrize("key", sorted(REF))

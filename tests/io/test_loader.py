@@ -165,3 +165,21 @@ def test_json_duplicate_keys_are_refused(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert "duplicate key 'title'" in str(err.value)
+
+
+def test_invalid_date_names_field_and_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from accord.io import load_scenario
+    from accord.model import ScenarioError
+
+    path = tmp_path / "d.yaml"
+    path.write_text("scenario: x\ntitle: t\nparties:\n  - {id: a, name: A}\nissues:\n"
+                    "  - {id: i, name: I, options: [p, q]}\nplans:\n  - id: pl\n    title: T\n"
+                    "    date: 2026-13-45\n    choices: {i: p}\n")
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:
+        (problem,) = exc.problems
+        assert problem.line == 10 and "plans[0].date" in str(problem)
+        assert "YAML syntax" not in str(problem)
+    else:
+        raise AssertionError("an invalid date must not load")

@@ -93,3 +93,26 @@ def test_tournament_writes_csv_and_summary(cli, tmp_path: Path) -> None:
 def test_tournament_rejects_unknown_output_format(cli, tmp_path: Path) -> None:
     r = cli("tournament", SMALL, "-o", tmp_path / "x.xlsx")
     assert r.code == 2 and "--output" in r.stderr
+
+
+def test_discounted_utilities_are_shown_in_text(cli) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    r = cli("simulate", "tests/data/small.yaml", "--discount", "0.9")
+    assert r.code == 0 and "discounted" in r.stdout
+    j = json.loads(cli("simulate", "tests/data/small.yaml", "--discount", "0.9",
+                       "--format", "json").stdout)
+    for p, v in j["runs"][0]["discounted"].items():
+        assert f"{v:.3f}" in r.stdout, p
+    plain = cli("simulate", "tests/data/small.yaml")
+    assert "discounted" not in plain.stdout
+
+
+def test_tournament_says_what_it_runs(cli) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    r = cli("tournament", "tests/data/small.yaml", "--repeat", "2", "--strategies",
+            "boulware,conceder,linear", "--format", "json")
+    assert r.code == 0
+    assert "running 18 negotiations (9 strategy profiles x 2 repeats" in r.stderr
+    assert json.loads(r.stdout)["runs"] == 18

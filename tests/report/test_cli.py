@@ -66,3 +66,11 @@ def test_sources_text_json_flagged() -> None:
     assert code == 0 and "5 of 7 provisions flagged" in out
     code, out, _ = run("sources", F, "--format", "json", "--flagged")
     assert code == 0 and len(json.loads(out)["provisions"]) == 5
+
+
+def test_sources_flagged_counts_against_every_provision() -> None:
+    code, out, _ = run("sources", F, "--flagged")
+    assert code == 0 and "5 of 7 provisions flagged" in out
+    code, out, _ = run("sources", F, "--flagged", "--format", "json")
+    summary = json.loads(out)["summary"]
+    assert summary["flagged"] == 5 and summary["total"] == 7

@@ -51,6 +51,6 @@ def test_flags_and_statements(fixture_scenario: Scenario) -> None:
     assert [s.id for s in prov.other_statements] == ["st-general"]
     assert prov.uses["s-official"] == ["p2#5", "statement st-deny", "assumptions on a"]
     d = prov.to_dict()
-    assert d["summary"] == {"provisions": 7, "flagged": 5, "by_flag": {
+    assert d["summary"] == {"provisions": 7, "total": 7, "flagged": 5, "by_flag": {
         "no-source": 1, "single-source": 3, "single-document": 0, "low-reliability-only": 1,
         "ungraded": 1, "denied": 1, "not-confirmed": 1}}

@@ -40,3 +40,14 @@ def test_unknown_plan_and_format(fixture_scenario: Scenario) -> None:
         build_figure(fixture_scenario, plan="nope")
     with pytest.raises(ValueError, match="png or svg"):
         build_figure(fixture_scenario, fmt="pdf")
+
+
+def test_missing_glyphs_are_one_plain_line_not_matplotlib_warnings(
+        run_cli, small_data, write_scenario) -> None:  # type: ignore[no-untyped-def]
+    small_data["plans"][0]["title"] = "Первый 草案"
+    out = write_scenario(small_data).parent / "g.png"
+    r = run_cli("report", write_scenario(small_data), "-o", out, "--plan", "p1")
+    assert r.code == 0, r.stderr
+    assert "UserWarning" not in r.stderr and "static.py" not in r.stderr
+    glyph_lines = [ln for ln in r.stderr.splitlines() if "no glyph" in ln]
+    assert len(glyph_lines) == 1 and "草" in glyph_lines[0]

@@ -4,19 +4,19 @@ Nash point (d = 0) and their "Kalai" point (the frontier point with the smallest
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import needs, shared_data
 
 from accord.io.geniusweb import import_geniusweb
 from accord.model import compile_scenario
 from accord.solve import frontier, solve
 from accord.solve.kalai_smorodinsky import min_difference_point
 
-ANL = Path("/work/shared/data/genius/anl2023-geniusweb")
+ANL = shared_data("genius", "anl2023-geniusweb")
 DOMAINS = sorted(p.name for p in ANL.iterdir()) if ANL.is_dir() else []
-pytestmark = pytest.mark.skipif(not DOMAINS, reason="shared Genius data not present")
+pytestmark = needs("genius", "anl2023-geniusweb")
 
 
 def test_all_fifty_domains_are_here() -> None:

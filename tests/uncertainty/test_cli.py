@@ -74,3 +74,38 @@ def test_robust_plan_without_candidates_is_one_line_exit_2(cli, write_scenario,
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "no candidate package" in lines[0] and "fix:" in lines[0]
     assert "Traceback" not in r.stderr
+
+
+def test_unreachable_scheduler_fails_with_a_short_connect_timeout(cli, small_path) -> None:  # type: ignore[no-untyped-def]
+    from accord.uncertainty.distributed import CONNECT_TIMEOUT
+
+    r = cli("robustness", small_path, "--plan", "p1", "--scheduler", "tcp://127.0.0.1:1")
+    assert r.code == 2 and "cannot reach scheduler" in r.stderr
+    # Dask reports the timeout it was given: the short one, not its 20 s default.
+    assert f"after {CONNECT_TIMEOUT:g} s" in r.stderr and CONNECT_TIMEOUT <= 5
+
+
+def test_robust_plan_says_each_stage(small_data) -> None:  # type: ignore[no-untyped-def]
+    """The progress bar's words come from the stages robust_plan reports, in order."""
+    from accord.uncertainty.robust import robust_plan
+
+    from .helpers import scenario
+
+    stages: list[str] = []
+    robust_plan(scenario(small_data), samples=2000, saa_samples=50, replications=2,
+                time_limit=3.0, phase=stages.append)
+    assert stages[:2] == ["optimising: SAA replication 1 of 2 (50 samples, at most 3 s)",
+                          "optimising: SAA replication 2 of 2 (50 samples, at most 3 s)"]
+    assert stages[2] == "optimising: the Nash package"
+    assert stages[-1].startswith("scoring ") and stages[-1].endswith("on 2,000 samples")
+
+
+def test_robust_plan_defaults_are_short() -> None:
+    """The documented example runs on the defaults: a few short optimisations, not 3 x 30 s."""
+    import inspect
+
+    from accord.cli.uncertainty import robust_plan_cmd
+
+    params = inspect.signature(robust_plan_cmd).parameters
+    assert params["saa_samples"].default == 50 and params["replications"].default == 2
+    assert params["replications"].default * params["time_limit"].default <= 10

@@ -50,6 +50,8 @@ def test_point_walk_away_binds_the_saa_program(small_data) -> None:
     data["preferences"]["a"]["uncertainty"] = {"values": {"sd": 0.1}}
     # b is certain; its point walk-away 0.7 leaves only packages a likes less (at b's stated
     # 0.3, land all, cap none, bloc neutral suits a best)
+    # The stated reservation is the walk-away (a point interval must agree with it).
+    data["parties"][1]["reservation"] = 0.7
     data["preferences"]["b"]["uncertainty"] = {"reservation": {"low": 0.7, "high": 0.7}}
     s = scenario(data)
     m = compile_scenario(s)

@@ -60,8 +60,8 @@ def test_tornado_and_sobol_rank_the_walk_away_and_value() -> None:
 
 
 def test_point_walk_away_counts_everywhere(small_data) -> None:
-    """b is certain but for a point walk-away 0.8 (stated 0.3): it rejects p2 (0.74 to b) in
-    the Monte Carlo, the sensitivity runs and the break-even verdicts alike."""
+    """b is certain with a walk-away of 0.8 (stated, and as a point interval): it rejects p2
+    (0.74 to b) in the Monte Carlo, the sensitivity runs and the break-even verdicts alike."""
     import copy
 
     from accord.uncertainty import monte_carlo
@@ -71,6 +71,7 @@ def test_point_walk_away_counts_everywhere(small_data) -> None:
     data = copy.deepcopy(small_data)
     data["preferences"]["a"]["uncertainty"] = {"values": {"sd": 0.1},
                                                "reservation": {"low": 0.3, "high": 0.5}}
+    data["parties"][1]["reservation"] = 0.8  # a point interval must agree with it
     data["preferences"]["b"]["uncertainty"] = {"reservation": {"low": 0.8, "high": 0.8}}
     s = scenario(data)
     m = compile_scenario(s)
