@@ -196,3 +196,24 @@ def test_a_base_version_from_the_future_is_a_conflict_not_a_crash(world: Any) ->
     r = ua.client.post(_form(world), data=_fields(ua.csrf, 99))
     assert r.status_code == 409 and 'id="conflict"' in r.text
     assert re.search(r'name="base_version" value="1"', r.text)
+
+
+def test_score_for_gives_a_range_for_a_plan_with_open_issues() -> None:
+    """The form's preview scores every plan; an open plan's utility is a range (it crashed
+    calling float() on it, which broke the form for the bundled ukraine-2025)."""
+    from accord.evaluate import analyze
+    from accord.io import load_scenario
+    from accord.web.prefs_form import score_for
+
+    s = load_scenario("river-basin")
+    rows = score_for(s, "upstream")
+    for plan in analyze(s, None, find_improvement=False).plans:
+        v = next(p for p in plan.parties if p.id == "upstream")
+        row = rows[plan.plan_id]
+        if plan.open:
+            assert v.range is not None
+            assert abs(row["utility"] - v.range.low) < 1e-6
+            assert abs(row["high"] - v.range.high) < 1e-6
+            assert row["verdict"] == v.verdict and row["accepts"] is (v.verdict == "all")
+        else:
+            assert abs(row["utility"] - v.utility) < 1e-6 and "verdict" not in row
