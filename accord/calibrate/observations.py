@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from accord.evaluate.plan import completions
 from accord.model import CompiledModel, Scenario
 from accord.uncertainty.spec import UncertaintySpec, fixed_reservation
 
@@ -158,7 +159,11 @@ def consistency(scenario: Scenario, model: CompiledModel, spec: UncertaintySpec,
     out: list[Fit] = []
     for o in obs:
         p = model.party_index(o.party)
-        x = model.encode(dict(scenario.plan(o.plan).choices))
+        plan = scenario.plan(o.plan)
+        if plan.open:
+            out.append(_open_fit(model, plan.choices, plan.open, o, p, float(r0[p])))
+            continue
+        x = model.encode(dict(plan.choices))
         crossed_at = model.violations(x[None])[0, p]  # (I,), honours `unless`
         crossed = tuple(model.issue_ids[i] for i in np.flatnonzero(crossed_at))
         if o.kind == "stance":
@@ -204,3 +209,35 @@ def only_uncertain_red_lines(scenario: Scenario, model: CompiledModel, spec: Unc
             if model.red_lines.owner[r] == o.party]
     uncertain = set(spec.uncertain_red_lines().tolist())
     return bool(mine) and all(r in uncertain for r in mine)
+
+
+def _open_fit(model: CompiledModel, choices: dict[str, Any], open_issues: list[str],
+              o: Observation, p: int, r0: float) -> Fit:
+    """A plan with open issues has no point verdict: a stance fits if some valid completion
+    gives it (accepts: the model accepts in some or all; rejects: in some or none). Such
+    observations are never counted; this only says how they read."""
+    x_all, valid = completions(model, dict(choices), list(open_issues))
+    x = x_all[valid] if valid.any() else x_all
+    ops = ", ".join(open_issues)
+    if o.kind == "objects_to":
+        if o.issue in open_issues:
+            return Fit(o, True, f"fits: the plan leaves {o.issue} open, so it fixes no option "
+                       "to object to", None, None, ())
+        x = x[:1]  # the objected issue is set: every completion has the same option on it
+        i = model.issue_ids.index(str(o.issue))
+        vals = model.values[p, i, :int(model.n_options[i])]
+        half, v = halfway(vals), float(vals[x[0, i]])
+        forbidden = bool(model.violations(x)[0, p, i])
+        fits = forbidden or v <= half + 1e-12
+        return Fit(o, fits, f"{'fits' if fits else 'does not fit'}: option "
+                   f"{model.options[i][x[0, i]]!r} on {o.issue} is worth {v:.3f} (half-way "
+                   f"{half:.3f}){'; it crosses a red line' if forbidden else ''}",
+                   None, half - v, ())
+    u = model.utilities(x).reshape(-1, model.n_parties)[:, p]
+    acc = ~model.violations(x)[:, p].any(axis=1) & (u - r0 >= -1e-12)
+    share = "all" if acc.all() else "some" if acc.any() else "none"
+    fits = share != "none" if o.says_accepts else share != "all"
+    return Fit(o, fits, f"{'fits' if fits else 'does not fit'}: the plan leaves {ops} open; "
+               f"the model accepts in {share} of its {x.shape[0]} valid completions (utility "
+               f"{u.min():.3f} to {u.max():.3f}, walk-away {r0:.3f})", None, None, ())
+

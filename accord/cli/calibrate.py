@@ -107,7 +107,8 @@ def _text(d: dict[str, Any]) -> None:
     for o in d["observations"]:
         what = o["stance"] + (f" {o['issue']}" if "issue" in o else "")
         head = f"  {o['statement']}: {o['party']} {what} {o['plan']} ({o['confidence']:.2f})"
-        tail = o["why"] if o["counted"] else "not counted: " + o.get("not_counted", "")
+        tail = o["why"] if o["counted"] else \
+            f"not counted ({o.get('not_counted', '')}); read alone it {o['why']}"
         console.print(f"{head}: {tail}")
     console.print("Smallest revision (L1 on weights and walk-away, reactions of confidence >= "
                   "0.7, point model):")

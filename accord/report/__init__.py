@@ -125,6 +125,8 @@ def build_report(scenario: Scenario, *, parties: list[str] | None = None,
                      "Plan versions in date order: each party's utility (solid) and its "
                      "walk-away (dashed)."))
     for score in ctx.analysis.plans:
+        if not score.concessions:  # a plan with open issues: no single package to give up from
+            continue
         figs.append((f"fig-concessions-{score.plan_id}", ia.concessions_figure(ctx.analysis,
                                                                               score.plan_id),
                      f"Concessions in {score.plan_id}: for each party and issue, the weighted "

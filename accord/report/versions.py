@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from accord.evaluate import PlanScore, score_plan
+from accord.evaluate import PartyVerdict, PlanScore, score_plan
 from accord.model import CompiledModel, Plan, Provision, Scenario, compile_scenario
 from accord.model.scenario import OptionValue
 
@@ -77,6 +77,12 @@ class PartyMove:
     accepts_a: bool
     accepts_b: bool
     reservation: float
+    range_a: tuple[float, float] | None = None
+    range_b: tuple[float, float] | None = None
+    """For a plan with open issues: utility from its worst to its best valid completion."""
+    verdict_a: str | None = None
+    verdict_b: str | None = None
+    """For a plan with open issues: accepts in "all", "some" or "none" of the completions."""
 
     @property
     def delta(self) -> float:
@@ -119,7 +125,10 @@ class PlanDiff:
             "parties": [
                 {"id": m.party, "name": m.name, "utility_a": round(m.a, 6),
                  "utility_b": round(m.b, 6), "change": round(m.delta, 6),
-                 "walk_away": m.reservation, "accepts_a": m.accepts_a, "accepts_b": m.accepts_b}
+                 "walk_away": m.reservation, "accepts_a": m.accepts_a, "accepts_b": m.accepts_b,
+                 **{f"{k}_{s}": v for s in ("a", "b")
+                    for k, v in (("range", _rng(getattr(m, f"range_{s}"))),
+                                 ("verdict", getattr(m, f"verdict_{s}"))) if v is not None}}
                 for m in self.parties
             ],
         }
@@ -211,7 +220,8 @@ def diff_plans(scenario: Scenario, plan_a: str | Plan, plan_b: str | Plan,
         score_plan(scenario, model, a, find_improvement=False),
         score_plan(scenario, model, b, find_improvement=False))
     parties = [PartyMove(va.id, va.name, va.utility, vb.utility, va.accepts, vb.accepts,
-                         va.reservation) for va, vb in zip(sa.parties, sb.parties, strict=True)]
+                         va.reservation, _span(va), _span(vb), va.verdict, vb.verdict)
+               for va, vb in zip(sa.parties, sb.parties, strict=True)]
     return PlanDiff(scenario.scenario, a, b, changes, choices, parties, opened)
 
 
@@ -269,18 +279,35 @@ def render_diff_text(d: PlanDiff) -> str:
             out.append(f"  {iid}: {'open' if x is None else _opt(x)} -> "
                        f"{'open' if y is None else _opt(y)}")
     out += ["", "Utility by party (A -> B, change; walk-away; verdict)"]
+    if any(m.range_a or m.range_b for m in d.parties):
+        out.append("  (a plan with open issues shows the range over its valid completions; the "
+                   "change is between the low ends)")
     for m in d.parties:
-        verdict = f"{_acc(m.accepts_a)} -> {_acc(m.accepts_b)}"
-        out.append(f"  {m.name} ({m.party}): {m.a:.3f} -> {m.b:.3f} ({m.delta:+.3f}); "
-                   f"walk-away {m.reservation:.3f}; {verdict}")
+        verdict = f"{_acc(m.accepts_a, m.verdict_a)} -> {_acc(m.accepts_b, m.verdict_b)}"
+        out.append(f"  {m.name} ({m.party}): {_u(m.a, m.range_a)} -> {_u(m.b, m.range_b)} "
+                   f"({m.delta:+.3f}); walk-away {m.reservation:.3f}; {verdict}")
     return "\n".join(out) + "\n"
+
+
+def _span(v: PartyVerdict) -> tuple[float, float] | None:
+    return None if v.range is None else (v.range.low, v.range.high)
+
+
+def _rng(r: tuple[float, float] | None) -> list[float] | None:
+    return None if r is None else [round(r[0], 6), round(r[1], 6)]
+
+
+def _u(x: float, r: tuple[float, float] | None) -> str:
+    return f"{x:.3f}" if r is None else f"{r[0]:.3f} to {r[1]:.3f}"
 
 
 def _opt(v: OptionValue) -> str:
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
-def _acc(ok: bool) -> str:
+def _acc(ok: bool, verdict: str | None = None) -> str:
+    if verdict is not None:
+        return f"accepts in {verdict}"
     return "accepts" if ok else "rejects"
 
 

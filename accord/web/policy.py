@@ -106,7 +106,14 @@ def filter_scenario(scenario: Scenario, viewer: Viewer) -> Scenario:
     keep = visible_parties(viewer, scenario)
     parties = [p if p.id in keep else _public_party(p) for p in scenario.parties]
     prefs = {k: v for k, v in scenario.preferences.items() if k in keep}
-    return scenario.model_copy(update={"parties": parties, "preferences": prefs})
+    # A stance is the analyst's reading of a party's reaction, evidence about its hidden
+    # numbers: it goes with them. (Left in, it would also make the view invalid, since a
+    # stance needs a party with preferences.)
+    statements = [st if any(p in prefs for p in st.by_parties) else
+                  st.model_copy(update={"stance": None, "confidence": None, "objects_to": []})
+                  for st in scenario.statements]
+    return scenario.model_copy(update={"parties": parties, "preferences": prefs,
+                                       "statements": statements})
 
 
 def can_see_job(viewer: Viewer, view: str, published: bool) -> bool:

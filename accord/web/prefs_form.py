@@ -193,11 +193,17 @@ def score_for(scenario: Scenario, party: str) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for plan in analyze(scenario, None, find_improvement=False).to_dict()["plans"]:
         mine = next((p for p in plan["parties"] if p["id"] == party), None)
-        if mine is not None:
-            out[plan["id"]] = {"utility": float(mine["utility"]),
-                               "accepts": bool(mine["accepts"]),
-                               "red_lines": [f"{r['issue']} = {r['option']}"
+        if mine is None:
+            continue
+        u, acc = mine["utility"], mine["accepts"]
+        row: dict[str, Any] = {"red_lines": [f"{r['issue']} = {r['option']}"
                                              for r in mine["red_lines_crossed"]]}
+        if isinstance(u, dict):  # a plan with open issues: a range, accepts in all/some/none
+            row.update(utility=float(u["low"]), high=float(u["high"]), accepts=acc == "all",
+                       verdict=str(acc))
+        else:
+            row.update(utility=float(u), accepts=bool(acc))
+        out[plan["id"]] = row
     return out
 
 

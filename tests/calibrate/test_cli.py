@@ -99,3 +99,17 @@ def test_robustness_posterior(cli) -> None:
     assert set(d["effective_samples"]) == {"a", "b"}
     text = cli("robustness", REACTIONS, "--plan", "draft-2", "--samples", "2000", "--posterior")
     assert text.code == 0 and "conditioned on the reactions" in text.stdout
+
+
+def test_text_reads_a_stance_on_an_open_plan_without_counting_it(cli, write_scenario) -> None:
+    """The readable report says how an uncounted reaction reads, not only why it is not
+    counted: for an open plan, against its completions."""
+    data = one_party(PLANS, [{"id": "on-o", "about": "o", "stance": "accepts"},
+                             {"id": "on-p", "about": "p", "stance": "accepts"}],
+                     uncertainty={"weights": {"dirichlet": 50}})
+    data["plans"].append({"id": "o", "title": "o", "choices": {"x": "lo"}, "open": ["y"]})
+    r = cli("calibrate", write_scenario(data, "open.yaml"), "--samples", "2000")
+    assert r.code == 0, r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if ln.strip().startswith("on-o:"))
+    assert "not counted (the plan leaves y open" in line
+    assert "accepts in some of its 3 valid completions" in line

@@ -96,3 +96,26 @@ def test_supersedes_an_earlier_statement_of_the_same_pair_is_valid() -> None:
     bad["statements"][1].pop("supersedes")
     with pytest.raises(ScenarioError):
         parse_scenario(bad)
+
+
+def test_a_stance_on_a_plan_with_open_issues_reads_over_its_completions() -> None:
+    """A stance on an open plan is listed, not counted, and read against the completions (it
+    used to crash: the open plan was encoded as if it set every issue)."""
+    data = one_party({"p": {"x": "hi", "y": "mid"}}, [
+        {"id": "yes", "about": "o", "stance": "accepts", "date": "2025-11-20"},
+        {"id": "obj", "about": "o", "stance": "rejects", "objects_to": ["x", "y"],
+         "date": "2025-11-21", "by": "a"},
+    ])
+    data["plans"].append({"id": "o", "title": "o", "choices": {"x": "lo"}, "open": ["y"]})
+    s = scenario(data)
+    model = compile_scenario(s)
+    fits = {(f.observation.statement, f.observation.issue): f
+            for f in consistency(s, model, compile_uncertainty(s, model), observations(s))}
+    assert not any(f.observation.counted for f in fits.values())
+    # x lo (0) + y in {lo 0, mid 0.15, hi 0.5}: only y hi reaches the walk-away 0.5.
+    yes = fits[("yes", None)]
+    assert yes.fits and "accepts in some of its 3 valid completions" in yes.why
+    rej = fits[("obj", None)]
+    assert rej.fits and "accepts in some" in rej.why
+    assert fits[("obj", "x")].fits and "'lo' on x" in fits[("obj", "x")].why
+    assert fits[("obj", "y")].fits and "leaves y open" in fits[("obj", "y")].why

@@ -17,7 +17,8 @@ from accord.io import bundled_names, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 UKRAINE = ROOT / "accord" / "scenarios" / "ukraine-2025.yaml"
-PLAN_IDS = ["us-draft-2025-11-20", "e3-counter-2025-11-23", "geneva-2025-11-24"]
+PLAN_IDS = ["us-draft-2025-11-20", "e3-counter-2025-11-23", "geneva-2025-11-24",
+            "us-ua-20pt-2025-12-23"]
 needs_ukraine = pytest.mark.skipif(not UKRAINE.exists(), reason="ukraine-2025 not bundled yet")
 
 
@@ -42,6 +43,8 @@ def oracle_scores(raw: dict[str, Any], choices: dict[str, Any]) -> dict[str, dic
             rl["issue"]
             for rl in pref.get("red_lines", [])
             if str(choices[rl["issue"]]) in {str(o) for o in rl["forbid"]}
+            and not (rl.get("unless") and all(
+                str(choices[i]) in {str(o) for o in opts} for i, opts in rl["unless"].items()))
         ]
         reservation = party.get("reservation") or 0.0
         out[party["id"]] = {
@@ -287,7 +290,9 @@ def test_ukraine_shape():
     assert [p["id"] for p in raw["plans"]] == PLAN_IDS
     sources = {s["id"] for s in raw["sources"]}
     for plan in raw["plans"]:
-        assert set(plan["choices"]) == set(issue_ids), plan["id"]
+        # every issue is either chosen or left open (bracketed), never both
+        assert set(plan["choices"]) | set(plan.get("open", [])) == set(issue_ids), plan["id"]
+        assert not set(plan["choices"]) & set(plan.get("open", [])), plan["id"]
         assert plan.get("provisions"), plan["id"]
         for prov in plan["provisions"]:
             assert set(prov.get("sources", [])) <= sources
@@ -341,9 +346,12 @@ def test_ukraine_verdicts_follow_from_the_numbers(ukraine_json):
     assert ukraine_json["scenario"] == "ukraine-2025"
     assert [p["id"] for p in ukraine_json["plans"]] == PLAN_IDS
     for plan, raw_plan in zip(ukraine_json["plans"], raw["plans"], strict=True):
+        if raw_plan.get("open"):
+            _check_open_plan(raw, raw_plan, plan)
+            continue
         expected = oracle_scores(raw, raw_plan["choices"])
         assert [v["id"] for v in plan["parties"]] == list(expected)
-        assert "us" not in expected
+        assert "us" in expected  # an interested mediator is scored (issue 16)
         for v in plan["parties"]:
             e = expected[v["id"]]
             assert v["utility"] == pytest.approx(e["utility"], abs=1e-6), (plan["id"], v["id"])
@@ -351,3 +359,29 @@ def test_ukraine_verdicts_follow_from_the_numbers(ukraine_json):
             assert sorted(r["issue"] for r in v["red_lines_crossed"]) == sorted(e["red_lines"])
         assert isinstance(plan["pareto_efficient"], bool)
         assert plan["improvement"] is None or set(plan["improvement"]) >= {"choices", "utilities"}
+
+
+def _check_open_plan(raw: dict[str, Any], raw_plan: dict[str, Any],
+                     plan: dict[str, Any]) -> None:
+    """An open plan's ranges and three-valued verdicts, by brute force over its completions
+    (constraints: AND across issues, OR within)."""
+    import itertools
+
+    options = {i["id"]: i["options"] for i in raw["issues"]}
+    open_ = raw_plan["open"]
+    scores: list[dict[str, dict[str, Any]]] = []
+    for combo in itertools.product(*(options[i] for i in open_)):
+        choices = {**raw_plan["choices"], **dict(zip(open_, combo, strict=True))}
+        if any(all(str(choices[i]) in {str(o) for o in opts} for i, opts in c["forbid"].items())
+               for c in raw.get("constraints", [])):
+            continue
+        scores.append(oracle_scores(raw, choices))
+    assert plan["completions"] == len(scores)
+    for v in plan["parties"]:
+        us = [sc[v["id"]]["utility"] for sc in scores]
+        acc = [sc[v["id"]]["accepts"] for sc in scores]
+        assert v["utility"]["low"] == pytest.approx(min(us), abs=1e-3), (plan["id"], v["id"])
+        assert v["utility"]["high"] == pytest.approx(max(us), abs=1e-3), (plan["id"], v["id"])
+        verdict = "all" if all(acc) else "some" if any(acc) else "none"
+        assert v["accepts"] == verdict, (plan["id"], v["id"])
+

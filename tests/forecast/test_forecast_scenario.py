@@ -80,7 +80,12 @@ def test_bundled_ukraine_case_forecasts_every_issue() -> None:
         assert 0 <= f.forecast <= 100
         assert np.isclose(sum(p.share for p in f.pulls), 1.0)
         assert f.text.endswith(".")
-    assert any("United States" in n for n in result.notes)
+    # The US is an interested mediator with preferences on four issues only (issue 16): it
+    # takes a position exactly where it puts weight, and is not left out.
+    us_weights = scenario.preferences["us"].weights
+    held = {f.issue.id for f in result.issues if any(p.actor == "us" for p in f.pulls)}
+    assert held == {i for i, w in us_weights.items() if w > 0}
+    assert not any("United States" in n for n in result.notes)
 
 
 def test_no_weight_means_no_position(small_data: dict[str, Any], write_scenario: Any) -> None:

@@ -32,3 +32,16 @@ def test_report_lists_provenance_and_solver(fixture_scenario: Scenario) -> None:
     assert "officially denied" in html and "rests on a single outlet" in html
     assert "Kalai-Smorodinsky" in html
     assert ("proven optimal" in html) or ("solver not available" in html)
+
+
+def test_an_open_plan_gets_no_empty_concessions_figure() -> None:
+    """Concessions are defined for one package; a plan with open issues has a range, so its
+    heat map would be empty (it used to be drawn blank)."""
+    from accord.io import load_scenario
+
+    s = load_scenario("river-basin")
+    html = build_report(s)
+    open_plans = [p.id for p in s.plans if p.open]
+    assert open_plans
+    for p in s.plans:
+        assert (f"fig-concessions-{p.id}" in html) is (p.id not in open_plans), p.id

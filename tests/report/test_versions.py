@@ -57,3 +57,24 @@ def test_timeline_orders_by_date_and_uses_based_on(fixture_scenario: Scenario) -
     assert [p.id for p in plan_order(fixture_scenario)] == ["p1", "p2", "p3"]
     steps = timeline(fixture_scenario, model, scores)
     assert [(s.plan.id, s.parent) for s in steps] == [("p1", None), ("p2", "p1"), ("p3", "p2")]
+
+
+def test_diff_against_an_open_plan_shows_its_range_and_three_valued_verdict() -> None:
+    """An open plan's utility is a range and its verdict all/some/none; the diff used to print
+    the range's low end as if it were the utility and 'rejects' for 'accepts in some'."""
+    from accord.io import load_scenario
+
+    s = load_scenario("river-basin")
+    model = compile_scenario(s)
+    d = diff_plans(s, "upstream-offer", "framework-draft", model)
+    score = score_plan(s, model, "framework-draft", find_improvement=False)
+    text = render_diff_text(d)
+    for v in score.parties:
+        assert v.range is not None and v.verdict is not None
+        m = next(m for m in d.parties if m.party == v.id)
+        assert m.range_b == (v.range.low, v.range.high) and m.verdict_b == v.verdict
+        assert m.range_a is None and m.verdict_a is None
+        assert f"{v.range.low:.3f} to {v.range.high:.3f}" in text
+        assert f"accepts in {v.verdict}" in text
+    row = next(p for p in d.to_dict()["parties"] if p["id"] == score.parties[0].id)
+    assert row["verdict_b"] == score.parties[0].verdict and "range_a" not in row

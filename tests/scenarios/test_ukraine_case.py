@@ -163,7 +163,8 @@ def test_c9_copies_of_the_leaked_text_are_one_source(case: Scenario) -> None:
             "src-statement-1084362"} <= set(copies)
     prov = {(p.plan_id, p.point, p.issue): p for p in provenance(case).provisions}
     # 10(a) is carried by three outlets, all copying the one leak: one line of evidence.
-    p10a = prov[(US, "10a", "security_guarantee")]
+    # (Phase B moved 10(a) to its own issue, the US's payment for its guarantee.)
+    p10a = prov[(US, "10a", "guarantee_payment")]
     assert len({s.outlet for s in p10a.sources}) == 3
     assert p10a.corroboration == 1 and "single-document" in p10a.flags
     # 21(a) also rests on TASS's compilation of pre-publication reporting: two lines.
@@ -209,13 +210,19 @@ def test_december_options_exist_and_every_party_values_them(raw: Any) -> None:
     assert {"three-way-operation", "us-ukraine-venture"} <= set(issues["znpp"])
     assert {"guarantee_duration", "guarantee_ratification", "referendum", "monitoring"} <= \
         set(issues)
+    # Every party that weighs an issue values all its options; the US (an interested
+    # mediator) weighs only the four interests the 28-point text wrote in for it.
     for pid, pref in raw["preferences"].items():
         for iid in ("donbas", "znpp", "guarantee_duration", "guarantee_ratification",
-                    "referendum", "monitoring"):
-            assert {str(o) for o in pref["values"][iid]} == set(issues[iid]), (pid, iid)
+                    "referendum", "monitoring", "guarantee_payment"):
+            if iid in pref["weights"]:
+                assert {str(o) for o in pref["values"][iid]} == set(issues[iid]), (pid, iid)
+    assert {pid for pid, pref in raw["preferences"].items()
+            if "donbas" in pref["weights"]} == {"ua", "ru", "eu"}
 
 
 def test_the_case_says_where_the_record_ends(case: Scenario) -> None:
     assert case.note is not None and "4 March 2026" in case.note
-    assert max(p.date for p in case.plans if p.date) <= dt.date(2025, 11, 28)
+    assert case.description is not None and "4 March 2026" in case.description
+    assert max(p.date for p in case.plans if p.date) <= dt.date(2026, 3, 4)
     assert max(st.date for st in case.statements if st.date) <= dt.date(2026, 3, 4)

@@ -196,3 +196,49 @@ def test_a_base_version_from_the_future_is_a_conflict_not_a_crash(world: Any) ->
     r = ua.client.post(_form(world), data=_fields(ua.csrf, 99))
     assert r.status_code == 409 and 'id="conflict"' in r.text
     assert re.search(r'name="base_version" value="1"', r.text)
+
+
+def test_score_for_gives_a_range_for_a_plan_with_open_issues() -> None:
+    """The form's preview scores every plan; an open plan's utility is a range (it crashed
+    calling float() on it, which broke the form for the bundled ukraine-2025)."""
+    from accord.evaluate import analyze
+    from accord.io import load_scenario
+    from accord.web.prefs_form import score_for
+
+    s = load_scenario("river-basin")
+    rows = score_for(s, "upstream")
+    for plan in analyze(s, None, find_improvement=False).plans:
+        v = next(p for p in plan.parties if p.id == "upstream")
+        row = rows[plan.plan_id]
+        if plan.open:
+            assert v.range is not None
+            assert abs(row["utility"] - v.range.low) < 1e-6
+            assert abs(row["high"] - v.range.high) < 1e-6
+            assert row["verdict"] == v.verdict and row["accepts"] is (v.verdict == "all")
+        else:
+            assert abs(row["utility"] - v.utility) < 1e-6 and "verdict" not in row
+
+
+def test_a_delegates_view_of_a_case_with_stances_is_valid_and_keeps_only_its_own() -> None:
+    """A delegate sees only its party's numbers, so other parties' stances (readings of their
+    reactions) go too; left in, the view failed validation ("a stance needs a party with
+    preferences") and the delegate could not save its preferences on ukraine-2025."""
+    import json
+
+    from accord.io import load_scenario
+    from accord.io.loader import scenario_to_data
+    from accord.model import parse_scenario
+    from accord.web.policy import DELEGATE, OBSERVER, Viewer, filter_scenario
+
+    full = load_scenario("ukraine-2025")
+    assert any(st.stance and "ru" in st.by_parties for st in full.statements)
+    for viewer in (Viewer(1, "d", DELEGATE, "ua"), Viewer(2, "o", OBSERVER)):
+        view = filter_scenario(full, viewer)
+        parse_scenario(json.loads(json.dumps(scenario_to_data(view), default=str)))
+        own = {st.id for st in full.statements
+               if st.stance and any(p in view.preferences for p in st.by_parties)}
+        assert {st.id for st in view.statements if st.stance} == own
+        assert all(st.text == f.text for st, f in zip(view.statements, full.statements,
+                                                        strict=True))
+    assert own == set() and any(
+        st.stance for st in filter_scenario(full, Viewer(1, "d", DELEGATE, "ua")).statements)

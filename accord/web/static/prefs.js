@@ -25,8 +25,13 @@
     const m = document.createElement("meter");
     m.min = 0; m.max = 1; m.value = r.utility;
     const b = document.createElement("b");
-    b.textContent = r.utility.toFixed(3);
-    td.append(m, " ", b, " " + (r.accepts ? "accepts" : "refuses"));
+    if (r.verdict) {  // a plan with open issues: a range, accepts in all/some/none
+      b.textContent = r.utility.toFixed(3) + " to " + r.high.toFixed(3);
+      td.append(m, " ", b, " accepts in " + r.verdict + " of the completions of its open issues");
+    } else {
+      b.textContent = r.utility.toFixed(3);
+      td.append(m, " ", b, " " + (r.accepts ? "accepts" : "refuses"));
+    }
     if (r.red_lines.length) {
       const s = document.createElement("span");
       s.className = "error";
