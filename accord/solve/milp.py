@@ -143,7 +143,8 @@ class PackageProgram:
         h.setOptionValue("mip_rel_gap", mip_rel_gap)
         h.setOptionValue("threads", 1)
         if n <= SMALL_PROGRAM:
-            h.setOptionValue("presolve", "off")  # costs more than it saves on small programs
+            for key, value in SMALL_OPTIONS.items():
+                h.setOptionValue(key, value)
         # Utilities are sums of weights in [0, 1]: tighter than the default 1e-6, so rows such
         # as u_p >= reservation_p are not met only "within tolerance".
         h.setOptionValue("mip_feasibility_tolerance", FEAS_TOL)
@@ -241,8 +242,18 @@ def linking_rows(problem: Problem) -> tuple[FloatArray, FloatArray]:
 # --- building blocks shared by the solution concepts ---------------------------------------------
 
 SMALL_PROGRAM = 400
-"""Programs with at most this many columns are solved without HiGHS's presolve (measured:
-presolve takes longer than the solve itself on the bundled case's 87-column programs)."""
+"""Programs with at most this many columns are solved with `SMALL_OPTIONS`."""
+
+SMALL_OPTIONS: dict[str, bool | int | str] = {
+    "presolve": "off",
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_pscost_minreliable": 0,
+}
+"""HiGHS settings for small programs, where a few dozen nodes prove the optimum: presolve,
+the RINS/RENS sub-MIPs and reliability strong branching each cost more than they save there
+(measured on the bundled case's 87-column max-min-gain programs: together 35% of the CPU
+time; `benchmarks/score_cpu.py`). They change the search, never the proven optimum."""
 
 LEX_TOL = 1e-7
 """Second stage of a lexicographic solve keeps the first objective within this of its optimum."""
