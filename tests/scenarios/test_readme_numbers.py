@@ -114,7 +114,8 @@ def test_calibration_table_is_the_record_on_the_unrevised_assumptions(case: Any)
                     f"{d['posterior']['agreement'][plan]:.3f}")
         assert cells == want, plan
         # the record kept in docs/ shows the same row
-        line = next(ln for ln in record.splitlines() if f" {plan} " in ln and "->" in ln)
+        line = next(ln for ln in record.splitlines()
+                    if ln.startswith("│") and f" {plan} " in ln and "->" in ln)
         assert [c.strip() for c in line.strip("│┃ ").split("│")[1:]] == want, plan
     counted = [o for o in d["observations"] if o["counted"] and "issue" not in o]
     assert len(counted) == 5 and "so five reactions count" in README
