@@ -67,6 +67,12 @@ from accord.model.compiled import (
 WISHES = 3
 """How many issues a party names in a critique of a draft."""
 
+FOCUS = 0.25
+"""Priority (in share of samples split) of a question between two Nash contenders."""
+
+THIN, BURN = 8, 50
+"""Hit-and-run steps between samples, and before the first."""
+
 NAMES = {1: "better", 0: "same", -1: "worse", -2: "veto"}
 
 
@@ -269,19 +275,14 @@ class Estimate:
         c = np.zeros(n_var)
         c[f] = -1.0
         c[f + 1:] = 4.0
-        a_ub = np.zeros((n_r + 2 * f, n_var))
+        a_ub = np.zeros((n_r + f, n_var))
         for k, a in enumerate(rows):  # t |a| - a.w - xi <= 0
             a_ub[k, :f] = -a
             a_ub[k, f] = float(np.linalg.norm(a)) or 1.0
             a_ub[k, f + 1 + k] = -1.0
-        eye = np.eye(f)
-        a_ub[n_r:n_r + f, :f] = -eye  # t - w <= 0
-        a_ub[n_r:n_r + f, f] = 1.0
-        a_ub[n_r + f:, :f] = eye  # w + t <= 1
-        a_ub[n_r + f:, f] = 1.0
-        b_ub = np.zeros(n_r + 2 * f)
-        b_ub[n_r + f:] = 1.0
-        # the centre of each face the answers leave open: w_j >= t only where possible
+        a_ub[n_r:, :f] = -np.eye(f)  # t - w <= 0 (w <= 1 never binds: the ideal is worth 1)
+        a_ub[n_r:, f] = 1.0
+        b_ub = np.zeros(n_r + f)
         m, b = self._equalities()
         a_eq = np.hstack([m, np.zeros((len(m), 1 + n_r))])
         bounds = [(0.0, 1.0)] * f + [(None, 1.0)] + [(0.0, None)] * n_r
@@ -295,8 +296,34 @@ class Estimate:
         self.w = np.asarray(res.x[:f], dtype=np.float64)
         return self.w
 
-    def sample(self, n: int, rng: np.random.Generator, thin: int = 8,
-               burn: int = 50) -> FloatArray:
+    def extremes(self, offsets: IntArray) -> FloatArray:
+        """(2I, f) the polytope's points with each issue's swing (ideal against the centre's
+        worst option) largest and smallest, pulled a tenth toward the centre: the ends of its
+        long axes, which uniform samples rarely reach (Toubia et al. 2003 cut along them)."""
+        f = self.n_features
+        c = self.fit() if self.w is None else self.w
+        rows = [*self.strict, *self.weak]
+        a_ub = -np.array(rows).reshape(-1, f) if rows else None
+        b_ub = np.zeros(len(rows)) if rows else None
+        m, b = self._equalities()
+        out = []
+        for i in range(len(offsets) - 1):
+            lo, hi = int(offsets[i]), int(offsets[i + 1])
+            worst = lo + int(np.argmin(c[lo:hi]))
+            best = int(self.ideal_cols[i])
+            if worst == best:
+                continue
+            for sign in (1.0, -1.0):
+                obj = np.zeros(f)
+                obj[best], obj[worst] = -sign, sign
+                res = linprog(obj, A_ub=a_ub, b_ub=b_ub, A_eq=m, b_eq=b,
+                              bounds=[(0.0, 1.0)] * f, method="highs")
+                if res.status == 0 and res.x is not None:
+                    out.append(0.9 * np.asarray(res.x) + 0.1 * c)
+        return np.array(out).reshape(-1, f)
+
+    def sample(self, n: int, rng: np.random.Generator, thin: int = THIN,
+               burn: int = BURN) -> FloatArray:
         """(n, f) value vectors drawn by hit-and-run (Smith 1984) from the polytope, started
         at the centre: the answers that split them evenly are the informative questions."""
         f = self.n_features
@@ -429,10 +456,14 @@ class NashMediator:
             w = [e.fit() for e in est]
             d = self._walkaways(est, w, n_opt, offsets)
             nash = self._nash(parties, w, d, offsets)
-            smp = [e.sample(self.samples, rng) for e in est]  # P x (S, f)
+            smp = [np.concatenate([e.sample(self.samples, rng), e.extremes(offsets)])
+                   for e in est]  # P x (S, f): uniform samples and the long axes' ends
+            n_s = max(x.shape[0] for x in smp)  # as many for each party, in a random order
+            smp = [np.concatenate([x, x[rng.integers(x.shape[0], size=n_s - x.shape[0])]])
+                   [rng.permutation(n_s)] for x in smp]
             found = [nash] if nash is not None else []
-            for k in range(min(self.solves, self.samples)):
-                wk = [s[k] for s in smp]
+            for _ in range(self.solves):
+                wk = [s[int(rng.integers(s.shape[0]))] for s in smp]
                 x = self._nash(parties, wk, self._walkaways(est, wk, n_opt, offsets), offsets)
                 if x is not None:
                     found.append(x)
@@ -448,11 +479,12 @@ class NashMediator:
             settled = nash is not None and {int(k) for k in top} <= {_index(pk, nash)}
             # 2. questions: for each party, the pairs its samples disagree on most
             cand = self._candidates(pk[top], centre, one, two, rng)
+            hot = np.array([any((c == t).all() for t in pk[top[:16]]) for c in cand])
             put = 0
             for p in range(n_p):
                 if parties.comparisons[p] >= self.budget:
                     continue
-                chosen = self._choose(cand, smp[p], p, asked, offsets)
+                chosen = self._choose(cand, hot, smp[p], p, asked, offsets)
                 for a_, b_ in chosen:
                     v = parties.compare(a_, b_[None], who=[p])
                     asked.add(_key(p, a_, b_))
@@ -569,11 +601,12 @@ class NashMediator:
             two = two[np.sort(rng.choice(two.shape[0], self.pairs_from, replace=False))]
         return np.unique(np.concatenate([top[:16], centre[None], one, two]), axis=0)
 
-    def _choose(self, cand: IntArray, smp: FloatArray, p: int, asked: set[bytes],
-                offsets: IntArray) -> list[tuple[IntArray, IntArray]]:
+    def _choose(self, cand: IntArray, hot: BoolArray, smp: FloatArray, p: int,
+                asked: set[bytes], offsets: IntArray) -> list[tuple[IntArray, IntArray]]:
         """Up to `questions` pairs of candidate texts whose answers split this party's samples
         most evenly, each splitting them differently from the ones already chosen (cuts
-        through the centre of the polytope, Toubia et al. 2003)."""
+        through the centre of the polytope, Toubia et al. 2003), questions between two
+        contenders for the Nash package first."""
         if cand.shape[0] < 2:
             return []
         val = smp[:, offsets[:-1] + cand].sum(axis=2)  # (S, C)
@@ -581,7 +614,8 @@ class NashMediator:
         sign = np.sign(np.round(val[:, ib] - val[:, ia], 10))  # (S, Q)
         share = (sign > 0).mean(axis=0)
         split = np.minimum(share, 1.0 - share)
-        order = np.argsort(-split, kind="stable")
+        # pairs of contenders first: their answers decide the Nash package
+        order = np.argsort(-(split + FOCUS * (hot[ia] & hot[ib])), kind="stable")
         chosen: list[tuple[IntArray, IntArray]] = []
         cells = np.zeros(smp.shape[0], dtype=np.int64)
         for q in order:
