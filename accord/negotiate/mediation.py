@@ -433,6 +433,11 @@ class NashMediator:
             how = "opening (the given plan)"
         else:
             draft = self._opening(blank, ideal, red_any, n_opt, rng, parties)
+            if not parties.valid(draft)[0]:  # a public constraint: the nearest valid text
+                one, two = self._variants(draft, parties, red_any)
+                fix = np.concatenate([one, two])
+                if fix.shape[0]:
+                    draft = fix[0].copy()
             how = "opening (issues given out in turn from the parties' first critiques)"
         crit = parties.critique(draft)
         self._learn_critique(est, crit, draft, n_opt, col)
