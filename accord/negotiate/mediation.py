@@ -1,47 +1,57 @@
 """A mediator that drafts near the Nash package from what parties can tell it: critiques of a
-draft and pairwise comparisons, never their utilities.
+draft and pairwise comparisons of texts, never their utilities.
 
 Method: the single negotiating text (Raiffa 1982, The Art and Science of Negotiation, ch. 14)
-driven by preference elicitation. Each party's additive value function (Keeney and Raiffa
-1976) is estimated from ordinal answers as in the version-space / polyhedral methods of
-conjoint analysis (Toubia, Hauser and Simester 2004, "Polyhedral methods for adaptive
-choice-based conjoint analysis", J. Marketing Research 41), here as a soft-margin linear
-program over option indicators (a ranking SVM, Joachims 2002, with the answers as hard
-constraints because honest parties answer without noise). The mediator proposes the Nash
-(1950) package of its estimates, solved exactly by `accord.solve`, and puts it to the parties
-as a comparison against the draft: a cutting-plane loop in which every surprising vote cuts
-the estimate that produced it.
+driven by polyhedral adaptive question design (Toubia, Simester, Hauser and Dahan 2003, "Fast
+polyhedral adaptive conjoint estimation", Marketing Science 22; Toubia, Hauser and Simester
+2004, "Polyhedral methods for adaptive choice-based conjoint analysis", J. Marketing Research
+41). For an additive party (Keeney and Raiffa 1976) with option values w, the answer "A is
+better than B" is the linear constraint w . (phi(A) - phi(B)) > 0 on its option indicators
+phi; the values consistent with every answer form a polytope. The Nash (1950) package is
+invariant to a positive affine rescaling of each party's utility together with its
+disagreement point, so ordinal answers to well-chosen pairs identify what it needs.
 
 Steps:
 1. Blank text: each party names, for every issue, the option it prefers, most important
-   issue first (its first critique). The opening draft gives the issues out in turn, each
-   party taking its most important remaining issue at its preferred option (strict
-   alternation, Brams and Taylor 1996), on options nobody has declared a red line on.
+   issue first (its first critique): the ideal option bounds every other option's value. The
+   opening draft gives the issues out in turn, each party taking its most important remaining
+   issue at its preferred option (strict alternation, Brams and Taylor 1996), on options
+   nobody has declared a red line on (the nearest valid text if a public constraint objects).
 2. Each adopted draft is critiqued: accept, change (below the party's walk-away) or veto,
    with the issues it most wants changed (largest gains first) and its preferred option on
-   each. A critique is data: the named gains are ordered and exceed every unnamed one.
-3. Each round the mediator fits every party's option values (a linear program: all answers
-   hold, with the largest common margin), estimates each walk-away from the drafts it
-   accepted and refused (the worst package when it refused none: the Nash package does not
-   move then on any Genius domain), and solves for the Nash package of the estimates.
-4. It asks every party to compare that package with the draft (better, same, worse, veto):
-   one comparison per party. It adopts it when nobody vetoes and, after refitting on the
-   votes, the estimated Nash product rises, even when some party finds it worse (the trace
-   says who and by how much the product rose): a draft on the frontier reaches the Nash
-   package only that way.
-5. When the Nash package of the estimates is the draft, the mediator tests its estimates on
-   the draft's nearest rivals (one- and two-issue changes estimated closest in Nash product);
-   when every vote matched its prediction it first moves, a few times, to the best rival
-   (exploratory drafts: next to a party's ideal every variant is merely "worse" and says
-   nothing of its trade-offs), then stops ("estimates and votes agree") and returns to the
-   best text seen by its final estimates.
-6. Raiffa's distinction: critiques until the last draft, then each party says yes or no once
-   on the final text.
+   each. A critique is cheap data: the named gains are ordered and exceed every unnamed one.
+3. Each round, per party: the polytope of value vectors (0 <= w <= 1, the ideal package worth
+   1) consistent with every answer; its Chebyshev centre (a linear program on HiGHS) is the
+   estimate; hit-and-run samples (Smith 1984) and the ends of its long axes (each issue's swing
+   largest and smallest) measure what is still unknown. The walk-away is estimated from the
+   drafts the party accepted and refused (the worst package while it refused none).
+4. The Nash package of the centre estimates and of a few sampled estimates is solved exactly
+   by `accord.solve`. The contenders are the texts (these, and the one- and two-issue changes
+   of the estimated Nash package) that some sample rates within 2% of its best Nash product.
+5. Questions: to each party, up to three pairs of those texts (contenders first) whose answer
+   splits its samples most evenly, each splitting them differently: cuts through the centre of
+   its polytope along the directions that decide the Nash package. One comparison is one party
+   judging one text against another.
+6. When the estimated Nash package differs from the draft, every party compares the two. It
+   becomes the draft when nobody vetoes and, refitted on the votes, the estimated Nash product
+   rises, even when some party finds it worse (the trace says who and by what factor the
+   product rose): a draft on the frontier reaches the Nash package only that way.
+7. It stops when for `patience` rounds every sample agrees on the Nash package and it is the
+   draft (or no question is left, or every party has answered `budget` questions), and returns
+   to the best text seen by its final estimates.
+8. Raiffa's distinction: critiques and comparisons until the last draft, then each party says
+   yes or no once on the final text.
 
 The mediator reaches the parties only through a `Delegation`, whose public surface is the
-domain's names, the declared red lines, critiques, comparisons and the final vote. An
-interested mediator (a party that drafts) drafts the same way: its own utility is reported,
-never used.
+domain's names, the declared red lines, the public constraints, critiques, comparisons and the
+final vote. It never proposes or asks about a text crossing a declared red line or breaking a
+constraint. An interested mediator (a party that drafts) drafts the same way: its own utility
+is reported, never used.
+
+Limits: ordinal answers cannot say where a walk-away lies below the worst package, so while a
+party refuses nothing the worst package stands for it; where the true disagreement point sits
+far below it (anac2011-NiceOrDie: every option is worth at least 0.16 to both) the estimated
+Nash package differs from the true one.
 """
 
 from __future__ import annotations
@@ -255,6 +265,8 @@ class Estimate:
     accepted: list[IntArray] = field(default_factory=list)
     refused: list[IntArray] = field(default_factory=list)
     w: FloatArray | None = None
+    _at: tuple[int, int, int] = (-1, -1, -1)
+    """How many answers the centre was fitted on: refit only on new answers."""
 
     def _equalities(self) -> tuple[FloatArray, FloatArray]:
         f = self.n_features
@@ -268,6 +280,10 @@ class Estimate:
     def fit(self) -> FloatArray:
         """The Chebyshev centre of the polytope: every answer holds with the largest common
         margin (soft, should rounding make the answers look inconsistent)."""
+        at = (len(self.strict), len(self.weak), len(self.equal))
+        if self.w is not None and at == self._at:
+            return self.w
+        self._at = at
         f = self.n_features
         rows = [*self.strict, *self.weak]
         n_r = len(rows)
