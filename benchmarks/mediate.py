@@ -144,13 +144,17 @@ def main() -> None:
                     help="random scenarios above this size are drawn again (next seed)")
     ap.add_argument("--quick", action="store_true", help="every third domain, 3 seeds")
     ap.add_argument("--no-negmas", action="store_true")
+    ap.add_argument("--mediators", default=",".join(ACCORD + NEGMAS),
+                    help="comma-separated subset of " + ", ".join(ACCORD + NEGMAS))
+    ap.add_argument("--skip-multi", action="store_true", help="two parties only")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     seeds = range(3 if args.quick else args.seeds)
     doms = two_party_domains(args.max_size)
     if args.quick:
         doms = doms[::3]
-    kinds = list(ACCORD) + ([] if args.no_negmas else list(NEGMAS))
+    kinds = [k for k in args.mediators.split(",") if k in ACCORD
+             or (k in NEGMAS and not args.no_negmas)]
     rows: dict[str, list[tuple[float, float, float, bool, int]]] = {k: [] for k in kinds}
     t0 = time.perf_counter()
     print(f"two parties: {len(doms)} domains ({', '.join(d[0] for d in doms)}), "
@@ -172,6 +176,9 @@ def main() -> None:
                     if ref.frontier.size else float("nan")
                 rows[kind].append((dset, dnash, front, ok, max(cmp_.values(), default=0)))
     _table("two parties (Genius)", rows)
+    if args.skip_multi:
+        print(f"total {time.perf_counter() - t0:.0f} s")
+        return
     multi: dict[str, list[tuple[float, float, float, bool, int]]] = {k: [] for k in kinds}
     for n_p in range(3, 7):
         want, sd = (args.multi if not args.quick else max(1, args.multi // 4)), 0

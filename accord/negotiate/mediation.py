@@ -1,47 +1,57 @@
 """A mediator that drafts near the Nash package from what parties can tell it: critiques of a
-draft and pairwise comparisons, never their utilities.
+draft and pairwise comparisons of texts, never their utilities.
 
 Method: the single negotiating text (Raiffa 1982, The Art and Science of Negotiation, ch. 14)
-driven by preference elicitation. Each party's additive value function (Keeney and Raiffa
-1976) is estimated from ordinal answers as in the version-space / polyhedral methods of
-conjoint analysis (Toubia, Hauser and Simester 2004, "Polyhedral methods for adaptive
-choice-based conjoint analysis", J. Marketing Research 41), here as a soft-margin linear
-program over option indicators (a ranking SVM, Joachims 2002, with the answers as hard
-constraints because honest parties answer without noise). The mediator proposes the Nash
-(1950) package of its estimates, solved exactly by `accord.solve`, and puts it to the parties
-as a comparison against the draft: a cutting-plane loop in which every surprising vote cuts
-the estimate that produced it.
+driven by polyhedral adaptive question design (Toubia, Simester, Hauser and Dahan 2003, "Fast
+polyhedral adaptive conjoint estimation", Marketing Science 22; Toubia, Hauser and Simester
+2004, "Polyhedral methods for adaptive choice-based conjoint analysis", J. Marketing Research
+41). For an additive party (Keeney and Raiffa 1976) with option values w, the answer "A is
+better than B" is the linear constraint w . (phi(A) - phi(B)) > 0 on its option indicators
+phi; the values consistent with every answer form a polytope. The Nash (1950) package is
+invariant to a positive affine rescaling of each party's utility together with its
+disagreement point, so ordinal answers to well-chosen pairs identify what it needs.
 
 Steps:
 1. Blank text: each party names, for every issue, the option it prefers, most important
-   issue first (its first critique). The opening draft gives the issues out in turn, each
-   party taking its most important remaining issue at its preferred option (strict
-   alternation, Brams and Taylor 1996), on options nobody has declared a red line on.
+   issue first (its first critique): the ideal option bounds every other option's value. The
+   opening draft gives the issues out in turn, each party taking its most important remaining
+   issue at its preferred option (strict alternation, Brams and Taylor 1996), on options
+   nobody has declared a red line on (the nearest valid text if a public constraint objects).
 2. Each adopted draft is critiqued: accept, change (below the party's walk-away) or veto,
    with the issues it most wants changed (largest gains first) and its preferred option on
-   each. A critique is data: the named gains are ordered and exceed every unnamed one.
-3. Each round the mediator fits every party's option values (a linear program: all answers
-   hold, with the largest common margin), estimates each walk-away from the drafts it
-   accepted and refused (the worst package when it refused none: the Nash package does not
-   move then on any Genius domain), and solves for the Nash package of the estimates.
-4. It asks every party to compare that package with the draft (better, same, worse, veto):
-   one comparison per party. It adopts it when nobody vetoes and, after refitting on the
-   votes, the estimated Nash product rises, even when some party finds it worse (the trace
-   says who and by how much the product rose): a draft on the frontier reaches the Nash
-   package only that way.
-5. When the Nash package of the estimates is the draft, the mediator tests its estimates on
-   the draft's nearest rivals (one- and two-issue changes estimated closest in Nash product);
-   when every vote matched its prediction it first moves, a few times, to the best rival
-   (exploratory drafts: next to a party's ideal every variant is merely "worse" and says
-   nothing of its trade-offs), then stops ("estimates and votes agree") and returns to the
-   best text seen by its final estimates.
-6. Raiffa's distinction: critiques until the last draft, then each party says yes or no once
-   on the final text.
+   each. A critique is cheap data: the named gains are ordered and exceed every unnamed one.
+3. Each round, per party: the polytope of value vectors (0 <= w <= 1, the ideal package worth
+   1) consistent with every answer; its Chebyshev centre (a linear program on HiGHS) is the
+   estimate; hit-and-run samples (Smith 1984) and the ends of its long axes (each issue's swing
+   largest and smallest) measure what is still unknown. The walk-away is estimated from the
+   drafts the party accepted and refused (the worst package while it refused none).
+4. The Nash package of the centre estimates and of a few sampled estimates is solved exactly
+   by `accord.solve`. The contenders are the texts (these, and the one- and two-issue changes
+   of the estimated Nash package) that some sample rates within 2% of its best Nash product.
+5. Questions: to each party, up to three pairs of those texts (contenders first) whose answer
+   splits its samples most evenly, each splitting them differently: cuts through the centre of
+   its polytope along the directions that decide the Nash package. One comparison is one party
+   judging one text against another.
+6. When the estimated Nash package differs from the draft, every party compares the two. It
+   becomes the draft when nobody vetoes and, refitted on the votes, the estimated Nash product
+   rises, even when some party finds it worse (the trace says who and by what factor the
+   product rose): a draft on the frontier reaches the Nash package only that way.
+7. It stops when for `patience` rounds every sample agrees on the Nash package and it is the
+   draft (or no question is left, or every party has answered `budget` questions), and returns
+   to the best text seen by its final estimates.
+8. Raiffa's distinction: critiques and comparisons until the last draft, then each party says
+   yes or no once on the final text.
 
 The mediator reaches the parties only through a `Delegation`, whose public surface is the
-domain's names, the declared red lines, critiques, comparisons and the final vote. An
-interested mediator (a party that drafts) drafts the same way: its own utility is reported,
-never used.
+domain's names, the declared red lines, the public constraints, critiques, comparisons and the
+final vote. It never proposes or asks about a text crossing a declared red line or breaking a
+constraint. An interested mediator (a party that drafts) drafts the same way: its own utility
+is reported, never used.
+
+Limits: ordinal answers cannot say where a walk-away lies below the worst package, so while a
+party refuses nothing the worst package stands for it; where the true disagreement point sits
+far below it (anac2011-NiceOrDie: every option is worth at least 0.16 to both) the estimated
+Nash package differs from the true one.
 """
 
 from __future__ import annotations
@@ -54,10 +64,24 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
-from accord.model.compiled import BoolArray, CompiledModel, FloatArray, IntArray, RedLines
+from accord.model.compiled import (
+    BoolArray,
+    CompiledModel,
+    Constraints,
+    FloatArray,
+    IntArray,
+    RedLines,
+    no_constraints,
+)
 
 WISHES = 3
 """How many issues a party names in a critique of a draft."""
+
+FOCUS = 0.25
+"""Priority (in share of samples split) of a question between two Nash contenders."""
+
+THIN, BURN = 8, 50
+"""Hit-and-run steps between samples, and before the first."""
 
 NAMES = {1: "better", 0: "same", -1: "worse", -2: "veto"}
 
@@ -82,12 +106,13 @@ class Delegation:
     questions, so no attribute of a Delegation leads to utilities. It counts every
     comparison (one party judging one candidate against the draft) and every critique."""
 
-    __slots__ = ("_ask", "comparisons", "critiques", "issue_ids", "n_options", "party_ids",
-                 "raw_options", "red_lines")
+    __slots__ = ("_ask", "comparisons", "constraints", "critiques", "issue_ids", "n_options",
+                 "party_ids", "raw_options", "red_lines")
 
     def __init__(self, party_ids: Sequence[str], issue_ids: Sequence[str],
                  raw_options: Sequence[Sequence[Any]], red_lines: BoolArray,
-                 ask: Callable[[str, Any, Any], Any]) -> None:
+                 ask: Callable[[str, Any, Any], Any],
+                 constraints: Constraints | None = None) -> None:
         self.party_ids = tuple(party_ids)
         self.issue_ids = tuple(issue_ids)
         self.raw_options = tuple(tuple(o) for o in raw_options)
@@ -95,6 +120,9 @@ class Delegation:
         self.red_lines = red_lines
         """(P, I, O) options each party has declared it will not accept (declared
         positions, public); padding beyond an issue's options is marked too."""
+        self.constraints = constraints if constraints is not None else no_constraints(
+            len(issue_ids), red_lines.shape[2])
+        """The domain's forbidden option combinations (public, like the issues)."""
         self._ask = ask
         self.comparisons = np.zeros(len(party_ids), dtype=np.int64)
         self.critiques = 0
@@ -114,12 +142,26 @@ class Delegation:
         out: list[Critique] = self._ask("critique", draft, k)
         return out
 
-    def compare(self, draft: IntArray, candidates: IntArray) -> IntArray:
-        """(N, P) votes on candidates against the draft: 1 better, 0 same, -1 worse, -2 veto."""
+    def compare(self, draft: IntArray, candidates: IntArray,
+                who: Sequence[int] | None = None) -> IntArray:
+        """(N, P) votes on candidates against the draft (any text: "which of two drafts do
+        you prefer"): 1 better, 0 same, -1 worse, -2 veto. With `who`, only those parties
+        are asked (and counted); the columns are theirs, in that order."""
         cand = np.asarray(candidates, dtype=np.int64).reshape(-1, self.n_issues)
-        self.comparisons += cand.shape[0]
         out: IntArray = self._ask("compare", draft, cand)
-        return out
+        if who is None:
+            self.comparisons += cand.shape[0]
+            return out
+        idx = np.asarray(who, dtype=np.int64)
+        self.comparisons[idx] += cand.shape[0]
+        return np.asarray(out[:, idx])
+
+    def valid(self, packages: IntArray) -> BoolArray:
+        """(N,) True where the package contains no forbidden combination (public)."""
+        x = np.asarray(packages, dtype=np.int64).reshape(-1, self.n_issues)
+        if not len(self.constraints):
+            return np.ones(x.shape[0], dtype=bool)
+        return np.asarray(~self.constraints.violated(x).any(axis=1))
 
     def ratify(self, text: IntArray, factor: FloatArray) -> BoolArray:
         """The final yes or no of every party on the text, its utility discounted by
@@ -150,7 +192,8 @@ def delegation(model: CompiledModel) -> Delegation:
                                                             - 1e-12)
         return ok
 
-    return Delegation(model.party_ids, model.issue_ids, model.raw_options, red_lines, ask)
+    return Delegation(model.party_ids, model.issue_ids, model.raw_options, red_lines, ask,
+                      model.constraints)
 
 
 def votes(model: CompiledModel, draft: IntArray, candidates: IntArray) -> IntArray:
@@ -206,9 +249,13 @@ def _own_red(model: CompiledModel, p: int) -> BoolArray:
 @dataclass
 class Estimate:
     """What the mediator has learnt about one party: linear constraints on its option values
-    w (one per (issue, option), the flat layout), and the drafts it accepted or refused."""
+    w (one per (issue, option), the flat layout), and the drafts it accepted or refused. The
+    values consistent with every answer form a polytope (0 <= w <= 1, the ideal package
+    worth 1); the estimate is its Chebyshev centre, and samples of it measure what is still
+    unknown."""
 
     n_features: int
+    ideal_cols: IntArray
     strict: list[FloatArray] = field(default_factory=list)
     """rows a with a . w > 0 (a strict preference)."""
     weak: list[FloatArray] = field(default_factory=list)
@@ -218,51 +265,110 @@ class Estimate:
     accepted: list[IntArray] = field(default_factory=list)
     refused: list[IntArray] = field(default_factory=list)
     w: FloatArray | None = None
+    _at: tuple[int, int, int] = (-1, -1, -1)
+    """How many answers the centre was fitted on: refit only on new answers."""
 
-    def fit(self, ideal_cols: IntArray) -> FloatArray:
-        """Option values satisfying every answer with the largest common margin (soft margin
-        for rows that turn out to be ties), normalised so the ideal package is worth 1."""
+    def _equalities(self) -> tuple[FloatArray, FloatArray]:
+        f = self.n_features
+        norm = np.zeros(f)
+        norm[self.ideal_cols] = 1.0
+        m = np.array([*self.equal, norm])
+        b = np.zeros(len(m))
+        b[-1] = 1.0
+        return m, b
+
+    def fit(self) -> FloatArray:
+        """The Chebyshev centre of the polytope: every answer holds with the largest common
+        margin (soft, should rounding make the answers look inconsistent)."""
+        at = (len(self.strict), len(self.weak), len(self.equal))
+        if self.w is not None and at == self._at:
+            return self.w
+        self._at = at
         f = self.n_features
         rows = [*self.strict, *self.weak]
-        n_s, n_r = len(self.strict), len(rows)
-        # variables: w (f), t (1), slack xi (n_r)
-        n_var = f + 1 + n_r
+        n_r = len(rows)
+        n_var = f + 1 + n_r  # w, margin t, slacks
         c = np.zeros(n_var)
         c[f] = -1.0
-        c[f + 1:] = 1.0 / max(1, n_r) * 4.0
-        a_ub_rows, b_ub = [], []
-        for k, a in enumerate(rows):
-            norm = float(np.linalg.norm(a)) or 1.0
-            # t * |a| - a.w - xi <= 0   and   -a.w <= -tiny (strict) or 0 (weak)
-            r = np.zeros(n_var)
-            r[:f] = -a
-            r[f] = norm
-            r[f + 1 + k] = -1.0
-            a_ub_rows.append(r)
-            b_ub.append(0.0)
-            r2 = np.zeros(n_var)
-            r2[:f] = -a
-            a_ub_rows.append(r2)
-            b_ub.append(-1e-7 if k < n_s else 0.0)
-        eq = [np.concatenate([e, np.zeros(1 + n_r)]) for e in self.equal]
-        norm_row = np.zeros(n_var)
-        norm_row[ideal_cols] = 1.0
-        eq.append(norm_row)
-        b_eq = np.zeros(len(eq))
-        b_eq[-1] = 1.0
-        bounds = [(0.0, 1.0)] * f + [(0.0, 1.0)] + [(0.0, None)] * n_r
-        res = linprog(c, A_ub=csr_matrix(np.array(a_ub_rows)) if a_ub_rows else None,
-                      b_ub=np.array(b_ub) if b_ub else None, A_eq=csr_matrix(np.array(eq)),
-                      b_eq=b_eq, bounds=bounds, method="highs")
+        c[f + 1:] = 4.0
+        a_ub = np.zeros((n_r + f, n_var))
+        for k, a in enumerate(rows):  # t |a| - a.w - xi <= 0
+            a_ub[k, :f] = -a
+            a_ub[k, f] = float(np.linalg.norm(a)) or 1.0
+            a_ub[k, f + 1 + k] = -1.0
+        a_ub[n_r:, :f] = -np.eye(f)  # t - w <= 0 (w <= 1 never binds: the ideal is worth 1)
+        a_ub[n_r:, f] = 1.0
+        b_ub = np.zeros(n_r + f)
+        m, b = self._equalities()
+        a_eq = np.hstack([m, np.zeros((len(m), 1 + n_r))])
+        bounds = [(0.0, 1.0)] * f + [(None, 1.0)] + [(0.0, None)] * n_r
+        res = linprog(c, A_ub=csr_matrix(a_ub), b_ub=b_ub, A_eq=csr_matrix(a_eq), b_eq=b,
+                      bounds=bounds, method="highs")
         if res.status != 0 or res.x is None:
-            # Numerically infeasible (it cannot be otherwise: answers are honest): keep the
-            # last estimate, or a flat one.
             if self.w is None:
                 self.w = np.zeros(f)
-                self.w[ideal_cols] = 1.0 / len(ideal_cols)
+                self.w[self.ideal_cols] = 1.0 / len(self.ideal_cols)
             return self.w
         self.w = np.asarray(res.x[:f], dtype=np.float64)
         return self.w
+
+    def extremes(self, offsets: IntArray) -> FloatArray:
+        """(2I, f) the polytope's points with each issue's swing (ideal against the centre's
+        worst option) largest and smallest, pulled a tenth toward the centre: the ends of its
+        long axes, which uniform samples rarely reach (Toubia et al. 2003 cut along them)."""
+        f = self.n_features
+        c = self.fit() if self.w is None else self.w
+        rows = [*self.strict, *self.weak]
+        a_ub = -np.array(rows).reshape(-1, f) if rows else None
+        b_ub = np.zeros(len(rows)) if rows else None
+        m, b = self._equalities()
+        out = []
+        for i in range(len(offsets) - 1):
+            lo, hi = int(offsets[i]), int(offsets[i + 1])
+            worst = lo + int(np.argmin(c[lo:hi]))
+            best = int(self.ideal_cols[i])
+            if worst == best:
+                continue
+            for sign in (1.0, -1.0):
+                obj = np.zeros(f)
+                obj[best], obj[worst] = -sign, sign
+                res = linprog(obj, A_ub=a_ub, b_ub=b_ub, A_eq=m, b_eq=b,
+                              bounds=[(0.0, 1.0)] * f, method="highs")
+                if res.status == 0 and res.x is not None:
+                    out.append(0.9 * np.asarray(res.x) + 0.1 * c)
+        return np.array(out).reshape(-1, f)
+
+    def sample(self, n: int, rng: np.random.Generator, thin: int = THIN,
+               burn: int = BURN) -> FloatArray:
+        """(n, f) value vectors drawn by hit-and-run (Smith 1984) from the polytope, started
+        at the centre: the answers that split them evenly are the informative questions."""
+        f = self.n_features
+        x = self.fit().copy() if self.w is None else self.w.copy()
+        m, _ = self._equalities()
+        _, s, vt = np.linalg.svd(m, full_matrices=True)
+        rank = int((s > 1e-9 * max(1.0, float(s.max(initial=0.0)))).sum())
+        z = vt[rank:].T  # (f, k): directions that keep the equalities
+        if z.shape[1] == 0:
+            return np.repeat(x[None], n, axis=0)
+        rows = [*self.strict, *self.weak]
+        g = np.vstack([np.array(rows).reshape(-1, f), np.eye(f), -np.eye(f)])
+        h = np.concatenate([np.zeros(len(rows)), np.zeros(f), -np.ones(f)])
+        out = np.empty((n, f))
+        k = 0
+        for step in range(burn + n * thin):
+            d = z @ rng.standard_normal(z.shape[1])
+            gd = g @ d
+            slack = np.maximum(g @ x - h, 0.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lim = -slack / gd
+            lo = float(lim[gd > 1e-12].max(initial=-np.inf))
+            hi = float(lim[gd < -1e-12].min(initial=np.inf))
+            if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
+                x = x + rng.uniform(lo, hi) * d
+            if step >= burn and (step - burn) % thin == thin - 1:
+                out[k] = x
+                k += 1
+        return out
 
 
 # --- the mediator ---------------------------------------------------------------------------------
@@ -286,16 +392,26 @@ class NashMediator:
 
     name: ClassVar[str] = "nash"
 
-    def __init__(self, probes: int = 4, patience: int = 2, trade_offs: bool = True,
-                 explore: int = 6) -> None:
-        self.explore = explore
-        """At most this many exploratory drafts (the closest rival, to learn trade-offs)."""
-        self.trade_offs = trade_offs
-        """Adopt moves some party finds worse when the estimated Nash product rises."""
-        self.probes = probes
-        """Rival drafts tested when the estimated Nash package is the draft."""
+    def __init__(self, samples: int = 24, questions: int = 3, budget: int = 180,
+                 patience: int = 3, solves: int = 4, threshold: float = 0.1,
+                 pairs_from: int = 150) -> None:
+        self.pairs_from = pairs_from
+        """Two-issue changes of the estimated Nash package questions may use, at most."""
+        self.samples = samples
+        """Hit-and-run samples of each party's polytope per round."""
+        self.questions = questions
+        """Pairwise questions per party per round, at most."""
+        self.budget = budget
+        """Comparisons per party after which the mediator asks that party no more questions
+        (the final check of the draft excepted)."""
         self.patience = patience
-        """Probe rounds that must all match their predictions before the mediator stops."""
+        """Rounds the estimated Nash package must stay the draft, every sample agreeing,
+        before the mediator stops."""
+        self.solves = solves
+        """Samples (one per party, jointly) whose Nash package is solved each round."""
+        self.threshold = threshold
+        """A question is asked only when at least this share of the samples disagrees with
+        the rest on its answer."""
 
     def run(self, parties: Delegation, rounds: int, rng: np.random.Generator,
             start: IntArray | None = None) -> tuple[IntArray, list[Step], str]:
@@ -305,7 +421,6 @@ class NashMediator:
         offsets = np.concatenate([[0], np.cumsum(n_opt)]).astype(np.int64)
         f = int(offsets[-1])
         red_any: BoolArray = np.asarray(parties.red_lines.any(axis=0))  # (I, O)
-        est = [Estimate(f) for _ in range(n_p)]
         steps: list[Step] = []
 
         def onehot(x: IntArray) -> FloatArray:
@@ -319,8 +434,8 @@ class NashMediator:
         # 1. blank text: ideals and priorities; the opening draft by strict alternation
         blank = parties.critique(None)
         ideal = np.array([[dict(c.wishes)[i] for i in range(n_i)] for c in blank])  # (P, I)
-        ideal_cols = [np.array([col(i, int(ideal[p, i])) for i in range(n_i)])
-                      for p in range(n_p)]
+        est = [Estimate(f, np.array([col(i, int(ideal[p, i])) for i in range(n_i)]))
+               for p in range(n_p)]
         for p in range(n_p):
             for i in range(n_i):
                 b = int(ideal[p, i])
@@ -333,107 +448,110 @@ class NashMediator:
             draft = np.asarray(start, dtype=np.int64).copy()
             how = "opening (the given plan)"
         else:
-            draft = self._opening(blank, ideal, red_any, n_opt, rng)
+            draft = self._opening(blank, ideal, red_any, n_opt, rng, parties)
+            if not parties.valid(draft)[0]:  # a public constraint: the nearest valid text
+                one, two = self._variants(draft, parties, red_any)
+                fix = np.concatenate([one, two])
+                if fix.shape[0]:
+                    draft = fix[0].copy()
             how = "opening (issues given out in turn from the parties' first critiques)"
         crit = parties.critique(draft)
-        self._learn_critique(est, crit, draft, n_opt, col, onehot)
+        self._learn_critique(est, crit, draft, n_opt, col)
         steps.append(Step("opening", draft=draft.copy(), critiques=crit, note=how))
 
-        asked: set[tuple[bytes, bytes]] = set()
+        def learn(p: int, ref: IntArray, other: IntArray, got: int) -> None:
+            diff = onehot(other) - onehot(ref)
+            if got == 1:
+                est[p].strict.append(diff)
+            elif got == -1:
+                est[p].strict.append(-diff)
+            elif got == 0:
+                est[p].equal.append(diff)
+
+        asked: set[bytes] = set()  # (party, a, b) questions already put
+        pool = [draft.copy()]  # packages whose Nash product is tracked
         seen = [draft.copy()]
-        explored = 0
-        quiet = 0  # probe rounds in a row whose votes all matched the estimates
+        calm = 0
         reason = "deadline"
         for rnd in range(1, rounds + 1):
-            w = [e.fit(ideal_cols[p]) for p, e in enumerate(est)]
+            w = [e.fit() for e in est]
             d = self._walkaways(est, w, n_opt, offsets)
             nash = self._nash(parties, w, d, offsets)
-            cands: list[IntArray] = []
-            if nash is not None and (nash != draft).any() and \
-                    (draft.tobytes(), nash.tobytes()) not in asked:
-                cands = [nash]
-                probing = False
-            else:
-                cands = self._rivals(parties, w, d, offsets, draft, asked, rng)
-                probing = True
-                if not cands:
-                    reason = "estimates and votes agree"
-                    break
-            x = np.stack(cands)
-            for c in x:
-                asked.add((draft.tobytes(), c.tobytes()))
-            v = parties.compare(draft, x)
-            surprise = False
-            for k, c in enumerate(x):
-                diff = onehot(c) - onehot(draft)
-                for p in range(n_p):
-                    pred = float(diff @ w[p])
-                    got = int(v[k, p])
-                    if got == 1:
-                        est[p].strict.append(diff)
-                        surprise |= pred <= 1e-9
-                    elif got == -1:
-                        est[p].strict.append(-diff)
-                        surprise |= pred >= -1e-9
-                    elif got == 0:
-                        est[p].equal.append(diff)
-                        surprise |= abs(pred) > 1e-9
-            w = [e.fit(ideal_cols[p]) for p, e in enumerate(est)]
+            smp = [np.concatenate([e.sample(self.samples, rng), e.extremes(offsets)])
+                   for e in est]  # P x (S, f): uniform samples and the long axes' ends
+            n_s = max(x.shape[0] for x in smp)  # as many for each party, in a random order
+            smp = [np.concatenate([x, x[rng.integers(x.shape[0], size=n_s - x.shape[0])]])
+                   [rng.permutation(n_s)] for x in smp]
+            found = [nash] if nash is not None else []
+            for _ in range(self.solves):
+                wk = [s[int(rng.integers(s.shape[0]))] for s in smp]
+                x = self._nash(parties, wk, self._walkaways(est, wk, n_opt, offsets), offsets)
+                if x is not None:
+                    found.append(x)
+            for x in found:
+                if not any((x == y).all() for y in pool):
+                    pool.append(x.copy())
+            # which packages some sample rates (near) best: the Nash uncertainty, over the
+            # pool and the one- and two-issue changes of the estimated Nash package
+            centre = nash if nash is not None else draft
+            one, two = self._variants(centre, parties, red_any)
+            pk = np.unique(np.concatenate([np.stack(pool), one, two]), axis=0)
+            top = self._contenders(pk, smp, est, n_opt, offsets)
+            settled = nash is not None and {int(k) for k in top} <= {_index(pk, nash)}
+            # 2. questions: for each party, the pairs its samples disagree on most
+            cand = self._candidates(pk[top], centre, one, two, rng)
+            hot = np.array([any((c == t).all() for t in pk[top[:16]]) for c in cand])
+            put = 0
+            for p in range(n_p):
+                if parties.comparisons[p] >= self.budget:
+                    continue
+                chosen = self._choose(cand, hot, smp[p], p, asked, offsets)
+                for a_, b_ in chosen:
+                    v = parties.compare(a_, b_[None], who=[p])
+                    asked.add(_key(p, a_, b_))
+                    asked.add(_key(p, b_, a_))
+                    learn(p, a_, b_, int(v[0, 0]))
+                    put += 1
+            # 3. the draft: move to the estimated Nash package when the votes allow it
+            w = [e.fit() for e in est]
             d = self._walkaways(est, w, n_opt, offsets)
-            old_score = _log_nash(draft, w, d, offsets)
-            pick, best = None, old_score
-            for k, c in enumerate(x):
-                if (v[k] == -2).any():
+            nash = self._nash(parties, w, d, offsets)
+            if nash is not None and (nash != draft).any():
+                calm = 0
+                v = parties.compare(draft, nash[None])
+                for p in range(n_p):
+                    learn(p, draft, nash, int(v[0, p]))
+                if not any((nash == y).all() for y in pool):
+                    pool.append(nash.copy())
+                w = [e.fit() for e in est]
+                d = self._walkaways(est, w, n_opt, offsets)
+                old_score = _log_nash(draft, w, d, offsets)
+                new_score = _log_nash(nash, w, d, offsets)
+                if (v == -2).any() or new_score <= old_score + 1e-12:
+                    steps.append(Step("declined", draft=draft.copy(), vote=v[0],
+                                      note="the refitted estimates no longer favour it"))
                     continue
-                s = _log_nash(c, w, d, offsets)
-                if (v[k] >= 0).all() and (v[k] > 0).any() and pick is None and s <= best:
-                    pick, best = k, max(best, s)  # a Pareto improvement is always taken
-                    continue
-                if s > best + 1e-12 and (self.trade_offs or (v[k] >= 0).all()):
-                    pick, best = k, s
-            exploring = False
-            if probing:
-                quiet = 0 if surprise or pick is not None else quiet + 1
-                if pick is None and quiet >= self.patience and explored < self.explore:
-                    # Answers near a party's ideal are all "worse" and say nothing of its
-                    # trade-offs: move to the best rival to learn them there.
-                    ok = [k for k in range(len(x)) if not (v[k] == -2).any()]
-                    if ok:
-                        pick, exploring, quiet = ok[0], True, 0
-                        explored += 1
-                if pick is None and quiet >= self.patience:
-                    steps.append(Step("probe", draft=draft.copy(), vote=v,
-                                      note="estimates and votes agree"))
-                    reason = "estimates and votes agree"
-                    break
-            if pick is None:
-                steps.append(Step("probe" if probing else "declined", draft=draft.copy(),
-                                  vote=v[0] if len(v) == 1 else v,
-                                  note="votes contradicted the estimates; refitted"
-                                  if surprise else "no candidate raises the estimated Nash "
-                                  "product"))
+                worse = [parties.party_ids[p] for p in range(n_p) if v[0, p] < 0]
+                them = ", ".join(worse) + (" finds" if len(worse) == 1 else " find")
+                note = ("nobody finds it worse" if not worse else
+                        f"{them} it worse, adopted because the estimated Nash product rises "
+                        f"by a factor {np.exp(new_score - old_score):.3f}"
+                        if np.isfinite(old_score) else
+                        f"{them} it worse, adopted because it gives every party an estimated "
+                        "gain over its walk-away")
+                crit = parties.critique(nash)
+                self._learn_critique(est, crit, nash, n_opt, col)
+                steps.append(Step("revision", draft=nash.copy(), old=draft.copy(),
+                                  critiques=crit, vote=v[0], note=note, data={"round": rnd}))
+                draft = nash.copy()
+                seen.append(draft.copy())
                 continue
-            new = x[pick].copy()
-            worse = [parties.party_ids[p] for p in range(n_p) if v[pick, p] < 0]
-            note = ("exploratory: the closest rival by the estimates, adopted to learn the "
-                    "parties' trade-offs around it"
-                    + (f" ({', '.join(worse)} find{'s' if len(worse) == 1 else ''} it worse)"
-                       if worse else "") if exploring else
-                    "nobody finds it worse" if not worse else
-                    f"{', '.join(worse)} find{'s' if len(worse) == 1 else ''} it worse, "
-                    f"adopted because the estimated Nash product rises by a factor "
-                    f"{np.exp(best - old_score):.3f}" if np.isfinite(old_score) else
-                    f"{', '.join(worse)} find{'s' if len(worse) == 1 else ''} it worse, "
-                    "adopted because it gives every party an estimated gain over its "
-                    "walk-away")
-            crit = parties.critique(new)
-            self._learn_critique(est, crit, new, n_opt, col, onehot)
-            steps.append(Step("revision", draft=new, old=draft.copy(), critiques=crit,
-                              vote=v[pick], note=note, data={"round": rnd}))
-            draft = new
-            seen.append(new.copy())
+            calm = calm + 1 if settled or put == 0 else 0
+            if calm >= self.patience:
+                reason = "estimates and votes agree"
+                break
         # Return to the best text seen by the final estimates, if the draft is not it.
-        w = [e.fit(ideal_cols[p]) for p, e in enumerate(est)]
+        w = [e.fit() for e in est]
         d = self._walkaways(est, w, n_opt, offsets)
         scores = _log_nash(np.stack(seen), w, d, offsets)
         k = int(np.argmax(scores))
@@ -452,8 +570,91 @@ class NashMediator:
 
     # --- pieces ---------------------------------------------------------------------------
     @staticmethod
+    def _contenders(pk: IntArray, smp: list[FloatArray], est: list[Estimate],
+                    n_opt: IntArray, offsets: IntArray) -> list[int]:
+        """Packages that some sample rates within 2% of its best Nash product, those most
+        samples name first."""
+        n_s = smp[0].shape[0]
+        cols = offsets[:-1] + pk  # (N, I)
+        logs = np.zeros((n_s, pk.shape[0]))
+        for p, s in enumerate(smp):
+            u = s[:, cols].sum(axis=2)  # (S, N)
+            if est[p].refused:
+                dd = np.array([NashMediator._walkaways([est[p]], [s[k]], n_opt, offsets)[0]
+                               for k in range(n_s)])
+            else:  # the worst package
+                dd = sum(s[:, offsets[i]:offsets[i + 1]].min(axis=1)
+                         for i in range(len(n_opt)))
+            g = u - dd[:, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logs += np.where(g > 0, np.log(np.where(g > 0, g, 1.0)), -np.inf)
+        best = logs.max(axis=1, keepdims=True)
+        near = (logs >= best + np.log(0.98)) & np.isfinite(best)
+        count = near.sum(axis=0)
+        return [int(k) for k in np.argsort(-count, kind="stable") if count[k] > 0]
+
+    @staticmethod
+    def _variants(centre: IntArray, parties: Delegation,
+                  red_any: BoolArray) -> tuple[IntArray, IntArray]:
+        """The one- and two-issue changes of a package that cross no declared red line and
+        break no constraint."""
+        n_i = parties.n_issues
+        moves = [(i, o) for i in range(n_i) for o in range(int(parties.n_options[i]))
+                 if o != centre[i] and not red_any[i, o]]
+        one = np.repeat(centre[None], len(moves), axis=0)
+        for k, (i, o) in enumerate(moves):
+            one[k, i] = o
+        rows = []
+        for a in range(len(moves)):
+            for b in range(a + 1, len(moves)):
+                if moves[a][0] != moves[b][0]:
+                    x = one[a].copy()
+                    x[moves[b][0]] = moves[b][1]
+                    rows.append(x)
+        two = np.stack(rows) if rows else np.empty((0, n_i), dtype=np.int64)
+        return one[parties.valid(one)], two[parties.valid(two)]
+
+    def _candidates(self, top: IntArray, centre: IntArray, one: IntArray, two: IntArray,
+                    rng: np.random.Generator) -> IntArray:
+        """The texts questions are drawn from, all near the estimated Nash region: the
+        contenders, the centre, its one-issue changes and some of its two-issue changes."""
+        if two.shape[0] > self.pairs_from:
+            two = two[np.sort(rng.choice(two.shape[0], self.pairs_from, replace=False))]
+        return np.unique(np.concatenate([top[:16], centre[None], one, two]), axis=0)
+
+    def _choose(self, cand: IntArray, hot: BoolArray, smp: FloatArray, p: int,
+                asked: set[bytes], offsets: IntArray) -> list[tuple[IntArray, IntArray]]:
+        """Up to `questions` pairs of candidate texts whose answers split this party's samples
+        most evenly, each splitting them differently from the ones already chosen (cuts
+        through the centre of the polytope, Toubia et al. 2003), questions between two
+        contenders for the Nash package first."""
+        if cand.shape[0] < 2:
+            return []
+        val = smp[:, offsets[:-1] + cand].sum(axis=2)  # (S, C)
+        ia, ib = np.triu_indices(cand.shape[0], 1)
+        sign = np.sign(np.round(val[:, ib] - val[:, ia], 10))  # (S, Q)
+        share = (sign > 0).mean(axis=0)
+        split = np.minimum(share, 1.0 - share)
+        # pairs of contenders first: their answers decide the Nash package
+        order = np.argsort(-(split + FOCUS * (hot[ia] & hot[ib])), kind="stable")
+        chosen: list[tuple[IntArray, IntArray]] = []
+        cells = np.zeros(smp.shape[0], dtype=np.int64)
+        for q in order:
+            if len(chosen) >= self.questions or split[q] < self.threshold:
+                break
+            a, b = cand[ia[q]], cand[ib[q]]
+            if _key(p, a, b) in asked:
+                continue
+            new = cells * 2 + (sign[:, q] > 0)
+            if len(np.unique(new)) == len(np.unique(cells)):
+                continue  # splits the samples as an earlier question does
+            cells = new
+            chosen.append((a, b))
+        return chosen
+
+    @staticmethod
     def _opening(blank: list[Critique], ideal: IntArray, red_any: BoolArray, n_opt: IntArray,
-                 rng: np.random.Generator) -> IntArray:
+                 rng: np.random.Generator, parties: Delegation) -> IntArray:
         n_p, n_i = ideal.shape
         draft = np.full(n_i, -1, dtype=np.int64)
         for i in range(n_i):  # issues where every party wants the same option
@@ -477,8 +678,7 @@ class NashMediator:
 
     @staticmethod
     def _learn_critique(est: list[Estimate], crit: list[Critique], draft: IntArray,
-                        n_opt: IntArray, col: Callable[[int, int], int],
-                        onehot: Callable[[IntArray], FloatArray]) -> None:
+                        n_opt: IntArray, col: Callable[[int, int], int]) -> None:
         f = est[0].n_features
         for p, c in enumerate(crit):
             e = est[p]
@@ -543,7 +743,7 @@ class NashMediator:
             n_options=parties.n_options.copy(), weights=np.full((n_p, n_i), 1.0 / n_i),
             values=values, red_lines=RedLines.from_masks(parties.party_ids, parties.red_lines,
                                                        padding),
-            padding=padding,
+            padding=padding, constraints=parties.constraints,
             reservation=np.asarray(d, dtype=np.float64))
 
     def _nash(self, parties: Delegation, w: list[FloatArray], d: FloatArray,
@@ -554,36 +754,6 @@ class NashMediator:
         if not res.feasible or res.best is None:
             return None
         return np.asarray(res.best.package, dtype=np.int64)
-
-    def _rivals(self, parties: Delegation, w: list[FloatArray], d: FloatArray,
-                offsets: IntArray, draft: IntArray, asked: set[tuple[bytes, bytes]],
-                rng: np.random.Generator) -> list[IntArray]:
-        """The draft's one- and two-issue variants estimated closest to it in Nash product,
-        not yet asked about."""
-        n_i = parties.n_issues
-        moves = [(i, o) for i in range(n_i) for o in range(int(parties.n_options[i]))
-                 if o != draft[i] and not parties.red_lines[:, i, o].any()]
-        if not moves:
-            return []
-        rows = []
-        for a, (i, o) in enumerate(moves):
-            x = draft.copy()
-            x[i] = o
-            rows.append(x)
-            for j, q in moves[a + 1:]:
-                if j != i:
-                    y = x.copy()
-                    y[j] = q
-                    rows.append(y)
-        cand = np.stack(rows)
-        keep = np.array([(draft.tobytes(), c.tobytes()) not in asked for c in cand])
-        cand = cand[keep]
-        if not cand.shape[0]:
-            return []
-        score = _log_nash(cand, w, d, offsets)
-        score = np.where(np.isfinite(score), score, -1e9)
-        order = np.lexsort((rng.random(cand.shape[0]), -score))
-        return [cand[k] for k in order[: self.probes]]
 
 
 def _value(x: IntArray, w: FloatArray, offsets: IntArray) -> float:
@@ -598,3 +768,12 @@ def _log_nash(x: IntArray, w: list[FloatArray], d: FloatArray, offsets: IntArray
         out = np.where((g > 0).all(axis=-1), np.log(np.where(g > 0, g, 1.0)).sum(axis=-1),
                        -np.inf)
     return float(out) if out.ndim == 0 else out
+
+
+def _key(p: int, a: IntArray, b: IntArray) -> bytes:
+    return bytes([p % 256]) + a.tobytes() + b.tobytes()
+
+
+def _index(pk: IntArray, x: IntArray) -> int:
+    hit = np.flatnonzero((pk == x).all(axis=1))
+    return int(hit[0]) if hit.size else -1
