@@ -281,6 +281,11 @@ class Workspace:
                                {"problems": [str(p) for p in exc.problems]}) from None
         if not isinstance(prefs, dict):
             raise WebError(422, "preferences must be a mapping with weights and values")
+        if not viewer.is_mediator:
+            changed = _analyst_beliefs_changed(full.preferences.get(party), prefs)
+            if changed:
+                raise WebError(422, f"{changed} is the analysis team's belief, set by the "
+                               "mediator; fix: leave it as it is (ask the mediator to change it)")
         fields = dict(party_fields or {})  # a None removes the field (e.g. clears the note)
         if set(fields) - set(blocks.PARTY_FIELDS):
             raise WebError(422, "party_fields may set only: " + ", ".join(blocks.PARTY_FIELDS))
@@ -513,6 +518,29 @@ def _unscored_stances(data: dict[str, Any]) -> None:
         if not parties & scored:
             for key in STANCE_FIELDS:
                 st.pop(key, None)
+
+
+def _analyst_beliefs_changed(stored: Any, submitted: dict[str, Any]) -> str | None:
+    """What a delegate's save would change among the analysts' beliefs about its party (issue
+    14): the `uncertainty` block and each red line's `probability`. Red lines are matched by
+    issue and forbidden options; a new one keeps the default probability 1. None: unchanged
+    (or the block is malformed, which validation reports after this)."""
+    from pydantic import ValidationError
+
+    from accord.model.scenario import Preferences
+
+    try:
+        new = Preferences.model_validate(submitted)
+    except ValidationError:
+        return None
+    if new.uncertainty != (stored.uncertainty if stored is not None else None):
+        return "`uncertainty`"
+    old = {(r.issue, tuple(map(str, r.forbid))): r.probability
+           for r in (stored.red_lines if stored is not None else [])}
+    for k, r in enumerate(new.red_lines):
+        if r.probability != old.get((r.issue, tuple(map(str, r.forbid))), 1.0):
+            return f"`red_lines[{k}].probability`"
+    return None
 
 
 def _when(at: Any) -> str | None:

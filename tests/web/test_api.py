@@ -391,3 +391,27 @@ def test_a_stored_version_with_an_id_breaking_the_rule_loads_with_a_warning(worl
     again = world["med"].put(f"/api/scenarios/{world.sid}",
                              json={"text": bad, "base_version": 2, "filename": "s.yaml"})
     assert again.status_code == 422 and "not a valid id" in again.text
+
+
+def test_a_delegate_cannot_change_the_analysts_beliefs(world) -> None:
+    """Issue 14: `uncertainty` and red-line `probability` belong to the mediator. A delegate's
+    save that changes them is refused with 422; the same block without the change saves."""
+    ua = world["ua_del"]
+    view = ua.get(f"/api/scenarios/{world.sid}").json()
+    prefs = view["scenario"]["preferences"]["ua"]
+    version = view["version"]
+    red = [dict(r) for r in prefs.get("red_lines", [])]
+    assert red, "the fixture gives ua a red line"
+    for change in ({"uncertainty": {"values": {"sd": 0.3}}},
+                   {"red_lines": [{**red[0], "probability": 0.5}] + red[1:]}):
+        r = ua.put(f"/api/scenarios/{world.sid}/preferences/ua",
+                   json={"preferences": {**prefs, **change}, "base_version": version})
+        assert r.status_code == 422 and "set by the mediator" in r.text, r.text
+    ok = ua.put(f"/api/scenarios/{world.sid}/preferences/ua",
+                json={"preferences": prefs, "base_version": version})
+    assert ok.status_code == 200, ok.text
+    med = world["med"].get(f"/api/scenarios/{world.sid}").json()
+    changed = {**med["scenario"]["preferences"]["ua"], "uncertainty": {"values": {"sd": 0.3}}}
+    r = world["med"].put(f"/api/scenarios/{world.sid}/preferences/ua",
+                         json={"preferences": changed, "base_version": med["version"]})
+    assert r.status_code == 200, r.text

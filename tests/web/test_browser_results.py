@@ -245,10 +245,11 @@ def test_results_in_chromium(tmp_path: Path) -> None:
                 assert phone.evaluate("document.documentElement.scrollWidth") <= 400, wide
                 _shot(phone, "phone-analyses", full=False)
 
-                # a robustness run interrupted by a restart: two runs ahead of it keep both
-                # workers busy, so it is still queued or running when the server is killed
+                # a robustness run interrupted by a restart: ten runs queued ahead of it (the
+                # queue holds 20) keep the two workers busy far longer than the moment between
+                # submitting it and the kill, so it is still queued or running when killed
                 big = {"kind": "robustness", "samples": 100_000, "plan": plan}
-                for _ in range(2):
+                for _ in range(10):
                     assert med.evaluate("async ([u, b]) => (await api('POST', u, b)).status",
                                         [f"/api/scenarios/{sid}/jobs", big]) == 202
                 med.goto(f"{base}/scenarios/{sid}#analyses")
