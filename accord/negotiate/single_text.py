@@ -39,7 +39,7 @@ from accord.model.compiled import CompiledModel, FloatArray, IntArray
 from accord.model.scenario import OptionValue
 from accord.negotiate.alternating import discount_vector
 from accord.negotiate.mediation import Critique as Said
-from accord.negotiate.mediation import NashMediator, delegation
+from accord.negotiate.mediation import NashMediator, delegation, votes
 from accord.negotiate.result import NegotiationResult, finish
 
 WISHES = 3
@@ -78,17 +78,6 @@ def critique(model: CompiledModel, p: int, draft: IntArray, k: int = WISHES) -> 
     return Critique(model.party_ids[p], "accept", [], wishes)
 
 
-def votes(model: CompiledModel, draft: IntArray, candidates: IntArray) -> IntArray:
-    """(N, P) votes on candidates against the draft: 1 better, 0 same, -1 worse, -2 veto.
-
-    A party's standing is (fewer red lines crossed, higher utility), compared in that order."""
-    u0 = model.utilities(draft)
-    v0 = model.violations(draft)[0].sum(axis=1)  # (P,)
-    u = model.utilities(candidates).reshape(-1, model.n_parties)
-    v = model.violations(candidates).sum(axis=2)  # (N, P)
-    out = np.where(u > u0 + 1e-12, 1, np.where(u < u0 - 1e-12, -1, 0))
-    out = np.where(v < v0, 1, np.where(v > v0, -2, out))
-    return out.astype(np.int64)
 
 
 class Mediator:
