@@ -300,14 +300,9 @@ def create_app(database_url: str | None = None, *, store: Store | None = None,
             store.audit(None, "session.fail", f"failed sign-in for {body.username[:64]}")
             raise WebError(401, "wrong user name or password")
         sign_ins.succeeded(body.username, client)
-        token, csrf = security.new_token(), security.new_token()
-        store.create_session(security.token_hash(token), user.id, csrf, SESSION_LIFETIME)
-        secure = request.url.scheme == "https"
-        age = int(SESSION_LIFETIME.total_seconds())
-        response.set_cookie(security.SESSION_COOKIE, token, max_age=age, httponly=True,
-                            samesite="lax", secure=secure, path="/")
-        response.set_cookie(security.CSRF_COOKIE, csrf, max_age=age, httponly=False,
-                            samesite="strict", secure=secure, path="/")
+        from accord.web.accounts import start_session
+
+        csrf = start_session(ws, request, response, user)
         store.audit(user.id, "session.create", f"{user.username} signed in")
         return {"username": user.username, "is_admin": user.is_admin, "csrf_token": csrf}
 

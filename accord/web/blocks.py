@@ -62,14 +62,9 @@ def _block_nodes(root: MappingNode, party: str) -> list[Node]:
         found = _get(prefs[1], party)
         if found is not None:
             out.append(found[1])
-    parties = _get(root, "parties")
-    if parties is not None and isinstance(parties[1], SequenceNode):
-        for item in parties[1].value:
-            if isinstance(item, MappingNode):
-                pid = _get(item, "id")
-                if pid is not None and getattr(pid[1], "value", None) == party:
-                    out += [v for k, v in item.value if getattr(k, "value", None)
-                            in PARTY_FIELDS]
+    item = _find_party(root, party)
+    if item is not None:
+        out += [v for k, v in item.value if getattr(k, "value", None) in PARTY_FIELDS]
     return out
 
 
@@ -338,7 +333,8 @@ def _splice(text: str, root: MappingNode, party: str, prefs: dict[str, Any],
             + _block_text(prefs, written, 4, False, None, flow) + "\n")
 
 
-def _party_node(root: MappingNode, party: str) -> MappingNode:
+def _find_party(root: MappingNode, party: str) -> MappingNode | None:
+    """The party's own entry under `parties`, or None."""
     parties = _get(root, "parties")
     if parties is not None and isinstance(parties[1], SequenceNode):
         for item in parties[1].value:
@@ -346,7 +342,14 @@ def _party_node(root: MappingNode, party: str) -> MappingNode:
                 pid = _get(item, "id")
                 if pid is not None and getattr(pid[1], "value", None) == party:
                     return item
-    raise BlockError(f"no party {party!r} under `parties`")
+    return None
+
+
+def _party_node(root: MappingNode, party: str) -> MappingNode:
+    item = _find_party(root, party)
+    if item is None:
+        raise BlockError(f"no party {party!r} under `parties`")
+    return item
 
 
 def _splice_field(text: str, root: MappingNode, party: str, key: str, value: Any,

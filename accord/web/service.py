@@ -449,26 +449,26 @@ class Workspace:
         return [self._job_dict(viewer, j, scenario, False) for j in self.store.jobs(scenario_id)
                 if policy.can_see_job(viewer, j.view, j.published)]
 
-    def job(self, viewer: Viewer, scenario_id: int, job_id: int) -> dict[str, Any]:
-        policy.require(viewer, "view")
+    def _visible_job(self, viewer: Viewer, scenario_id: int, job_id: int) -> Any:
+        """The job row if the viewer may see it; 404 alike for missing and hidden jobs."""
         try:
             job = self.store.job(scenario_id, job_id)
         except NotFound:
             raise WebError(404, f"no job {job_id}") from None
         if not policy.can_see_job(viewer, job.view, job.published):
             raise WebError(404, f"no job {job_id}")
+        return job
+
+    def job(self, viewer: Viewer, scenario_id: int, job_id: int) -> dict[str, Any]:
+        policy.require(viewer, "view")
+        job = self._visible_job(viewer, scenario_id, job_id)
         _, scenario = self.load(scenario_id, job.version)
         return self._job_dict(viewer, job, scenario, True)
 
     def rerun(self, viewer: Viewer, scenario_id: int, job_id: int) -> dict[str, Any]:
         """A failed or interrupted analysis again, with the same parameters, on the current
         version (the viewer's own view, like any job it starts)."""
-        try:
-            job = self.store.job(scenario_id, job_id)
-        except NotFound:
-            raise WebError(404, f"no job {job_id}") from None
-        if not policy.can_see_job(viewer, job.view, job.published):
-            raise WebError(404, f"no job {job_id}")
+        job = self._visible_job(viewer, scenario_id, job_id)
         if job.status not in ("failed", "interrupted"):
             raise WebError(409, f"job {job_id} is {job.status}; only failed or interrupted "
                            "analyses are re-run")
