@@ -35,7 +35,7 @@ import numpy as np
 from accord.calibrate.observations import EPSILON, Observation
 from accord.model import CompiledModel, Scenario
 from accord.model.compiled import FloatArray
-from accord.solve.milp import FEAS_TOL  # importing it also silences HiGHS' stdout banner
+from accord.solve.milp import FEAS_TOL, highs_lp  # importing it also silences HiGHS' banner
 from accord.uncertainty.spec import UncertaintySpec, fixed_reservation
 
 MIN_CONFIDENCE = 0.7
@@ -164,22 +164,7 @@ def _lp(w0: FloatArray, r0: float, r_lo: float, r_hi: float,
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("primal_feasibility_tolerance", FEAS_TOL)
-    lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = a.shape[0]
-    lp.col_cost_ = c
-    lp.col_lower_ = col_lo
-    lp.col_upper_ = col_hi
-    lp.row_lower_ = np.asarray(lo)
-    lp.row_upper_ = np.asarray(hi)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = n
-    lp.a_matrix_.num_row_ = a.shape[0]
-    nz = np.nonzero(a)
-    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(np.count_nonzero(a, axis=1))]).astype(
-        np.int32)
-    lp.a_matrix_.index_ = nz[1].astype(np.int32)
-    lp.a_matrix_.value_ = a[nz].astype(np.float64)
+    lp = highs_lp(c, a, col_lo, col_hi, np.asarray(lo), np.asarray(hi))
     h.passModel(lp)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:

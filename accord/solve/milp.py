@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 import highspy
 import numpy as np
@@ -55,6 +56,30 @@ class MILPResult:
     package: IntArray | None
     bound: float | None = None
     """The solver's proven bound on the objective (an upper bound when maximising)."""
+
+
+def highs_lp(c: np.ndarray, a: Any, col_lower: np.ndarray, col_upper: np.ndarray,
+             row_lower: np.ndarray, row_upper: np.ndarray, *,
+             maximize: bool = False) -> highspy.HighsLp:
+    """A HiGHS program from a row-wise sparse matrix `a` (scipy CSR): the one place the
+    solver's column, row and matrix fields are filled (MILPs here, the calibration LP)."""
+    a = csr_matrix(a)
+    lp = highspy.HighsLp()
+    lp.num_col_ = a.shape[1]
+    lp.num_row_ = a.shape[0]
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.col_cost_ = np.asarray(c, dtype=np.float64)
+    lp.col_lower_ = np.asarray(col_lower, dtype=np.float64)
+    lp.col_upper_ = np.asarray(col_upper, dtype=np.float64)
+    lp.row_lower_ = np.asarray(row_lower, dtype=np.float64)
+    lp.row_upper_ = np.asarray(row_upper, dtype=np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = a.shape[1]
+    lp.a_matrix_.num_row_ = a.shape[0]
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(np.float64)
+    return lp
 
 
 @dataclass
@@ -151,21 +176,8 @@ class PackageProgram:
         h.setOptionValue("primal_feasibility_tolerance", FEAS_TOL)
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
-        lp = highspy.HighsLp()
-        lp.num_col_ = n
-        lp.num_row_ = a.shape[0]
-        lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
-        lp.col_cost_ = c
-        lp.col_lower_ = lower
-        lp.col_upper_ = upper
-        lp.row_lower_ = np.concatenate(lbs)
-        lp.row_upper_ = np.concatenate(ubs)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.num_col_ = n
-        lp.a_matrix_.num_row_ = a.shape[0]
-        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = a.indices.astype(np.int32)
-        lp.a_matrix_.value_ = a.data.astype(np.float64)
+        lp = highs_lp(c, a, lower, upper, np.concatenate(lbs), np.concatenate(ubs),
+                      maximize=maximize)
         lp.integrality_ = [highspy.HighsVarType.kInteger] * self.n_bin + \
             [highspy.HighsVarType.kContinuous] * self.n_aux
         h.passModel(lp)
