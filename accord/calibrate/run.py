@@ -177,6 +177,17 @@ class Calibration:
         }
 
 
+RED_LINE_SAME = 0.005
+"""A red line whose posterior is within this of its prior is "about as likely"."""
+
+
+def red_line_shift(prior: float, posterior: float) -> str:
+    """How the reactions moved a red line's probability, in words shared by every output."""
+    if abs(posterior - prior) < RED_LINE_SAME:
+        return "about as likely"
+    return "less likely" if posterior < prior else "more likely"
+
+
 def calibrate(scenario: Scenario, *, samples: int = 100_000, seed: int = 0,
               executor: Any = None, suggest: int = 0, budget: int = DEFAULT_BUDGET,
               model: CompiledModel | None = None, spec: UncertaintySpec | None = None,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from accord.calibrate.run import red_line_shift
 from accord.cli.common import Format, console, emit_json, fail, load, write_output
 from accord.cli.uncertainty import (
     ScenarioArg,
@@ -19,9 +20,6 @@ from accord.cli.uncertainty import (
     _executor,
 )
 from accord.model import compile_scenario
-
-RED_LINE_SAME = 0.005
-"""A red line's posterior within this of its prior is reported as about as likely."""
 
 
 def register(app: typer.Typer) -> None:
@@ -97,9 +95,8 @@ def red_line_words(rid: str, e: dict[str, Any]) -> str:
         return (f"red line {rid} ({e['owner']}): prior {e['prior']:.3f}; no posterior "
                 f"({e['owner']} is contradicted)")
     q, p = e["posterior"], e["prior"]
-    how = ("about as likely" if abs(q - p) < RED_LINE_SAME
-           else "less likely" if q < p else "more likely")
-    return f"the reactions make red line {rid} ({e['owner']}) {how}: {p:.3f} -> {q:.3f}"
+    return (f"the reactions make red line {rid} ({e['owner']}) {red_line_shift(p, q)}: "
+            f"{p:.3f} -> {q:.3f}")
 
 
 def _text(d: dict[str, Any]) -> None:

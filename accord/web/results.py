@@ -278,10 +278,6 @@ def robustness_view(result: dict[str, Any], scenario: Scenario) -> dict[str, Any
 
 
 # calibrate -----------------------------------------------------------------------------------
-RED_LINE_SAME = 0.005
-"""A red line's posterior within this of its prior reads "about as likely" (as in the CLI)."""
-
-
 def _interval(got: Any) -> str:
     if not (isinstance(got, list) and len(got) == 2):
         return "—"
@@ -294,9 +290,9 @@ def _red_line_words(e: dict[str, Any], owner: str) -> str:
         return "—"
     if not isinstance(post, int | float) or isinstance(post, bool):
         return f"no posterior ({owner} is contradicted)"
-    how = ("about as likely" if abs(post - prior) < RED_LINE_SAME
-           else "less likely" if post < prior else "more likely")
-    return f"the reactions make it {how}: {prior:.3f} → {post:.3f}"
+    from accord.calibrate.run import red_line_shift
+
+    return f"the reactions make it {red_line_shift(prior, post)}: {prior:.3f} → {post:.3f}"
 
 
 def calibrate_view(result: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
