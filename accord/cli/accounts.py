@@ -3,13 +3,12 @@ page and password form (issue 18). Both write the audit log, like the web routes
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from accord.cli.common import err_console, fail
-from accord.cli.serve import DatabaseOpt, _open_store, users_app
+from accord.cli.serve import DatabaseOpt, _open_store, read_password, users_app
 
 
 def _user_or_fail(store, name: str):  # type: ignore[no-untyped-def]
@@ -52,12 +51,7 @@ def users_passwd(
 
     Example: printf '%s\\n' "$PASSWORD" | accord users passwd alice --password-stdin
     """
-    if not password_stdin:
-        fail("give the new password on standard input with --password-stdin",
-             "printf '%s\\n' \"$PASSWORD\" | accord users passwd NAME --password-stdin")
-    password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < 8:
-        fail("the password is shorter than 8 characters", "choose a longer password")
+    password = read_password(password_stdin, "accord users passwd NAME --password-stdin")
     from accord.web.security import hash_password
 
     store = _open_store(database)

@@ -30,6 +30,17 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
 
 
+def read_password(password_stdin: bool, example: str) -> str:
+    """A password from standard input (never a flag: it would show in the process list)."""
+    if not password_stdin:
+        fail("give the password on standard input with --password-stdin",
+             f"printf '%s\\n' \"$PASSWORD\" | {example}")
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        fail("the password is shorter than 8 characters", "choose a longer password")
+    return password
+
+
 def _open_store(database: str | None):  # type: ignore[no-untyped-def]
     try:
         from accord.store import Store, default_url
@@ -97,12 +108,7 @@ def users_add(
 
     if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", name):
         fail(f"user name {name!r} is not allowed", "use 1-64 letters, digits, _ . @ -")
-    if not password_stdin:
-        fail("give the password on standard input with --password-stdin",
-             "printf '%s\\n' \"$PASSWORD\" | accord users add NAME --password-stdin")
-    password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < 8:
-        fail("the password is shorter than 8 characters", "choose a longer password")
+    password = read_password(password_stdin, "accord users add NAME --password-stdin")
     from accord.store import Duplicate
     from accord.web.security import hash_password
 
