@@ -6,20 +6,16 @@ download is not used. Skips, saying why, only when no chromium is installed.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
+from browser_env import ARGS, CHROMIUM
 
 from accord.io import bundled_names, load_scenario
 from accord.report import build_report
 
 from .conftest import FIXTURE  # noqa: TID252
-
-CHROMIUM = os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,

@@ -5,19 +5,16 @@ draws every plot."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
+from browser_env import ARGS, CHROMIUM
 
 from accord.model import Scenario
 from accord.report import build_report
 from accord.report.escape import escape_json_text, script_json
 
-CHROMIUM = os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 INJECT = "</script><script>document.title='PWNED'</script>"
 SWALLOW = "<!--<script>"
 

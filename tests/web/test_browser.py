@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_env import ARGS, CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("ACCORD_SCREENSHOTS", ROOT / "out" / "screenshots"))
 PASSWORD = "correct horse battery"
-CHROMIUM = os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

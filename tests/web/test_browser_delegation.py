@@ -17,14 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_env import ARGS, CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("ACCORD_SCREENSHOTS", ROOT / "out" / "screenshots"))
 SECRET = Path(__file__).resolve().parent / "data" / "secret.yaml"
 PASSWORD = "correct horse battery"
-CHROMIUM = os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 # Other parties' confidential numbers and notes in data/secret.yaml.
 HIDDEN = ["0.271828", "0.693147", "RU-PARTY-NOTE", "RU-RATIONALE", "0.414213", "EU-RATIONALE"]
 

@@ -11,15 +11,13 @@ import json
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from browser_env import ARGS, CHROMIUM
+from browser_env import free_port as _free_port
+from browser_env import start_server as _start
 
 from accord.store import Store
 
@@ -27,36 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("ACCORD_SCREENSHOTS", ROOT / "out" / "screenshots"))
 SECRET = Path(__file__).resolve().parent / "data" / "secret.yaml"
 PASSWORD = "correct horse battery"
-CHROMIUM = os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 NAMES = ("Ukraine", "Russia")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "accord", "serve", "--database", url,
-                             "--port", str(port)], stdout=log.open("ab"),
-                            stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {log.read_text()}")
-    proc.kill()
-    raise AssertionError(f"server did not start: {log.read_text()}")
 
 
 def _bundled_case() -> Path:

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,36 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
+from browser_env import free_port as _free_port
+from browser_env import start_server as _start
 
 from accord.io.loader import parse_text
 from accord.store import Store, sha256
 
 SECRET = Path(__file__).resolve().parent / "data" / "secret.yaml"
 PASSWORD = "correct horse battery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "accord", "serve", "--database", url,
-                             "--port", str(port)], stdout=log.open("ab"),
-                            stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {log.read_text()}")
-    proc.kill()
-    raise AssertionError(f"server did not start: {log.read_text()}")
 
 
 def _client(port: int) -> tuple[httpx.Client, dict[str, str]]:
