@@ -321,6 +321,11 @@ def lex_maxmin(problem: Problem, scale: FloatArray, shift: FloatArray, *,
     """
     m = problem.model
     act = np.ones(m.n_parties, dtype=bool) if active is None else active
+    from accord.solve.lagrange import lex_maxmin as by_bound
+
+    fast = by_bound(problem, scale, shift, act, no_goods, LEX_TOL)
+    if fast is not None:
+        return Outcome(fast[0], fast[1], "optimal", 0.0)
     prog = base_program(problem, no_goods)
     t = prog.add_aux(-10.0, 10.0)
     rows = prog.utility_rows()
