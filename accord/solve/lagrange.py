@@ -90,22 +90,32 @@ def multipliers(rc_w: list[FloatArray], const: FloatArray) -> FloatArray | None:
     return lam / total if total > 0 else None
 
 
-def within(rc: list[FloatArray], opts: list[IntArray], budget: float,
-           cap: int = CAP) -> IntArray | None:
-    """(N, I) packages with sum_i rc_i[x_i] <= budget, in package-number order (options of
-    each issue ascending); None above `cap`. A prefix within the budget completes with
-    zero-cost options, so no intermediate level holds more than the final one."""
+def within(rc: list[FloatArray], opts: list[IntArray], budget: float, cap: int,
+           w: list[FloatArray], need: FloatArray) -> IntArray | None:
+    """(N, I) packages with sum_i rc_i[x_i] <= budget whose coefficients w (per issue,
+    (k_i, P)) can still sum to `need` for every party, in package-number order (options of
+    each issue ascending); None above `cap`. Without `need`, a prefix within the budget
+    completes with zero-cost options, so no level holds more than the final one."""
+    rest = np.zeros((len(rc) + 1, need.shape[0]))
+    for i in range(len(rc) - 1, -1, -1):
+        rest[i] = rest[i + 1] + w[i].max(axis=0)
     s = np.zeros(1)
+    g = np.zeros((1, need.shape[0]))
+    prune = bool(np.isfinite(need).any())
     parents: list[IntArray] = []
     chosen: list[IntArray] = []
-    for r, o in zip(rc, opts, strict=True):
+    for i, (r, o) in enumerate(zip(rc, opts, strict=True)):
         tot = s[:, None] + r[None, :]
         a, b = np.nonzero(tot <= budget)
+        gi = g[a] + w[i][b]
+        if prune:
+            ok = (gi + rest[i + 1] >= need - SLACK).all(axis=1)
+            a, b, gi = a[ok], b[ok], gi[ok]
         if a.shape[0] > cap:
             return None
         parents.append(a)
         chosen.append(o[b])
-        s = tot[a, b]
+        s, g = tot[a, b], gi
     n = s.shape[0]
     x = np.empty((n, len(rc)), dtype=np.int64)
     cur = np.arange(n)
@@ -137,8 +147,9 @@ def lex_maxmin(problem: Problem, scale: FloatArray, shift: FloatArray, active: n
     bound = float(best_w.sum() - lam @ (sh / sc))
     ng = np.array(no_goods, dtype=np.int64).reshape(-1, m.n_issues) if no_goods else None
 
-    def scored(budget: float) -> tuple[IntArray, FloatArray, FloatArray] | None:
-        x = within(rc, allowed, budget + SLACK)
+    def scored(budget: float, low: float) -> tuple[IntArray, FloatArray, FloatArray] | None:
+        """The feasible packages within `budget` whose every g may reach `low`."""
+        x = within(rc, allowed, budget + SLACK, CAP, w, low + sh / sc)
         if x is None:
             return None
         if problem.linked:
@@ -152,15 +163,16 @@ def lex_maxmin(problem: Problem, scale: FloatArray, shift: FloatArray, active: n
         return x, u, t
 
     tol = lex_tol / float(sc.min())
+    full = float(sum(r.max() for r in rc))  # a budget this large enumerates every package
     delta, t_best = 0.0, -np.inf
     got = None
     for _ in range(60):
-        got = scored(delta)
+        got = scored(delta, t_best - tol)
         if got is None:
             return None
         if got[2].shape[0]:
             t_best = float(got[2].max())
-        if t_best >= bound - delta:
+        if t_best >= bound - delta or delta >= full:
             break
         gap = bound - t_best
         grow = max(2.0 * delta, START)
@@ -172,7 +184,7 @@ def lex_maxmin(problem: Problem, scale: FloatArray, shift: FloatArray, active: n
         return None
     need = bound - t_best + tol
     if need > delta:
-        got = scored(need)
+        got = scored(need, t_best - tol)
         if got is None:
             return None
     x, u, _ = got
