@@ -147,11 +147,19 @@ def lex_maxmin(problem: Problem, scale: FloatArray, shift: FloatArray, active: n
     bound = float(best_w.sum() - lam @ (sh / sc))
     ng = np.array(no_goods, dtype=np.int64).reshape(-1, m.n_issues) if no_goods else None
 
+    # Issues whose options move some party's g the most first: the reachability test then
+    # prunes early levels. Packages are put back in package-number order afterwards.
+    order = np.argsort([-float(np.ptp(wi, axis=0).max()) for wi in w], kind="stable")
+
     def scored(budget: float, low: float) -> tuple[IntArray, FloatArray, FloatArray] | None:
         """The feasible packages within `budget` whose every g may reach `low`."""
-        x = within(rc, allowed, budget + SLACK, CAP, w, low + sh / sc)
-        if x is None:
+        y = within([rc[i] for i in order], [allowed[i] for i in order], budget + SLACK, CAP,
+                   [w[i] for i in order], low + sh / sc)
+        if y is None:
             return None
+        x = np.empty_like(y)
+        x[:, order] = y
+        x = x[np.lexsort(x.T[::-1])]
         if problem.linked:
             x = x[problem.admissible(x)]
         if ng is not None and x.shape[0]:
