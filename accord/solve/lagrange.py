@@ -46,7 +46,8 @@ from accord.model.compiled import FloatArray, IntArray
 from accord.solve.base import Problem
 
 CAP = 60_000
-"""Most candidate packages one enumeration may hold before the MILP is left to do it."""
+"""Most candidate packages one enumeration may hold before the MILP is left to do it (0 turns
+this step off)."""
 
 SLACK = 1e-9
 """Budgets are widened by this much against rounding in the reduced costs (a wider budget
@@ -133,7 +134,7 @@ def lex_maxmin(problem: Problem, scale: FloatArray, shift: FloatArray, active: n
     m = problem.model
     act = np.flatnonzero(active)
     allowed = problem.allowed
-    if not len(act) or (scale[act] <= 0).any() or any(len(a) == 0 for a in allowed):
+    if CAP <= 0 or not len(act) or (scale[act] <= 0).any() or any(len(a) == 0 for a in allowed):
         return None
     sc, sh = scale[act], shift[act]
     # w[i]: (n_allowed_i, n_active) per-option contribution to g (the shift is a constant).
