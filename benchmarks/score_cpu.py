@@ -14,10 +14,10 @@ shared, so wall time would measure the neighbours).
 path (the exact Lagrangian bound and enumeration of `accord.solve.lagrange` first), and
 prints the three medians and the ratios.
 
-Measured (2 shared cores, alternating runs of 10 repeats, 3 rounds): before the bound step
-(commit 0e4b9fa) median 143 to 180 ms, least 138 to 147 ms; with it median 25 to 28 ms,
-least 24 ms. Three quarters of what remains is the references' conflict explanation and the
-plans' verdicts; the three improvement searches take about 4 ms each.
+Measured (2 shared cores, alternating runs of `--repeats 10`, 3 rounds each): before the
+bound step (commit 0e4b9fa) median 152 to 156 ms, least 144 to 145 ms; with it median 19 to
+29 ms, least 18 to 25 ms. Most of what remains is the references' conflict explanation and
+the plans' verdicts; each plan's improvement search takes about 4 ms (49 ms with HiGHS alone).
 """
 
 from __future__ import annotations
