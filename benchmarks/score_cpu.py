@@ -16,8 +16,10 @@ prints the three medians and the ratios.
 
 Measured (2 shared cores, alternating runs of `--repeats 10`, 3 rounds each): before the
 bound step (commit 0e4b9fa) median 152 to 156 ms, least 144 to 145 ms; with it median 19 to
-29 ms, least 18 to 25 ms. Most of what remains is the references' conflict explanation and
-the plans' verdicts; each plan's improvement search takes about 4 ms (49 ms with HiGHS alone).
+29 ms, least 18 to 25 ms. Of what remains (`--profile`), about half is the three plans'
+improvement searches (about 4 ms each; 49 ms each with HiGHS alone) and a third the
+references' conflict explanation (`accord.solve.conflict.irreducible`, once for Nash and
+once for Kalai-Smorodinsky).
 """
 
 from __future__ import annotations
