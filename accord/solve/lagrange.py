@@ -50,8 +50,9 @@ CAP = 60_000
 this step off)."""
 
 SLACK = 1e-9
-"""Budgets are widened by this much against rounding in the reduced costs (a wider budget
-only enumerates more: every candidate is scored with its true utilities)."""
+"""Budgets and reachability tests are widened by this much (times the size of g, when g is
+larger than 1) against rounding: wider only enumerates more, and every candidate is scored
+with its true utilities."""
 
 START = 1e-3
 """The first budget above zero (in units of g); each miss multiplies it by `GROWTH`."""
@@ -92,11 +93,12 @@ def multipliers(w: list[FloatArray], const: FloatArray) -> FloatArray | None:
 
 
 def within(rc: list[FloatArray], opts: list[IntArray], budget: float, cap: int,
-           w: list[FloatArray], need: FloatArray) -> IntArray | None:
+           w: list[FloatArray], need: FloatArray, slack: float) -> IntArray | None:
     """(N, I) packages with sum_i rc_i[x_i] <= budget whose coefficients w (per issue,
-    (k_i, P)) can still sum to `need` for every party, in package-number order (options of
-    each issue ascending); None above `cap`. Without `need`, a prefix within the budget
-    completes with zero-cost options, so no level holds more than the final one."""
+    (k_i, P)) can still sum to `need` - `slack` for every party, in lexicographic order of
+    the issues as given (options of each ascending); None when a level holds more than
+    `cap`. Without `need`, a prefix within the budget completes with zero-cost options, so no
+    level holds more than the final one."""
     rest = np.zeros((len(rc) + 1, need.shape[0]))
     for i in range(len(rc) - 1, -1, -1):
         rest[i] = rest[i + 1] + w[i].max(axis=0)
@@ -110,7 +112,7 @@ def within(rc: list[FloatArray], opts: list[IntArray], budget: float, cap: int,
         a, b = np.nonzero(tot <= budget)
         gi = g[a] + w[i][b]
         if prune:
-            ok = (gi + rest[i + 1] >= need - SLACK).all(axis=1)
+            ok = (gi + rest[i + 1] >= need - slack).all(axis=1)
             a, b, gi = a[ok], b[ok], gi[ok]
         if a.shape[0] > cap:
             return None
@@ -146,6 +148,7 @@ def lex_maxmin(problem: Problem, scale: FloatArray, shift: FloatArray, active: n
     best_w = np.array([v.max() for v in lw])
     rc = [best_w[i] - v for i, v in enumerate(lw)]
     bound = float(best_w.sum() - lam @ (sh / sc))
+    eps = SLACK * max(1.0, float(sum(np.abs(wi).max() for wi in w)), abs(bound))
     ng = np.array(no_goods, dtype=np.int64).reshape(-1, m.n_issues) if no_goods else None
 
     # Issues whose options move some party's g the most first: the reachability test then
@@ -154,8 +157,8 @@ def lex_maxmin(problem: Problem, scale: FloatArray, shift: FloatArray, active: n
 
     def scored(budget: float, low: float) -> tuple[IntArray, FloatArray, FloatArray] | None:
         """The feasible packages within `budget` whose every g may reach `low`."""
-        y = within([rc[i] for i in order], [allowed[i] for i in order], budget + SLACK, CAP,
-                   [w[i] for i in order], low + sh / sc)
+        y = within([rc[i] for i in order], [allowed[i] for i in order], budget + eps, CAP,
+                   [w[i] for i in order], low + sh / sc, eps)
         if y is None:
             return None
         x = np.empty_like(y)

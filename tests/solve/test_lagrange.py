@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from oracle import linked_scenario_dicts, oracle_admissible, oracle_utility, packages, random_model
 
@@ -83,7 +83,8 @@ def test_bound_and_enumerate_equals_brute_force(data: st.DataObject) -> None:
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.integers(0, 2**31), st.integers(2, 5), st.integers(10, 25), st.sampled_from([0, 4]))
+@given(st.integers(0, 2**31), st.integers(2, 5), st.integers(10, 25), st.sampled_from([0, 4, 8]))
+@example(159049, 3, 15, 8)  # HiGHS alone, with its default absolute gap, stopped 6e-7 short
 def test_milp_finds_the_same_values(seed: int, n_parties: int, n_issues: int,
                                     quantum: int) -> None:
     """Beyond brute force's reach (up to 5^25 packages, red lines, ties): the max-min gain
@@ -105,7 +106,7 @@ def test_milp_finds_the_same_values(seed: int, n_parties: int, n_issues: int,
         alone = values()
     finally:
         lagrange.CAP = saved
-    assert np.allclose(fast, alone, atol=1e-6), (fast, alone)
+    assert np.allclose(fast, alone, atol=1e-7), (fast, alone)
 
 
 def test_too_large_an_enumeration_leaves_it_to_the_milp(monkeypatch: pytest.MonkeyPatch
