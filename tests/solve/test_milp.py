@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from oracle import random_model
 
@@ -21,6 +21,7 @@ def _maxmin_gain(model, base):  # type: ignore[no-untyped-def]
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**31), st.integers(2, 4), st.integers(8, 20))
+@example(159049, 3, 15)  # HiGHS's default absolute gap (1e-6) stopped stage 1 6e-7 short
 def test_small_program_options_keep_the_optimum(seed: int, n_parties: int,
                                                  n_issues: int) -> None:
     """As the evaluator asks (the plan exempt), beyond brute force's reach (up to 5^20
