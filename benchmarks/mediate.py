@@ -147,12 +147,16 @@ def main() -> None:
     ap.add_argument("--mediators", default=",".join(ACCORD + NEGMAS),
                     help="comma-separated subset of " + ", ".join(ACCORD + NEGMAS))
     ap.add_argument("--skip-multi", action="store_true", help="two parties only")
+    ap.add_argument("--only", default="", help="comma-separated domain names (two parties)")
+    ap.add_argument("--verbose", action="store_true", help="a line per domain and mediator")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     seeds = range(3 if args.quick else args.seeds)
     doms = two_party_domains(args.max_size)
     if args.quick:
         doms = doms[::3]
+    if args.only:
+        doms = [d for d in doms if d[0] in args.only.split(",")]
     kinds = [k for k in args.mediators.split(",") if k in ACCORD
              or (k in NEGMAS and not args.no_negmas)]
     rows: dict[str, list[tuple[float, float, float, bool, int]]] = {k: [] for k in kinds}
@@ -175,6 +179,11 @@ def main() -> None:
                 front = float(np.linalg.norm(ref.frontier - u, axis=1).min()) \
                     if ref.frontier.size else float("nan")
                 rows[kind].append((dset, dnash, front, ok, max(cmp_.values(), default=0)))
+            if args.verbose and rows[kind]:
+                mine = np.array([r[:3] for r in rows[kind][-len(seeds):]], dtype=float)
+                print(f"  {name:<34}{kind:<15}d(set) {np.nanmean(mine[:, 0]):.3f} "
+                      f"max {np.nanmax(mine[:, 0]):.3f} d(front) {np.nanmean(mine[:, 2]):.3f} "
+                      f"cmp {max(r[4] for r in rows[kind][-len(seeds):])}", flush=True)
     _table("two parties (Genius)", rows)
     if args.skip_multi:
         print(f"total {time.perf_counter() - t0:.0f} s")
