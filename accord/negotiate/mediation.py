@@ -45,9 +45,10 @@ Steps:
    splits its samples most evenly (cuts through the centre of its polytope along the
    directions that decide the Nash package). One comparison is one party judging one text
    against another.
-   Walk-aways: in round 2, trial texts are put to critique, halving each party's range
-   between its worst package and the worst text it accepted; a critique says accept, or
-   change when a text is below the walk-away. Ordinal answers alone cannot place a walk-away.
+   Walk-aways: from round 2, one trial text a round per party (`probes` in all) is put to
+   critique, halving the range between the best text it refused (its worst package if none)
+   and the worst it accepted; a critique says accept, or change when a text is below the
+   walk-away. Ordinal answers alone cannot place a walk-away.
 7. When the estimated Nash package differs from the draft, every party compares the two. It
    becomes the draft when nobody vetoes and, refitted on the votes, the estimated Nash product
    rises, even when some party finds it worse (the trace says who and by what factor the
@@ -104,6 +105,11 @@ THIN, BURN = 8, 50
 RATIO = 1.0 / 0.98
 """The mediator keeps asking while some rival text may have a Nash product more than this
 factor above its estimated Nash package's, for answers consistent with everything said."""
+
+INNER = 0.05
+"""Regret is bounded over the answers holding with this share of the centre's margin: the
+closure of the polytope lets strict answers become ties and gains vanish, while a larger
+share would exclude true values whose differences are small."""
 
 NAMES = {1: "better", 0: "same", -1: "worse", -2: "veto"}
 
@@ -351,15 +357,27 @@ class Estimate:
         return np.asarray(res.x[:f], dtype=np.float64), max(float(res.x[f]), 0.0)
 
     def ratio(self, num: IntArray, den: IntArray, offsets: IntArray,
-              worst: IntArray, inner: float = 0.5) -> tuple[float, FloatArray | None]:
+              worst: IntArray, inner: float = INNER) -> tuple[float, FloatArray | None]:
         """The largest gain(num) / gain(den) over values consistent with every answer, and
-        the values that attain it: a linear-fractional program, solved as one LP by the
-        Charnes and Cooper (1962) transformation. The gain is the value over the walk-away,
-        itself a variable between the drafts refused and accepted, or the worst package
-        (the columns `worst`, the centre's least option per issue) while none was refused.
-        The polytope is shrunk to the answers holding with `inner` times the centre's
-        margin: its closure lets strict preferences become ties, and with them any gain
-        vanish. inf when den's gain may still vanish."""
+        the values that attain it (`ratios` for one numerator)."""
+        return self.ratios([num], den, offsets, worst, inner)[0]
+
+    def ratios(self, nums: Sequence[IntArray], den: IntArray, offsets: IntArray,
+               worst: IntArray, inner: float = INNER) -> list[tuple[float, FloatArray | None]]:
+        """For each numerator, the largest gain(num) / gain(den) over values consistent with
+        every answer, and the values that attain it: a linear-fractional program, solved as
+        one LP by the Charnes and Cooper (1962) transformation; the numerators change only
+        its objective, so one HiGHS model serves them all, each solve warm-started from the
+        last basis. The gain is the value over the walk-away, itself a variable between the
+        drafts refused and accepted, or the worst package (the columns `worst`, the centre's
+        least option per issue) while none was refused. The polytope is shrunk to the
+        answers holding with `inner` times the centre's margin: its closure lets strict
+        preferences become ties, and with them any gain vanish. inf when den's gain may
+        still vanish."""
+        import highspy
+
+        from accord.solve.milp import highs_lp
+
         f = self.n_features
         n = f + 2  # w', d', t
         if self.w is None:
@@ -367,62 +385,70 @@ class Estimate:
         m = inner * self.radius
         ans = np.array([*self.strict, *self.weak]).reshape(-1, f)
         norm = np.linalg.norm(ans, axis=1)
-        block = np.zeros((ans.shape[0], n))  # A_ub y <= 0
+        block = np.zeros((ans.shape[0], n))  # A y <= 0
         block[:, :f] = -ans
         block[: len(self.strict), n - 1] = m * np.where(norm > 0, norm, 1.0)[: len(self.strict)]
-        rows: list[FloatArray] = [block]
-        cap = np.zeros((2 * f, n))
-        cap[:f, :f] = np.eye(f)
-        cap[:f, n - 1] = -1.0  # w <= 1
-        cap[f:, :f] = -np.eye(f)
-        cap[f:, n - 1] = m  # w >= m, as at the centre
-        eq: list[FloatArray] = []
-        beq: list[float] = []
-        for a in self.equal:
-            r = np.zeros(n)
-            r[:f] = a
-            eq.append(r)
-            beq.append(0.0)
+        ub_rows: list[FloatArray] = [block]
+        cap = np.zeros((f, n))
+        cap[:, :f] = np.eye(f)
+        cap[:, n - 1] = -1.0  # w <= 1
+        ub_rows.append(cap)
+        eq_rows: list[FloatArray] = [np.hstack([a, [0.0, 0.0]]) for a in self.equal]
+        beq = [0.0] * len(eq_rows)
         r = np.zeros(n)
         r[self.ideal_cols] = 1.0
         r[n - 1] = -1.0  # the ideal package is worth 1
-        eq.append(r)
+        eq_rows.append(r)
         beq.append(0.0)
         if self.refused:
             for x in self.refused:  # value(x) <= d
                 r = np.zeros(n)
                 r[offsets[:-1] + x] = 1.0
                 r[f] = -1.0
-                rows.append(r)
+                ub_rows.append(r[None])
             for x in self.accepted:  # value(x) >= d
                 r = np.zeros(n)
                 r[offsets[:-1] + x] = -1.0
                 r[f] = 1.0
-                rows.append(r)
+                ub_rows.append(r[None])
         else:
             r = np.zeros(n)
             r[worst] = -1.0
             r[f] = 1.0
-            eq.append(r)
+            eq_rows.append(r)
             beq.append(0.0)
         r = np.zeros(n)
         r[offsets[:-1] + den] = 1.0
         r[f] = -1.0
-        eq.append(r)
+        eq_rows.append(r)
         beq.append(1.0)  # gain(den) scaled to 1
-        c = np.zeros(n)
-        c[offsets[:-1] + num] = -1.0
-        c[f] = 1.0
-        a_ub = np.vstack([*(np.reshape(r, (-1, n)) for r in rows), cap])
-        res = linprog(c, A_ub=csr_matrix(a_ub), b_ub=np.zeros(a_ub.shape[0]),
-                      A_eq=csr_matrix(np.array(eq)), b_eq=np.array(beq),
-                      bounds=[(0.0, None)] * n, method="highs")
-        if res.status != 0 or res.x is None:
-            return np.inf, None
-        t = float(res.x[n - 1])
-        if t <= 1e-12:
-            return np.inf, None
-        return float(-res.fun), np.asarray(res.x[:f] / t, dtype=np.float64)
+        a_ub = np.vstack(ub_rows)
+        a_eq = np.array(eq_rows)
+        lp = highs_lp(np.zeros(n), csr_matrix(np.vstack([a_ub, a_eq])), np.zeros(n),
+                      np.full(n, np.inf),
+                      np.concatenate([np.full(a_ub.shape[0], -np.inf), beq]),
+                      np.concatenate([np.zeros(a_ub.shape[0]), beq]), maximize=True)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.passModel(lp)
+        idx = np.arange(n, dtype=np.int32)
+        out: list[tuple[float, FloatArray | None]] = []
+        for num in nums:
+            c = np.zeros(n)
+            c[offsets[:-1] + np.asarray(num)] = 1.0
+            c[f] = -1.0
+            h.changeColsCost(n, idx, c)
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                out.append((np.inf, None))
+                continue
+            x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+            t = float(x[n - 1])
+            if t <= 1e-12:
+                out.append((np.inf, None))
+                continue
+            out.append((float(c @ x), x[:f] / t))
+        return out
 
     def extremes(self, offsets: IntArray, every: int = 12) -> FloatArray:
         """(2I, f) the polytope's points with each issue's swing (ideal against the centre's
@@ -460,11 +486,15 @@ class Estimate:
         return self._ext
 
     def sample(self, n: int, rng: np.random.Generator, thin: int = THIN,
-               burn: int = BURN) -> FloatArray:
+               burn: int = BURN, start: FloatArray | None = None) -> FloatArray:
         """(n, f) value vectors drawn by hit-and-run (Smith 1984) from the polytope, started
-        at the centre: the answers that split them evenly are the informative questions."""
+        at the centre (or `start`): the answers that split them evenly are the informative
+        questions."""
         f = self.n_features
-        x = self.fit().copy() if self.w is None else self.w.copy()
+        if start is not None:
+            x = np.asarray(start, dtype=np.float64).copy()
+        else:
+            x = self.fit().copy() if self.w is None else self.w.copy()
         m, _ = self._equalities()
         _, s, vt = np.linalg.svd(m, full_matrices=True)
         rank = int((s > 1e-9 * max(1.0, float(s.max(initial=0.0)))).sum())
@@ -513,14 +543,15 @@ class NashMediator:
 
     name: ClassVar[str] = "nash"
 
-    def __init__(self, samples: int = 24, questions: int = 4, budget: int = 180,
+    def __init__(self, samples: int = 24, questions: int = 6, budget: int = 180,
                  patience: int = 3, solves: int = 4, threshold: float = 0.1,
-                 pairs_from: int = 150, rivals: int = 3, probes: int = 6,
+                 pairs_from: int = 150, rivals: int = 12, probes: int = 8,
                  probe_round: int = 2) -> None:
         self.probes = probes
-        """Critiques of trial texts per party that look for its walk-away (_probe)."""
+        """Critiques of trial texts per party that look for its walk-away (_probe), one a
+        round."""
         self.probe_round = probe_round
-        """The round in which they are asked, once the estimates have some shape."""
+        """The first round with one, once the estimates have some shape."""
         self.rivals = rivals
         """Contenders (besides the sampled Nash packages) whose regret is bounded exactly."""
         self.pairs_from = pairs_from
@@ -600,11 +631,15 @@ class NashMediator:
         pool = [draft.copy()]  # packages whose Nash product is tracked
         seen = [draft.copy()]
         calm = 0
+        left = np.full(n_p, self.probes, dtype=np.int64)  # trial texts per party
+        tried: set[bytes] = set()
+        watch: list[IntArray] = []  # every round's worst rival
+        regret = np.inf
         reason = "deadline"
         for rnd in range(1, rounds + 1):
             w = [e.fit() for e in est]
-            if rnd == self.probe_round:
-                self._probe(parties, est, w, offsets, n_opt, red_any, col, rng)
+            if rnd >= self.probe_round and left.any():
+                self._probe(parties, est, w, offsets, n_opt, red_any, col, rng, left, tried)
                 w = [e.fit() for e in est]
             d = self._walkaways(est, w, n_opt, offsets)
             nash = self._nash(parties, w, d, offsets)
@@ -631,15 +666,18 @@ class NashMediator:
             settled = nash is not None and {int(k) for k in top} <= {_index(pk, nash)}
             # the rival that may beat the estimated Nash package by the largest factor, for
             # values consistent with every answer, and each party's values at both ends
-            regret, rival, ends = 1.0, None, []
+            regret, rival = 1.0, None
+            ends: list[tuple[FloatArray, FloatArray] | None] = []
             if nash is not None:
                 near, _ = self._variants(nash, parties, red_any)
-                rivals = [*found[1:], *pool, *pk[top[:16]], *near]
+                rivals = [*watch[-8:], *found[1:], *pool, *pk[top[:16]], *near]
                 regret, rival, ends = self._rival(parties, est, w, d, nash, rivals, smp,
-                                                  offsets, n_opt)
+                                                  offsets, n_opt, forced=len(watch[-8:]))
                 if regret <= RATIO:  # before trusting it, bound every rival
                     regret, rival, ends = self._rival(parties, est, w, d, nash, rivals, smp,
                                                       offsets, n_opt, every=True)
+                if rival is not None and not any((rival == y).all() for y in watch):
+                    watch.append(rival.copy())  # the worst rivals so far stay bounded
             settled = settled and regret <= RATIO
             # 2. questions: for each party, one that cuts its values between the two ends,
             # then the pairs its samples disagree on most
@@ -699,22 +737,44 @@ class NashMediator:
             if calm >= self.patience:
                 reason = "estimates and votes agree"
                 break
-        # Return to the best text seen by the final estimates, if the draft is not it.
+        # Return to the best text seen by the final estimates, if the draft is not it; while
+        # some rival may still beat the draft by more than 2%, to the text whose largest
+        # regret over the drafts and worst rivals is least (minimax regret, Boutilier et al.)
         w = [e.fit() for e in est]
         d = self._walkaways(est, w, n_opt, offsets)
         scores = _log_nash(np.stack(seen), w, d, offsets)
         k = int(np.argmax(scores))
-        if np.isfinite(scores[k]) and scores[k] > _log_nash(draft, w, d, offsets) + 1e-12:
-            v = parties.compare(draft, seen[k][None])
+        target, why = seen[k], ("back to an earlier draft: the best text seen by the final "
+                                "estimates of the Nash product")
+        if regret > RATIO:
+            texts = list({x.tobytes(): x for x in [draft, *seen, *watch]}.values())
+            low = [np.array([int(offsets[i]) + int(np.argmin(wp[offsets[i]:offsets[i + 1]]))
+                             for i in range(len(n_opt))]) for wp in w]
+            worst_regret = np.ones(len(texts))
+            for j_, x_ in enumerate(texts):
+                r_ = np.ones(len(texts))
+                for q_, e in enumerate(est):
+                    r_ *= np.array([q for q, _ in e.ratios(texts, x_, offsets, low[q_])])
+                worst_regret[j_] = float(r_.max())
+            best_k = int(np.argmin(worst_regret))
+            if worst_regret[best_k] < worst_regret[0] - 1e-9:
+                target = texts[best_k]
+                why = (f"the text no rival may beat by more than a factor "
+                       f"{worst_regret[best_k]:.3f} in Nash product, for every answer given "
+                       f"(minimax regret; the draft: {worst_regret[0]:.3f})")
+            else:
+                target = draft
+        if (target != draft).any() and (
+                regret > RATIO or scores[k] > _log_nash(draft, w, d, offsets) + 1e-12):
+            v = parties.compare(draft, target[None])
             if not (v == -2).any():
-                crit = parties.critique(seen[k])
-                steps.append(Step("revision", draft=seen[k].copy(), old=draft.copy(),
+                crit = parties.critique(target)
+                steps.append(Step("revision", draft=target.copy(), old=draft.copy(),
                                   critiques=crit, vote=v[0], data={"round": rounds},
-                                  note="back to an earlier draft: the best text seen by the "
-                                  "final estimates of the Nash product" + "".join(
+                                  note=why + "".join(
                                       f"; {parties.party_ids[p]} finds it worse"
                                       for p in range(n_p) if v[0, p] < 0)))
-                draft = seen[k].copy()
+                draft = target.copy()
         return draft, steps, reason
 
     # --- pieces ---------------------------------------------------------------------------
@@ -744,8 +804,8 @@ class NashMediator:
 
     def _rival(self, parties: Delegation, est: list[Estimate], w: list[FloatArray],
                d: FloatArray, x: IntArray, cands: Sequence[IntArray], smp: list[FloatArray],
-               offsets: IntArray, n_opt: IntArray,
-               every: bool = False) -> tuple[float, IntArray | None,
+               offsets: IntArray, n_opt: IntArray, every: bool = False,
+               forced: int = 0) -> tuple[float, IntArray | None,
                                          list[tuple[FloatArray, FloatArray] | None]]:
         """The largest factor by which a rival's Nash product may exceed x's (the product over
         parties of each one's largest gain ratio, Estimate.ratio), the rival, and per party
@@ -757,19 +817,27 @@ class NashMediator:
                            for i in range(len(n_opt))]) for wp in w]
 
         def regret_of(y: IntArray) -> tuple[float, list[FloatArray | None]]:
-            r, hi = 1.0, []
-            for p, e in enumerate(est):
-                q, wh = e.ratio(y, x, offsets, worst[p])
-                r *= q
-                hi.append(wh)
-            return r, hi
+            return regrets([y])[0]
+
+        def regrets(ys: list[IntArray]) -> list[tuple[float, list[FloatArray | None]]]:
+            per = [e.ratios(ys, x, offsets, worst[p]) for p, e in enumerate(est)]
+            out = []
+            for k in range(len(ys)):
+                r, hi = 1.0, []
+                for p in range(len(est)):
+                    q, wh = per[p][k]
+                    r *= q
+                    hi.append(wh)
+                out.append((r, hi))
+            return out
 
         best, best_y, best_hi = 1.0, None, []
         seen = {x.tobytes()}
         queue = list({np.asarray(y, dtype=np.int64).tobytes(): np.asarray(y, dtype=np.int64)
-                      for y in cands}.values())
-        if len(queue) > self.rivals and not every:  # screened on the samples: the exact bound for the few
-            # whose sampled regret is largest
+                      for y in cands}.values())  # first occurrences keep their order
+        if len(queue) > self.rivals and not every:
+            # screened on the samples: the exact bound for the few whose sampled regret is
+            # largest
             cols = offsets[:-1]
             ys = np.stack(queue)
             score = np.zeros(len(queue))
@@ -782,12 +850,15 @@ class NashMediator:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     score += (np.log(np.maximum(gy, 1e-9))
                               - np.log(np.maximum(gx, 1e-9))[:, None]).max(axis=0)
+            score[:forced] = np.inf  # the earlier worst rivals are bounded every round
             queue = [queue[k] for k in np.argsort(-score, kind="stable")[: self.rivals]]
+        todo = []
         for y in queue:
             if y.tobytes() in seen or not parties.valid(y)[0]:
                 continue
             seen.add(y.tobytes())
-            r, hi = regret_of(y)
+            todo.append(y)
+        for y, (r, hi) in zip(todo, regrets(todo) if todo else [], strict=True):
             if r > best:
                 best, best_y, best_hi = r, y, hi
         for _ in range(2):
@@ -813,56 +884,55 @@ class NashMediator:
 
     def _probe(self, parties: Delegation, est: list[Estimate], w: list[FloatArray],
                offsets: IntArray, n_opt: IntArray, red_any: BoolArray,
-               col: Callable[[int, int], int], rng: np.random.Generator) -> None:
-        """Where each walk-away lies, from critiques of trial texts: for a party that has
-        refused nothing, texts whose estimated value halves the range between its worst
-        package and the worst text it accepted, `probes` times (a critique says accept, or
-        change when a text is below the walk-away). Ordinal answers alone cannot place a
-        walk-away, and the Nash package depends on it."""
+               col: Callable[[int, int], int], rng: np.random.Generator,
+               left: IntArray, tried: set[bytes]) -> None:
+        """Where each walk-away lies, from critiques of trial texts: for each party with
+        probes `left`, one text whose estimated value halves the range between the best text
+        it refused (its worst package if none) and the worst it accepted (a critique says
+        accept, or change when a text is below the walk-away). Ordinal answers alone cannot
+        place a walk-away, and the Nash package depends on it."""
         n_i = parties.n_issues
         n = 2048
         pool = (rng.random((n, n_i)) * parties.n_options[None, :]).astype(np.int64)
         ok = ~red_any[np.arange(n_i)[None, :], pool].any(axis=1) & parties.valid(pool)
-        pool = pool[ok]
+        pool = np.unique(pool[ok], axis=0)
+        fresh = np.array([x.tobytes() not in tried for x in pool], dtype=bool)
+        pool = pool[fresh] if pool.shape[0] else pool
         if not pool.shape[0]:
             return
         cols = offsets[:-1]
         for p, e in enumerate(est):
-            if e.refused:
+            if left[p] <= 0:
                 continue
             val = w[p][cols + pool].sum(axis=1)
-            lo = sum(float(w[p][offsets[i]:offsets[i + 1]].min()) for i in range(len(n_opt)))
+            worst = sum(float(w[p][offsets[i]:offsets[i + 1]].min()) for i in range(len(n_opt)))
+            lo = max((_value(x, w[p], offsets) for x in e.refused), default=worst)
             hi = min((_value(x, w[p], offsets) for x in e.accepted), default=1.0)
-            used = np.zeros(pool.shape[0], dtype=bool)
-            for _ in range(self.probes):
-                k = int(np.argmin(np.where(used, np.inf, np.abs(val - (lo + hi) / 2))))
-                if used[k]:
-                    break
-                used[(pool == pool[k]).all(axis=1)] = True
-                text = pool[k]
-                crit = parties.critique(text)
-                self._learn_critique(est, crit, text, n_opt, col)
-                if crit[p].verdict == "change":
-                    lo = float(val[k])
-                elif crit[p].verdict == "accept":
-                    hi = float(val[k])
-                else:
-                    break
-                if e.refused and hi - lo < 0.01:
-                    break
+            if hi - lo < 0.02 * (1.0 - worst):
+                continue
+            k = int(np.argmin(np.abs(val - (lo + hi) / 2)))
+            text = pool[k]
+            tried.add(text.tobytes())
+            left[p] -= 1
+            crit = parties.critique(text)
+            self._learn_critique(est, crit, text, n_opt, col)
 
     def _bisect(self, x: IntArray, y: IntArray, end: tuple[FloatArray, FloatArray] | None,
                 smp: FloatArray, e: Estimate, ideal: IntArray, parties: Delegation,
                 red_any: BoolArray, p: int, asked: set[bytes], offsets: IntArray,
                 n_opt: IntArray, rng: np.random.Generator,
-                k: int = 2) -> list[tuple[IntArray, IntArray]]:
+                k: int = 3) -> list[tuple[IntArray, IntArray]]:
         """Up to k questions to party p whose answers best split what decides between x and
         the rival: the log of its gain ratio, over samples of its values and the two ends
         (largest share of its variance between the answers, each question splitting what the
         ones before left). The texts mix, issue by issue, x, the rival, the parties' ideals
         and other options, so the rest of the text serves as a ruler."""
         n_i = parties.n_issues
-        pts = smp if end is None else np.concatenate([smp, np.stack(end)])
+        # samples near both ends too: uniform ones rarely reach the corners where the
+        # decision turns
+        pts = smp if end is None else np.concatenate(
+            [smp, np.stack(end), *(e.sample(self.samples // 2, rng, thin=THIN, burn=2, start=z)
+                                   for z in end)])
         dd = np.array([self._walkaways([e], [w_], n_opt, offsets)[0] for w_ in pts])
         cols = offsets[:-1]
         gx = pts[:, cols + x].sum(axis=1) - dd
