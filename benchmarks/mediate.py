@@ -94,8 +94,8 @@ def ambiguity(model: Any, top: int = 12, limit: int = 50_000) -> float:
     cannot rule out, and a mediator that asks only comparisons lands in it by its prior.
     Walk-aways are the larger of the true one and the worst package (what critiques can
     find); inf when the Nash package for those is not in the true Nash set (a walk-away below
-    the worst package decides, and no answer shows it). nan above `limit` packages. Per party, one linear-fractional program per pair
-    (accord's Estimate.ratios, Charnes-Cooper)."""
+    the worst package decides, and no answer shows it). nan above `limit` packages. Per party,
+    one linear-fractional program per pair (accord's Estimate.ratios, Charnes-Cooper)."""
     from accord.negotiate.mediation import Estimate
     from accord.solve.enumerate import chunks
 

@@ -752,9 +752,10 @@ class NashMediator:
                              for i in range(len(n_opt))]) for wp in w]
             worst_regret = np.ones(len(texts))
             for j_, x_ in enumerate(texts):
-                r_ = np.ones(len(texts))
-                for q_, e in enumerate(est):
-                    r_ *= np.array([q for q, _ in e.ratios(texts, x_, offsets, low[q_])])
+                per = np.array([[q for q, _ in e.ratios(texts, x_, offsets, low[q_])]
+                                for q_, e in enumerate(est)])  # (P, texts)
+                with np.errstate(invalid="ignore"):  # an unbounded ratio outweighs a zero
+                    r_ = np.where(np.isinf(per).any(axis=0), np.inf, per.prod(axis=0))
                 worst_regret[j_] = float(r_.max())
             best_k = int(np.argmin(worst_regret))
             if worst_regret[best_k] < worst_regret[0] - 1e-9:
