@@ -16,11 +16,16 @@ accord and counts as an agreement when every party accepts it (within red lines,
 walk-away), the final vote accord's single text takes.
 
 Run: .venv/bin/python benchmarks/mediate.py [--seeds 10] [--multi 20] [--quick]
+Two processes sharing the work (this machine has two cores), then one table:
+    .venv/bin/python benchmarks/mediate.py --shard 0/2 --rows out/med0.jsonl &
+    .venv/bin/python benchmarks/mediate.py --shard 1/2 --rows out/med1.jsonl
+    .venv/bin/python benchmarks/mediate.py --merge out/med0.jsonl out/med1.jsonl
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import warnings
 from pathlib import Path
@@ -78,6 +83,59 @@ def random_model(seed: int, n_parties: int) -> Any:
         red_lines=RedLines.from_masks(tuple(f"p{k}" for k in range(n_parties)),
                                       np.zeros((n_parties, n_i, o_max), dtype=bool), padding),
         padding=padding, reservation=rng.uniform(0.2, 0.4, size=n_parties))
+
+
+def ambiguity(model: Any, top: int = 12, limit: int = 50_000) -> float:
+    """How far comparisons can decide the Nash set: the least, over the `top` packages of
+    largest Nash product, of the largest factor by which another of them may beat it, over
+    every value vector that answers EVERY comparison as the party does (the full ranking of
+    the packages: a chain of adjacent comparisons). At most 1/0.98 (1.0204) means some text is
+    provably in the Nash set; above, every text may be out of it for values the answers
+    cannot rule out, and a mediator that asks only comparisons lands in it by its prior.
+    Walk-aways are the larger of the true one and the worst package (what critiques can
+    find); inf when the Nash package for those is not in the true Nash set (a walk-away below
+    the worst package decides, and no answer shows it). nan above `limit` packages. Per party,
+    one linear-fractional program per pair (accord's Estimate.ratios, Charnes-Cooper)."""
+    from accord.negotiate.mediation import Estimate
+    from accord.solve.enumerate import chunks
+
+    if model.size > limit or model.n_parties != 2:
+        return float("nan")
+    pk = np.concatenate([x for _, x in chunks(model)])
+    u = model.utilities(pk)
+    offsets = np.concatenate([[0], np.cumsum(model.n_options)]).astype(np.int64)
+    f = int(offsets[-1])
+    table = np.where(model.padding[None], np.nan, model.table)
+    d = np.maximum(model.reservation, np.nanmin(table, axis=2).sum(axis=1))
+    g = u - d
+    ok = (g > 0).all(axis=1) & model.within_red_lines(pk).all(axis=1)
+    prod = np.where(ok, np.prod(np.maximum(g, 1e-300), axis=1), -1.0)
+    cand = [pk[k] for k in np.argsort(-prod, kind="stable")[:top] if prod[k] > 0]
+    if not cand:
+        return 1.0
+    g_true = u - model.reservation
+    red_ok = model.within_red_lines(pk).all(axis=1)
+    true = np.where((g_true > 0).all(axis=1) & red_ok,
+                    np.prod(np.maximum(g_true, 1e-300), axis=1), -1.0)
+    k0 = int(np.flatnonzero((pk == cand[0]).all(axis=1))[0])
+    if true[k0] < 0.98 * true.max():
+        return float("inf")  # the walk-away below the worst package decides: no answer shows it
+    if len(cand) < 2:
+        return 1.0
+    phi = np.zeros((pk.shape[0], f))
+    phi[np.arange(pk.shape[0])[:, None], offsets[:-1] + pk] = 1.0
+    regret = np.ones((len(cand), len(cand)))
+    for p in range(model.n_parties):
+        s = np.argsort(-u[:, p], kind="stable")
+        ideal = offsets[:-1] + np.nanargmax(table[p], axis=1)
+        worst = offsets[:-1] + np.nanargmin(table[p], axis=1)
+        e = Estimate(f, ideal)
+        for a, b in zip(s[:-1], s[1:], strict=True):
+            (e.strict if u[a, p] - u[b, p] > 1e-12 else e.equal).append(phi[a] - phi[b])
+        e.fit()
+        for k, c in enumerate(cand):
+            regret[k] *= [q for q, _ in e.ratios(cand, c, offsets, worst)]
+    return float(regret.max(axis=1).min())
 
 
 def run_accord(model: Any, mediator: str, seed: int, rounds: int) -> tuple[Any, dict[str, int]]:
@@ -147,22 +205,49 @@ def main() -> None:
     ap.add_argument("--mediators", default=",".join(ACCORD + NEGMAS),
                     help="comma-separated subset of " + ", ".join(ACCORD + NEGMAS))
     ap.add_argument("--skip-multi", action="store_true", help="two parties only")
+    ap.add_argument("--only", default="", help="comma-separated domain names (two parties)")
+    ap.add_argument("--verbose", action="store_true", help="a line per domain and mediator")
+    ap.add_argument("--shard", default="0/1",
+                    help="i/n: run every n-th domain and random scenario from the i-th, so n "
+                    "processes share the work; merge their --rows files with --merge")
+    ap.add_argument("--rows", type=Path, help="write every run as a JSON line to this file")
+    ap.add_argument("--merge", type=Path, nargs="+", help="print the tables of --rows files")
     args = ap.parse_args()
+    if args.merge:
+        _merge(args.merge)
+        return
     warnings.filterwarnings("ignore")
+    shard, n_shards = (int(v) for v in args.shard.split("/"))
     seeds = range(3 if args.quick else args.seeds)
     doms = two_party_domains(args.max_size)
     if args.quick:
         doms = doms[::3]
-    kinds = [k for k in args.mediators.split(",") if k in ACCORD
-             or (k in NEGMAS and not args.no_negmas)]
-    rows: dict[str, list[tuple[float, float, float, bool, int]]] = {k: [] for k in kinds}
-    t0 = time.perf_counter()
+    if args.only:
+        doms = [d for d in doms if d[0] in args.only.split(",")]
     print(f"two parties: {len(doms)} domains ({', '.join(d[0] for d in doms)}), "
           f"{len(seeds)} seeds, {args.rounds} rounds")
+    doms = doms[shard::n_shards]
+    kinds = [k for k in args.mediators.split(",") if k in ACCORD
+             or (k in NEGMAS and not args.no_negmas)]
+    out = args.rows.open("w") if args.rows else None
+    rows: dict[str, list[tuple[float, float, float, bool, int]]] = {k: [] for k in kinds}
+    t0 = time.perf_counter()
+
+    def record(group: str, name: str, kind: str, sd: int, row: tuple[Any, ...],
+               cpu: float, amb: float = float("nan")) -> None:
+        if out is not None:
+            out.write(json.dumps({"group": group, "domain": name, "mediator": kind, "seed": sd,
+                                  "d_set": row[0], "d_nash": row[1], "d_front": row[2],
+                                  "agree": bool(row[3]), "cmp": int(row[4]), "cpu": cpu,
+                                  "ambiguity": amb}) + "\n")
+            out.flush()
+
     for name, _folder, model in doms:
         ref = reference(model)
+        amb = ambiguity(model)
         for kind in kinds:
             for sd in seeds:
+                c0 = time.process_time()
                 try:
                     if kind in ACCORD:
                         (u, ok), cmp_ = run_accord(model, kind, sd, args.rounds)
@@ -174,12 +259,20 @@ def main() -> None:
                 dset, dnash = nash_set_distance(model, u)
                 front = float(np.linalg.norm(ref.frontier - u, axis=1).min()) \
                     if ref.frontier.size else float("nan")
-                rows[kind].append((dset, dnash, front, ok, max(cmp_.values(), default=0)))
+                row = (dset, dnash, front, ok, max(cmp_.values(), default=0))
+                rows[kind].append(row)
+                record("two", name, kind, sd, row, time.process_time() - c0, amb)
+            if args.verbose and rows[kind]:
+                mine = np.array([r[:3] for r in rows[kind][-len(seeds):]], dtype=float)
+                print(f"  {name:<34}{kind:<15}d(set) {np.nanmean(mine[:, 0]):.3f} "
+                      f"max {np.nanmax(mine[:, 0]):.3f} d(front) {np.nanmean(mine[:, 2]):.3f} "
+                      f"cmp {max(r[4] for r in rows[kind][-len(seeds):])}", flush=True)
     _table("two parties (Genius)", rows)
     if args.skip_multi:
         print(f"total {time.perf_counter() - t0:.0f} s")
         return
     multi: dict[str, list[tuple[float, float, float, bool, int]]] = {k: [] for k in kinds}
+    k_all = 0
     for n_p in range(3, 7):
         want, sd = (args.multi if not args.quick else max(1, args.multi // 4)), 0
         models = []
@@ -189,18 +282,70 @@ def main() -> None:
             if model.size <= args.multi_max_size:
                 models.append((sd - 1, model))
         for sd, model in models:
+            k_all += 1
+            if (k_all - 1) % n_shards != shard:
+                continue
             for kind in kinds:
+                c0 = time.process_time()
                 if kind in ACCORD:
                     (u, ok), cmp_ = run_accord(model, kind, sd, args.rounds)
                 else:
                     (u, ok), cmp_ = run_negmas(model, kind, sd, args.rounds)
                 dset, dnash = nash_set_distance(model, u)
-                multi[kind].append((dset, dnash, float("nan"), ok, max(cmp_.values())))
+                row = (dset, dnash, float("nan"), ok, max(cmp_.values()))
+                multi[kind].append(row)
+                record("multi", f"{n_p}p-{sd}", kind, sd, row, time.process_time() - c0)
+                if args.verbose:
+                    print(f"  {n_p}p seed {sd:<3} {kind:<15}d(set) {dset:.3f} agree {ok} "
+                          f"cmp {row[4]}", flush=True)
     per = args.multi if not args.quick else max(1, args.multi // 4)
     _table(f"three to six parties (pinned generator, {per} per party count, up to "
            f"{args.multi_max_size:.0e} packages)",
            multi)
     print(f"total {time.perf_counter() - t0:.0f} s")
+
+
+def _merge(files: list[Path]) -> None:
+    """The tables of several shards' --rows files, and each mediator's CPU per run."""
+    recs = [json.loads(line) for f in files for line in f.read_text().splitlines() if line]
+    for group, title in (("two", "two parties (Genius)"),
+                         ("multi", "three to six parties (pinned generator)")):
+        rows: dict[str, list[tuple[float, float, float, bool, int]]] = {}
+        for r in recs:
+            if r["group"] == group:
+                rows.setdefault(r["mediator"], []).append(
+                    (r["d_set"], r["d_nash"], r["d_front"], r["agree"], r["cmp"]))
+        n_dom = len({r["domain"] for r in recs if r["group"] == group})
+        _table(f"{title}: {n_dom} domains or scenarios", rows)
+        if group != "two":
+            continue
+        amb = {r["domain"]: r.get("ambiguity", float("nan")) for r in recs
+               if r["group"] == "two"}
+        clear = {k for k, v in amb.items() if v == v and v <= 1 / 0.98 + 1e-9}
+        unclear = {k for k, v in amb.items() if v == v and v > 1 / 0.98 + 1e-9}
+        for label, keep in (("where every comparison answered decides the Nash set "
+                             f"({len(clear)} domains)", clear),
+                            (f"where it cannot ({len(unclear)} domains: "
+                             + ", ".join(sorted(unclear)) + ")", unclear)):
+            sub: dict[str, list[tuple[float, float, float, bool, int]]] = {}
+            for r in recs:
+                if r["group"] == "two" and r["domain"] in keep:
+                    sub.setdefault(r["mediator"], []).append(
+                        (r["d_set"], r["d_nash"], r["d_front"], r["agree"], r["cmp"]))
+            _table(f"{title}, {label}", sub)
+    cpu: dict[str, list[float]] = {}
+    for r in recs:
+        cpu.setdefault(r["mediator"], []).append(r["cpu"])
+    print("\nCPU per run: " + ", ".join(f"{k} {np.mean(v):.2f} s" for k, v in cpu.items()))
+    two = [r for r in recs if r["group"] == "two" and r["mediator"] == "nash"]
+    if two:
+        print("\nworst two-party domains for nash (mean d(set) over seeds):")
+        by: dict[str, list[float]] = {}
+        for r in two:
+            by.setdefault(r["domain"], []).append(r["d_set"])
+        worst = sorted(by.items(), key=lambda kv: -np.nanmean(kv[1]))[:8]
+        for name, v in worst:
+            print(f"  {name:<34}{np.nanmean(v):.3f}  (max {np.nanmax(v):.3f}, {len(v)} runs)")
 
 
 def _table(title: str, rows: dict[str, list[tuple[float, float, float, bool, int]]]) -> None:

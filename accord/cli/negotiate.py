@@ -95,10 +95,11 @@ def simulate_cmd(
     mediator: Annotated[str | None, typer.Option(
         "--mediator", help="Single text: the party id that drafts (e.g. us).")] = None,
     mediator_strategy: Annotated[str, typer.Option(
-        "--mediator-strategy", help="Single text: hill-climbing, annealing, or nash (estimates "
-        "each party's preferences from critiques and comparisons and drafts toward the Nash "
-        "package of the estimates).")
-    ] = "hill-climbing",
+        "--mediator-strategy", help="Single text: auto (default: nash where a Nash package "
+        "exists, else hill-climbing), nash (estimates each party's preferences from critiques "
+        "and comparisons and drafts toward the Nash package of the estimates), hill-climbing, "
+        "or annealing.")
+    ] = "auto",
     start: Annotated[str | None, typer.Option(
         "--start", help="Single text: plan id of the first draft; default the first plan.")
     ] = None,
@@ -139,9 +140,9 @@ def simulate_cmd(
     if protocol not in (*PROTOCOLS, "auto"):
         fail(f"--protocol: unknown protocol {protocol!r}",
              f"use one of: auto, {', '.join(PROTOCOLS)}")
-    if mediator_strategy not in MEDIATORS:
+    if mediator_strategy not in MEDIATORS and mediator_strategy != "auto":
         fail(f"--mediator-strategy: unknown {mediator_strategy!r}",
-             f"use one of: {', '.join(MEDIATORS)}")
+             f"use one of: auto, {', '.join(MEDIATORS)}")
     _check_numbers(rounds, discount, repeat)
     s = load(scenario)
     ps = _parties(s, parties)

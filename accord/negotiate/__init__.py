@@ -17,6 +17,7 @@ from accord.negotiate.single_text import (
     HillClimbing,
     Mediator,
     SimulatedAnnealing,
+    auto_mediator,
     single_text,
 )
 from accord.negotiate.space import BidSpace
@@ -39,6 +40,7 @@ from accord.negotiate.tournament import TournamentResult, tournament
 
 __all__ = [
     "MEDIATORS",
+    "auto_mediator",
     "PROTOCOLS",
     "STRATEGIES",
     "BidSpace",

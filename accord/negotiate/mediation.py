@@ -28,18 +28,36 @@ Steps:
 4. The Nash package of the centre estimates and of a few sampled estimates is solved exactly
    by `accord.solve`. The contenders are the texts (these, and the one- and two-issue changes
    of the estimated Nash package) that some sample rates within 2% of its best Nash product.
-5. Questions: to each party, up to three pairs of those texts (contenders first) whose answer
-   splits its samples most evenly, each splitting them differently: cuts through the centre of
-   its polytope along the directions that decide the Nash package. One comparison is one party
-   judging one text against another.
-6. When the estimated Nash package differs from the draft, every party compares the two. It
+5. Minimax regret (Boutilier, Patrascu, Poupart and Schuurmans 2006, "Constraint-based
+   optimization and utility elicitation using the minimax decision criterion", Artificial
+   Intelligence 170): for each rival text, the largest factor by which its Nash product may
+   exceed the estimated Nash package's over every value vector consistent with the answers.
+   Per party this is a linear-fractional program (gain of the rival over gain of the
+   estimate), one LP by the Charnes and Cooper (1962) transformation, on the polytope shrunk
+   to half the centre's margin (its closure lets strict answers become ties and gains
+   vanish). Rivals are screened on the samples, the few worst bounded exactly, then the Nash
+   package of the values that favour the worst rival is tried (alternating search); before
+   the mediator trusts a small regret it bounds every rival, including every one-issue change.
+6. Questions: to each party, first those whose answers best split what decides between the
+   estimate and its worst rival (the log of its gain ratio, over its samples and both ends of
+   the LP), among texts that mix the two with the parties' ideals and other options, so the
+   rest of the text serves as a ruler; then pairs of texts near the estimate whose answer
+   splits its samples most evenly (cuts through the centre of its polytope along the
+   directions that decide the Nash package). One comparison is one party judging one text
+   against another.
+   Walk-aways: from round 2, one trial text a round per party (`probes` in all) is put to
+   critique, halving the range between the best text it refused (its worst package if none)
+   and the worst it accepted; a critique says accept, or change when a text is below the
+   walk-away. Ordinal answers alone cannot place a walk-away.
+7. When the estimated Nash package differs from the draft, every party compares the two. It
    becomes the draft when nobody vetoes and, refitted on the votes, the estimated Nash product
    rises, even when some party finds it worse (the trace says who and by what factor the
    product rose): a draft on the frontier reaches the Nash package only that way.
-7. It stops when for `patience` rounds every sample agrees on the Nash package and it is the
-   draft (or no question is left, or every party has answered `budget` questions), and returns
-   to the best text seen by its final estimates.
-8. Raiffa's distinction: critiques and comparisons until the last draft, then each party says
+8. It stops when for `patience` rounds every sample agrees on the Nash package, no rival may
+   beat it by more than 2% (`RATIO`), and it is the draft (or no question is left, or every
+   party has answered `budget` questions), and returns to the best text seen by its final
+   estimates.
+9. Raiffa's distinction: critiques and comparisons until the last draft, then each party says
    yes or no once on the final text.
 
 The mediator reaches the parties only through a `Delegation`, whose public surface is the
@@ -49,9 +67,10 @@ constraint. An interested mediator (a party that drafts) drafts the same way: it
 is reported, never used.
 
 Limits: ordinal answers cannot say where a walk-away lies below the worst package, so while a
-party refuses nothing the worst package stands for it; where the true disagreement point sits
-far below it (anac2011-NiceOrDie: every option is worth at least 0.16 to both) the estimated
-Nash package differs from the true one.
+party accepts every text put to it the worst package stands for it; where the true
+disagreement point sits far below it (anac2011-NiceOrDie: every option is worth at least 0.16
+to both, on one issue, so no answer carries cardinal information) the estimated Nash package
+differs from the true one.
 """
 
 from __future__ import annotations
@@ -82,6 +101,15 @@ FOCUS = 0.25
 
 THIN, BURN = 8, 50
 """Hit-and-run steps between samples, and before the first."""
+
+RATIO = 1.0 / 0.98
+"""The mediator keeps asking while some rival text may have a Nash product more than this
+factor above its estimated Nash package's, for answers consistent with everything said."""
+
+INNER = 0.05
+"""Regret is bounded over the answers holding with this share of the centre's margin: the
+closure of the polytope lets strict answers become ties and gains vanish, while a larger
+share would exclude true values whose differences are small."""
 
 NAMES = {1: "better", 0: "same", -1: "worse", -2: "veto"}
 
@@ -265,6 +293,10 @@ class Estimate:
     accepted: list[IntArray] = field(default_factory=list)
     refused: list[IntArray] = field(default_factory=list)
     w: FloatArray | None = None
+    radius: float = 0.0
+    """The centre's common margin: every answer holds at least this far from its cut."""
+    _ext: FloatArray | None = None
+    _ext_at: int = 0
     _at: tuple[int, int, int] = (-1, -1, -1)
     """How many answers the centre was fitted on: refit only on new answers."""
 
@@ -284,6 +316,20 @@ class Estimate:
         if self.w is not None and at == self._at:
             return self.w
         self._at = at
+        res = self._centre(weak_margin=True)
+        if res is not None and res[1] < 1e-7:
+            # ties among the weak rows (gains a critique ranks may be equal) flatten the
+            # common margin to 0: then only the strict answers get one
+            res = self._centre(weak_margin=False)
+        if res is None:
+            if self.w is None:
+                self.w = np.zeros(self.n_features)
+                self.w[self.ideal_cols] = 1.0 / len(self.ideal_cols)
+            return self.w
+        self.w, self.radius = res
+        return self.w
+
+    def _centre(self, weak_margin: bool) -> tuple[FloatArray, float] | None:
         f = self.n_features
         rows = [*self.strict, *self.weak]
         n_r = len(rows)
@@ -292,9 +338,11 @@ class Estimate:
         c[f] = -1.0
         c[f + 1:] = 4.0
         a_ub = np.zeros((n_r + f, n_var))
+        n_strict = len(self.strict)
         for k, a in enumerate(rows):  # t |a| - a.w - xi <= 0
             a_ub[k, :f] = -a
-            a_ub[k, f] = float(np.linalg.norm(a)) or 1.0
+            a_ub[k, f] = (float(np.linalg.norm(a)) or 1.0) if weak_margin or k < n_strict \
+                else 0.0
             a_ub[k, f + 1 + k] = -1.0
         a_ub[n_r:, :f] = -np.eye(f)  # t - w <= 0 (w <= 1 never binds: the ideal is worth 1)
         a_ub[n_r:, f] = 1.0
@@ -305,18 +353,116 @@ class Estimate:
         res = linprog(c, A_ub=csr_matrix(a_ub), b_ub=b_ub, A_eq=csr_matrix(a_eq), b_eq=b,
                       bounds=bounds, method="highs")
         if res.status != 0 or res.x is None:
-            if self.w is None:
-                self.w = np.zeros(f)
-                self.w[self.ideal_cols] = 1.0 / len(self.ideal_cols)
-            return self.w
-        self.w = np.asarray(res.x[:f], dtype=np.float64)
-        return self.w
+            return None
+        return np.asarray(res.x[:f], dtype=np.float64), max(float(res.x[f]), 0.0)
 
-    def extremes(self, offsets: IntArray) -> FloatArray:
+    def ratio(self, num: IntArray, den: IntArray, offsets: IntArray,
+              worst: IntArray, inner: float = INNER) -> tuple[float, FloatArray | None]:
+        """The largest gain(num) / gain(den) over values consistent with every answer, and
+        the values that attain it (`ratios` for one numerator)."""
+        return self.ratios([num], den, offsets, worst, inner)[0]
+
+    def ratios(self, nums: Sequence[IntArray], den: IntArray, offsets: IntArray,
+               worst: IntArray, inner: float = INNER) -> list[tuple[float, FloatArray | None]]:
+        """For each numerator, the largest gain(num) / gain(den) over values consistent with
+        every answer, and the values that attain it: a linear-fractional program, solved as
+        one LP by the Charnes and Cooper (1962) transformation; the numerators change only
+        its objective, so one HiGHS model serves them all, each solve warm-started from the
+        last basis. The gain is the value over the walk-away, itself a variable between the
+        drafts refused and accepted, or the worst package (the columns `worst`, the centre's
+        least option per issue) while none was refused. The polytope is shrunk to the
+        answers holding with `inner` times the centre's margin: its closure lets strict
+        preferences become ties, and with them any gain vanish. inf when den's gain may
+        still vanish."""
+        import highspy
+
+        from accord.solve.milp import highs_lp
+
+        f = self.n_features
+        n = f + 2  # w', d', t
+        if self.w is None:
+            self.fit()
+        m = inner * self.radius
+        ans = np.array([*self.strict, *self.weak]).reshape(-1, f)
+        norm = np.linalg.norm(ans, axis=1)
+        block = np.zeros((ans.shape[0], n))  # A y <= 0
+        block[:, :f] = -ans
+        block[: len(self.strict), n - 1] = m * np.where(norm > 0, norm, 1.0)[: len(self.strict)]
+        ub_rows: list[FloatArray] = [block]
+        cap = np.zeros((f, n))
+        cap[:, :f] = np.eye(f)
+        cap[:, n - 1] = -1.0  # w <= 1
+        ub_rows.append(cap)
+        eq_rows: list[FloatArray] = [np.hstack([a, [0.0, 0.0]]) for a in self.equal]
+        beq = [0.0] * len(eq_rows)
+        r = np.zeros(n)
+        r[self.ideal_cols] = 1.0
+        r[n - 1] = -1.0  # the ideal package is worth 1
+        eq_rows.append(r)
+        beq.append(0.0)
+        if self.refused:
+            for x in self.refused:  # value(x) <= d
+                r = np.zeros(n)
+                r[offsets[:-1] + x] = 1.0
+                r[f] = -1.0
+                ub_rows.append(r[None])
+            for x in self.accepted:  # value(x) >= d
+                r = np.zeros(n)
+                r[offsets[:-1] + x] = -1.0
+                r[f] = 1.0
+                ub_rows.append(r[None])
+        else:
+            r = np.zeros(n)
+            r[worst] = -1.0
+            r[f] = 1.0
+            eq_rows.append(r)
+            beq.append(0.0)
+        r = np.zeros(n)
+        r[offsets[:-1] + den] = 1.0
+        r[f] = -1.0
+        eq_rows.append(r)
+        beq.append(1.0)  # gain(den) scaled to 1
+        a_ub = np.vstack(ub_rows)
+        a_eq = np.array(eq_rows)
+        lp = highs_lp(np.zeros(n), csr_matrix(np.vstack([a_ub, a_eq])), np.zeros(n),
+                      np.full(n, np.inf),
+                      np.concatenate([np.full(a_ub.shape[0], -np.inf), beq]),
+                      np.concatenate([np.zeros(a_ub.shape[0]), beq]), maximize=True)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.passModel(lp)
+        idx = np.arange(n, dtype=np.int32)
+        out: list[tuple[float, FloatArray | None]] = []
+        for num in nums:
+            c = np.zeros(n)
+            c[offsets[:-1] + np.asarray(num)] = 1.0
+            c[f] = -1.0
+            h.changeColsCost(n, idx, c)
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                out.append((np.inf, None))
+                continue
+            x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+            t = float(x[n - 1])
+            if t <= 1e-12:
+                out.append((np.inf, None))
+                continue
+            out.append((float(c @ x), x[:f] / t))
+        return out
+
+    def extremes(self, offsets: IntArray, every: int = 12) -> FloatArray:
         """(2I, f) the polytope's points with each issue's swing (ideal against the centre's
         worst option) largest and smallest, pulled a tenth toward the centre: the ends of its
-        long axes, which uniform samples rarely reach (Toubia et al. 2003 cut along them)."""
+        long axes, which uniform samples rarely reach (Toubia et al. 2003 cut along them).
+        Recomputed after `every` new answers; in between, those still consistent."""
         f = self.n_features
+        rows_now = len(self.strict) + len(self.weak) + len(self.equal)
+        if self._ext is not None and rows_now - self._ext_at < every:
+            keep = np.ones(self._ext.shape[0], dtype=bool)
+            for a in (*self.strict, *self.weak):
+                keep &= self._ext @ a >= -1e-12
+            return self._ext[keep]
+        self._ext_at = rows_now
         c = self.fit() if self.w is None else self.w
         rows = [*self.strict, *self.weak]
         a_ub = -np.array(rows).reshape(-1, f) if rows else None
@@ -336,14 +482,19 @@ class Estimate:
                               bounds=[(0.0, 1.0)] * f, method="highs")
                 if res.status == 0 and res.x is not None:
                     out.append(0.9 * np.asarray(res.x) + 0.1 * c)
-        return np.array(out).reshape(-1, f)
+        self._ext = np.array(out).reshape(-1, f)
+        return self._ext
 
     def sample(self, n: int, rng: np.random.Generator, thin: int = THIN,
-               burn: int = BURN) -> FloatArray:
+               burn: int = BURN, start: FloatArray | None = None) -> FloatArray:
         """(n, f) value vectors drawn by hit-and-run (Smith 1984) from the polytope, started
-        at the centre: the answers that split them evenly are the informative questions."""
+        at the centre (or `start`): the answers that split them evenly are the informative
+        questions."""
         f = self.n_features
-        x = self.fit().copy() if self.w is None else self.w.copy()
+        if start is not None:
+            x = np.asarray(start, dtype=np.float64).copy()
+        else:
+            x = self.fit().copy() if self.w is None else self.w.copy()
         m, _ = self._equalities()
         _, s, vt = np.linalg.svd(m, full_matrices=True)
         rank = int((s > 1e-9 * max(1.0, float(s.max(initial=0.0)))).sum())
@@ -392,9 +543,17 @@ class NashMediator:
 
     name: ClassVar[str] = "nash"
 
-    def __init__(self, samples: int = 24, questions: int = 3, budget: int = 180,
+    def __init__(self, samples: int = 24, questions: int = 6, budget: int = 180,
                  patience: int = 3, solves: int = 4, threshold: float = 0.1,
-                 pairs_from: int = 150) -> None:
+                 pairs_from: int = 150, rivals: int = 12, probes: int = 8,
+                 probe_round: int = 2) -> None:
+        self.probes = probes
+        """Critiques of trial texts per party that look for its walk-away (_probe), one a
+        round."""
+        self.probe_round = probe_round
+        """The first round with one, once the estimates have some shape."""
+        self.rivals = rivals
+        """Contenders (besides the sampled Nash packages) whose regret is bounded exactly."""
         self.pairs_from = pairs_from
         """Two-issue changes of the estimated Nash package questions may use, at most."""
         self.samples = samples
@@ -472,9 +631,16 @@ class NashMediator:
         pool = [draft.copy()]  # packages whose Nash product is tracked
         seen = [draft.copy()]
         calm = 0
+        left = np.full(n_p, self.probes, dtype=np.int64)  # trial texts per party
+        tried: set[bytes] = set()
+        watch: list[IntArray] = []  # every round's worst rival
+        regret = np.inf
         reason = "deadline"
         for rnd in range(1, rounds + 1):
             w = [e.fit() for e in est]
+            if rnd >= self.probe_round and left.any():
+                self._probe(parties, est, w, offsets, n_opt, red_any, col, rng, left, tried)
+                w = [e.fit() for e in est]
             d = self._walkaways(est, w, n_opt, offsets)
             nash = self._nash(parties, w, d, offsets)
             smp = [np.concatenate([e.sample(self.samples, rng), e.extremes(offsets)])
@@ -498,14 +664,35 @@ class NashMediator:
             pk = np.unique(np.concatenate([np.stack(pool), one, two]), axis=0)
             top = self._contenders(pk, smp, est, n_opt, offsets)
             settled = nash is not None and {int(k) for k in top} <= {_index(pk, nash)}
-            # 2. questions: for each party, the pairs its samples disagree on most
+            # the rival that may beat the estimated Nash package by the largest factor, for
+            # values consistent with every answer, and each party's values at both ends
+            regret, rival = 1.0, None
+            ends: list[tuple[FloatArray, FloatArray] | None] = []
+            if nash is not None:
+                near, _ = self._variants(nash, parties, red_any)
+                rivals = [*watch[-8:], *found[1:], *pool, *pk[top[:16]], *near]
+                regret, rival, ends = self._rival(parties, est, w, d, nash, rivals, smp,
+                                                  offsets, n_opt, forced=len(watch[-8:]))
+                if regret <= RATIO:  # before trusting it, bound every rival
+                    regret, rival, ends = self._rival(parties, est, w, d, nash, rivals, smp,
+                                                      offsets, n_opt, every=True)
+                if rival is not None and not any((rival == y).all() for y in watch):
+                    watch.append(rival.copy())  # the worst rivals so far stay bounded
+            settled = settled and regret <= RATIO
+            # 2. questions: for each party, one that cuts its values between the two ends,
+            # then the pairs its samples disagree on most
             cand = self._candidates(pk[top], centre, one, two, rng)
             hot = np.array([any((c == t).all() for t in pk[top[:16]]) for c in cand])
             put = 0
             for p in range(n_p):
                 if parties.comparisons[p] >= self.budget:
                     continue
-                chosen = self._choose(cand, hot, smp[p], p, asked, offsets)
+                chosen = []
+                if rival is not None and nash is not None:
+                    chosen = self._bisect(nash, rival, ends[p], smp[p], est[p], ideal,
+                                          parties, red_any, p, asked, offsets, n_opt, rng)
+                chosen += self._choose(cand, hot, smp[p], p, asked, offsets)[
+                    : self.questions - len(chosen)]
                 for a_, b_ in chosen:
                     v = parties.compare(a_, b_[None], who=[p])
                     asked.add(_key(p, a_, b_))
@@ -550,22 +737,45 @@ class NashMediator:
             if calm >= self.patience:
                 reason = "estimates and votes agree"
                 break
-        # Return to the best text seen by the final estimates, if the draft is not it.
+        # Return to the best text seen by the final estimates, if the draft is not it; while
+        # some rival may still beat the draft by more than 2%, to the text whose largest
+        # regret over the drafts and worst rivals is least (minimax regret, Boutilier et al.)
         w = [e.fit() for e in est]
         d = self._walkaways(est, w, n_opt, offsets)
         scores = _log_nash(np.stack(seen), w, d, offsets)
         k = int(np.argmax(scores))
-        if np.isfinite(scores[k]) and scores[k] > _log_nash(draft, w, d, offsets) + 1e-12:
-            v = parties.compare(draft, seen[k][None])
+        target, why = seen[k], ("back to an earlier draft: the best text seen by the final "
+                                "estimates of the Nash product")
+        if regret > RATIO:
+            texts = list({x.tobytes(): x for x in [draft, *seen, *watch]}.values())
+            low = [np.array([int(offsets[i]) + int(np.argmin(wp[offsets[i]:offsets[i + 1]]))
+                             for i in range(len(n_opt))]) for wp in w]
+            worst_regret = np.ones(len(texts))
+            for j_, x_ in enumerate(texts):
+                per = np.array([[q for q, _ in e.ratios(texts, x_, offsets, low[q_])]
+                                for q_, e in enumerate(est)])  # (P, texts)
+                with np.errstate(invalid="ignore"):  # an unbounded ratio outweighs a zero
+                    r_ = np.where(np.isinf(per).any(axis=0), np.inf, per.prod(axis=0))
+                worst_regret[j_] = float(r_.max())
+            best_k = int(np.argmin(worst_regret))
+            if worst_regret[best_k] < worst_regret[0] - 1e-9:
+                target = texts[best_k]
+                why = (f"the text no rival may beat by more than a factor "
+                       f"{worst_regret[best_k]:.3f} in Nash product, for every answer given "
+                       f"(minimax regret; the draft: {worst_regret[0]:.3f})")
+            else:
+                target = draft
+        if (target != draft).any() and (
+                regret > RATIO or scores[k] > _log_nash(draft, w, d, offsets) + 1e-12):
+            v = parties.compare(draft, target[None])
             if not (v == -2).any():
-                crit = parties.critique(seen[k])
-                steps.append(Step("revision", draft=seen[k].copy(), old=draft.copy(),
+                crit = parties.critique(target)
+                steps.append(Step("revision", draft=target.copy(), old=draft.copy(),
                                   critiques=crit, vote=v[0], data={"round": rounds},
-                                  note="back to an earlier draft: the best text seen by the "
-                                  "final estimates of the Nash product" + "".join(
+                                  note=why + "".join(
                                       f"; {parties.party_ids[p]} finds it worse"
                                       for p in range(n_p) if v[0, p] < 0)))
-                draft = seen[k].copy()
+                draft = target.copy()
         return draft, steps, reason
 
     # --- pieces ---------------------------------------------------------------------------
@@ -592,6 +802,188 @@ class NashMediator:
         near = (logs >= best + np.log(0.98)) & np.isfinite(best)
         count = near.sum(axis=0)
         return [int(k) for k in np.argsort(-count, kind="stable") if count[k] > 0]
+
+    def _rival(self, parties: Delegation, est: list[Estimate], w: list[FloatArray],
+               d: FloatArray, x: IntArray, cands: Sequence[IntArray], smp: list[FloatArray],
+               offsets: IntArray, n_opt: IntArray, every: bool = False,
+               forced: int = 0) -> tuple[float, IntArray | None,
+                                         list[tuple[FloatArray, FloatArray] | None]]:
+        """The largest factor by which a rival's Nash product may exceed x's (the product over
+        parties of each one's largest gain ratio, Estimate.ratio), the rival, and per party
+        the values at its two ends. Rivals: the given texts, then (twice) the Nash package of
+        the values that favour the best rival most, an alternating search for the maximum
+        regret (Boutilier, Patrascu, Poupart and Schuurmans 2006, "Constraint-based
+        optimization and utility elicitation using the minimax decision criterion")."""
+        worst = [np.array([int(offsets[i]) + int(np.argmin(wp[offsets[i]:offsets[i + 1]]))
+                           for i in range(len(n_opt))]) for wp in w]
+
+        def regret_of(y: IntArray) -> tuple[float, list[FloatArray | None]]:
+            return regrets([y])[0]
+
+        def regrets(ys: list[IntArray]) -> list[tuple[float, list[FloatArray | None]]]:
+            per = [e.ratios(ys, x, offsets, worst[p]) for p, e in enumerate(est)]
+            out = []
+            for k in range(len(ys)):
+                r, hi = 1.0, []
+                for p in range(len(est)):
+                    q, wh = per[p][k]
+                    r *= q
+                    hi.append(wh)
+                out.append((r, hi))
+            return out
+
+        best, best_y, best_hi = 1.0, None, []
+        seen = {x.tobytes()}
+        queue = list({np.asarray(y, dtype=np.int64).tobytes(): np.asarray(y, dtype=np.int64)
+                      for y in cands}.values())  # first occurrences keep their order
+        if len(queue) > self.rivals and not every:
+            # screened on the samples: the exact bound for the few whose sampled regret is
+            # largest
+            cols = offsets[:-1]
+            ys = np.stack(queue)
+            score = np.zeros(len(queue))
+            for p, sp in enumerate(smp):
+                low = sum(sp[:, offsets[i]:offsets[i + 1]].min(axis=1)
+                          for i in range(len(n_opt)))
+                dp = low if not est[p].refused else np.full(sp.shape[0], d[p])
+                gx = sp[:, cols + x].sum(axis=1) - dp
+                gy = sp[:, cols + ys].sum(axis=2) - dp[:, None]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    score += (np.log(np.maximum(gy, 1e-9))
+                              - np.log(np.maximum(gx, 1e-9))[:, None]).max(axis=0)
+            score[:forced] = np.inf  # the earlier worst rivals are bounded every round
+            queue = [queue[k] for k in np.argsort(-score, kind="stable")[: self.rivals]]
+        todo = []
+        for y in queue:
+            if y.tobytes() in seen or not parties.valid(y)[0]:
+                continue
+            seen.add(y.tobytes())
+            todo.append(y)
+        for y, (r, hi) in zip(todo, regrets(todo) if todo else [], strict=True):
+            if r > best:
+                best, best_y, best_hi = r, y, hi
+        for _ in range(2):
+            if best_y is None or any(h is None for h in best_hi):
+                break
+            hw = [h for h in best_hi if h is not None]
+            y2 = self._nash(parties, hw, self._walkaways(est, hw, n_opt, offsets), offsets)
+            if y2 is None or y2.tobytes() in seen:
+                break
+            seen.add(y2.tobytes())
+            r, hi = regret_of(y2)
+            if r <= best:
+                break
+            best, best_y, best_hi = r, y2, hi
+        if best_y is None:
+            return best, None, []
+        ends: list[tuple[FloatArray, FloatArray] | None] = []
+        for p, e in enumerate(est):
+            _, lo = e.ratio(x, best_y, offsets, worst[p])
+            hi_p = best_hi[p]
+            ends.append(None if lo is None or hi_p is None else (lo, hi_p))
+        return best, best_y, ends
+
+    def _probe(self, parties: Delegation, est: list[Estimate], w: list[FloatArray],
+               offsets: IntArray, n_opt: IntArray, red_any: BoolArray,
+               col: Callable[[int, int], int], rng: np.random.Generator,
+               left: IntArray, tried: set[bytes]) -> None:
+        """Where each walk-away lies, from critiques of trial texts: for each party with
+        probes `left`, one text whose estimated value halves the range between the best text
+        it refused (its worst package if none) and the worst it accepted (a critique says
+        accept, or change when a text is below the walk-away). Ordinal answers alone cannot
+        place a walk-away, and the Nash package depends on it."""
+        n_i = parties.n_issues
+        n = 2048
+        pool = (rng.random((n, n_i)) * parties.n_options[None, :]).astype(np.int64)
+        ok = ~red_any[np.arange(n_i)[None, :], pool].any(axis=1) & parties.valid(pool)
+        pool = np.unique(pool[ok], axis=0)
+        fresh = np.array([x.tobytes() not in tried for x in pool], dtype=bool)
+        pool = pool[fresh] if pool.shape[0] else pool
+        if not pool.shape[0]:
+            return
+        cols = offsets[:-1]
+        for p, e in enumerate(est):
+            if left[p] <= 0:
+                continue
+            val = w[p][cols + pool].sum(axis=1)
+            worst = sum(float(w[p][offsets[i]:offsets[i + 1]].min()) for i in range(len(n_opt)))
+            lo = max((_value(x, w[p], offsets) for x in e.refused), default=worst)
+            hi = min((_value(x, w[p], offsets) for x in e.accepted), default=1.0)
+            if hi - lo < 0.02 * (1.0 - worst):
+                continue
+            k = int(np.argmin(np.abs(val - (lo + hi) / 2)))
+            text = pool[k]
+            tried.add(text.tobytes())
+            left[p] -= 1
+            crit = parties.critique(text)
+            self._learn_critique(est, crit, text, n_opt, col)
+
+    def _bisect(self, x: IntArray, y: IntArray, end: tuple[FloatArray, FloatArray] | None,
+                smp: FloatArray, e: Estimate, ideal: IntArray, parties: Delegation,
+                red_any: BoolArray, p: int, asked: set[bytes], offsets: IntArray,
+                n_opt: IntArray, rng: np.random.Generator,
+                k: int = 3) -> list[tuple[IntArray, IntArray]]:
+        """Up to k questions to party p whose answers best split what decides between x and
+        the rival: the log of its gain ratio, over samples of its values and the two ends
+        (largest share of its variance between the answers, each question splitting what the
+        ones before left). The texts mix, issue by issue, x, the rival, the parties' ideals
+        and other options, so the rest of the text serves as a ruler."""
+        n_i = parties.n_issues
+        # samples near both ends too: uniform ones rarely reach the corners where the
+        # decision turns
+        pts = smp if end is None else np.concatenate(
+            [smp, np.stack(end), *(e.sample(self.samples // 2, rng, thin=THIN, burn=2, start=z)
+                                   for z in end)])
+        dd = np.array([self._walkaways([e], [w_], n_opt, offsets)[0] for w_ in pts])
+        cols = offsets[:-1]
+        gx = pts[:, cols + x].sum(axis=1) - dd
+        gy = pts[:, cols + y].sum(axis=1) - dd
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = np.log(np.maximum(gy, 1e-9)) - np.log(np.maximum(gx, 1e-9))
+        if float(h.max() - h.min()) < 1e-4:
+            return []
+        n = 512
+        src = np.stack([x, y, *ideal])  # (2 + P, I)
+        pick = rng.integers(src.shape[0] + 1, size=(n, n_i))
+        rand = (rng.random((n, n_i)) * parties.n_options[None, :]).astype(np.int64)
+        pool = np.where(pick < src.shape[0],
+                        src[np.minimum(pick, src.shape[0] - 1), np.arange(n_i)[None, :]], rand)
+        pool = np.concatenate([src[:2], pool])
+        ok = ~red_any[np.arange(n_i)[None, :], pool].any(axis=1) & parties.valid(pool)
+        pool = np.unique(pool[ok], axis=0)
+        if pool.shape[0] < 2:
+            return []
+        ia = rng.integers(pool.shape[0], size=4 * n)
+        ib = rng.integers(pool.shape[0], size=4 * n)
+        keep = ia != ib
+        ia, ib = ia[keep], ib[keep]
+        val = pts[:, cols + pool].sum(axis=2)  # (S, N)
+        sign = np.round(val[:, ia] - val[:, ib], 10) > 0  # (S, Q)
+        chosen: list[tuple[IntArray, IntArray]] = []
+        cells = np.zeros(pts.shape[0], dtype=np.int64)
+        done = np.array([_key(p, pool[a_], pool[b_]) in asked for a_, b_ in zip(ia, ib,
+                                                                                    strict=True)])
+        for _ in range(k):
+            gain = np.zeros(sign.shape[1])
+            for c in np.unique(cells):  # split of each cell, all questions at once
+                inside = cells == c
+                hc, sc = h[inside], sign[inside]
+                n_pos = sc.sum(axis=0)
+                n_neg = len(hc) - n_pos
+                s_pos = hc @ sc
+                s_neg = hc.sum() - s_pos
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    gain += (np.where(n_pos > 0, s_pos**2 / np.maximum(n_pos, 1), 0.0)
+                             + np.where(n_neg > 0, s_neg**2 / np.maximum(n_neg, 1), 0.0)
+                             - hc.sum() ** 2 / len(hc))
+            gain[done] = -np.inf
+            q = int(np.argmax(gain))
+            if not gain[q] > 1e-12:
+                break
+            done[q] = True
+            cells = cells * 2 + sign[:, q]
+            chosen.append((pool[ia[q]], pool[ib[q]]))
+        return chosen
 
     @staticmethod
     def _variants(centre: IntArray, parties: Delegation,

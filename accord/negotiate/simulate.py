@@ -34,7 +34,7 @@ def simulate(
     seed: int = 0,
     discount: float | Mapping[str, float] | None = None,
     scenario: Scenario | None = None,
-    mediator: str | Mediator = "hill-climbing",
+    mediator: str | Mediator = "auto",
     mediator_id: str = "mediator",
     start: Mapping[str, OptionValue] | None = None,
     record: bool = False,
@@ -52,7 +52,8 @@ def simulate(
         raise ValueError(f"unknown protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}")
     disc = party_discounts(model, scenario, discount)
     if protocol == "single-text":
-        med = MEDIATORS[mediator]() if isinstance(mediator, str) else mediator
+        med = (None if mediator == "auto" else MEDIATORS[mediator]()) \
+            if isinstance(mediator, str) else mediator
         return single_text(model, mediator=med, start=start, rounds=rounds, seed=seed,
                            discount=disc, mediator_id=mediator_id)
     n = model.n_parties

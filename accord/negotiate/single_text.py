@@ -214,8 +214,19 @@ def _better(model: CompiledModel, a: IntArray, crit_a: list[Critique], b: IntArr
 
 MEDIATORS: dict[str, type[Mediator] | type[NashMediator]] = {
     "nash": NashMediator, "hill-climbing": HillClimbing, "annealing": SimulatedAnnealing}
-"""The mediators by name. `nash` (accord.negotiate.mediation) elicits preferences; it is not
-the default yet: on the benchmark it does not beat hill climbing (docs/negotiate.md)."""
+"""The mediators by name. `auto` (the default, `auto_mediator`) picks `nash` or
+`hill-climbing` for the model."""
+
+
+def auto_mediator(model: CompiledModel) -> Mediator | NashMediator:
+    """The default mediator: the eliciting one (`nash`), which on the benchmark ends nearer the
+    Nash set than hill climbing (docs/negotiate.md), wherever a Nash package exists; where
+    every package crosses somebody's declared red line or a constraint there is none to draft
+    toward, and hill climbing, which leaves an irreconcilable issue open, drafts instead."""
+    from accord.solve import solve
+
+    res = solve(model, method="nash", time_limit=10.0)
+    return NashMediator() if res.feasible and res.best is not None else HillClimbing()
 
 
 def opening_draft(model: CompiledModel, choices: Mapping[str, OptionValue] | None) -> IntArray:
@@ -264,7 +275,7 @@ def single_text(
     if isinstance(rounds, bool) or not isinstance(rounds, int | np.integer) or rounds < 1:
         raise ValueError(f"rounds must be a whole number of at least 1, got {rounds!r}")
     disc = discount_vector(discount, model.n_parties)
-    med = mediator if mediator is not None else HillClimbing()
+    med = mediator if mediator is not None else auto_mediator(model)
     if isinstance(med, NashMediator):
         return _elicited(model, med, start, rounds, seed, disc, mediator_id)
     rng = np.random.default_rng(seed)

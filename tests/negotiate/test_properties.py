@@ -128,7 +128,7 @@ def test_single_text_never_agrees_below_walkaway_or_across_red_lines(
 @given(seed=st.integers(0, 10_000))
 def test_hill_climbing_revisions_leave_nobody_worse_off(seed: int) -> None:
     model = random_model(seed, 2, 4, 3, red_lines=False)
-    r = single_text(model, rounds=50, seed=seed)
+    r = single_text(model, mediator=HillClimbing(), rounds=50, seed=seed)
     drafts = [e for e in r.trace if "choices" in e]  # restarts start a fresh climb
     for a, b in zip(drafts, drafts[1:], strict=False):
         if b["event"] != "revision":
