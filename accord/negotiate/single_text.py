@@ -451,9 +451,15 @@ def _elicited(model: CompiledModel, med: NashMediator, start: Mapping[str, Optio
               rounds: int, seed: int, disc: FloatArray, mediator_id: str) -> NegotiationResult:
     """Run the eliciting mediator on the parties of `model`, reached only through a
     `Delegation`; then the final vote and the trace."""
-    parties = delegation(model)
+    # An interested mediator (a party that drafts) drafts neutrally: it is not asked, and its
+    # utility is reported, never used; it votes at the end like every party.
+    others = [p for p in model.party_ids if p != mediator_id]
+    asked = model.restrict(others) if len(others) < model.n_parties and len(others) >= 2 \
+        else model
+    parties = delegation(asked)
     first = opening_draft(model, start) if start else None
     draft, steps, why = med.run(parties, rounds, np.random.default_rng(seed), start=first)
+    everyone = delegation(model)
     trace: list[dict[str, Any]] = []
     numbered = 0
     rnd = 0
@@ -461,17 +467,22 @@ def _elicited(model: CompiledModel, med: NashMediator, start: Mapping[str, Optio
         if s_.event in ("opening", "revision"):
             assert s_.draft is not None
             rnd = int(s_.data.get("round", rnd))
-            crit = [_as_critique(model, c) for c in s_.critiques or []]
+            crit = [_as_critique(model, c) for c in
+                    (everyone.critique(s_.draft) if asked is not model
+                     else s_.critiques or [])]
             vote = None if s_.vote is None else np.asarray(s_.vote).reshape(-1)
+            if vote is not None and asked is not model:  # every party's vote, for the trace
+                vote = votes(model, s_.old if s_.old is not None else s_.draft,
+                             s_.draft[None])[0]
             e = _draft_event(model, rnd, s_.draft, s_.old, crit, vote, s_.event, mediator_id,
-                             [dict(c.wishes) for c in s_.critiques or []])
+                             [dict(c.wishes) for c in crit])
             e["draft"] = numbered
             e["why"] = s_.note
             numbered += 1
             trace.append(e)
     used = min(rounds, max(1, len(steps)))
     factor = disc ** (used / rounds)
-    ok = parties.ratify(draft, factor)
+    ok = everyone.ratify(draft, factor)
     final = {pid: bool(y) for pid, y in zip(model.party_ids, ok, strict=True)}
     trace.append({"round": used, "event": "final vote", "votes": final})
     agreed = bool(ok.all())
@@ -479,7 +490,8 @@ def _elicited(model: CompiledModel, med: NashMediator, start: Mapping[str, Optio
     out = finish(model, protocol="single-text", strategies=(med.name,), seed=seed,
                  package=draft if agreed else None, rounds=used, max_rounds=rounds,
                  offers=numbered, reason=outcome, factor=factor, trace=trace)
-    out.comparisons = dict(zip(model.party_ids, map(int, parties.comparisons), strict=True))
+    counts = dict(zip(asked.party_ids, map(int, parties.comparisons), strict=True))
+    out.comparisons = {p: counts.get(p, 0) for p in model.party_ids}
     return out
 
 

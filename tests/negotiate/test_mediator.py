@@ -305,3 +305,16 @@ def test_the_mediator_finds_walk_aways_from_critiques_of_trial_texts() -> None:
         assert r.agreement
         u = np.array([r.utilities[p] for p in model.party_ids])
         assert nash_set_distance(model, u)[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_an_interested_mediator_drafts_neutrally() -> None:
+    """A party that drafts is never asked, and its preferences do not move the text: the run
+    ends on the same text as among the other parties alone; it still votes at the end."""
+    model = random_model(7, 3, [3, 4, 3, 2], red=0.0, res=0.0)
+    me = model.party_ids[2]
+    r = single_text(model, mediator=NashMediator(), rounds=60, seed=3, mediator_id=me)
+    alone = single_text(model.restrict(list(model.party_ids[:2])), mediator=NashMediator(),
+                        rounds=60, seed=3)
+    assert r.comparisons is not None and r.comparisons[me] == 0
+    assert r.choices == alone.choices or (not r.agreement and not alone.agreement)
+    assert set(r.trace[-1]["votes"]) == set(model.party_ids)
