@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -48,3 +48,21 @@ class ScenarioError(ValueError):
         self.problems = [p for p in problems if p.severity == "error"]
         self.warnings = [p for p in problems if p.severity == "warning"]
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+SHOWN = 12
+"""Names a fix lists at most: a file can declare an issue with a million options, and every
+unknown option's message would otherwise repeat them all (quadratic in the file's size)."""
+
+
+def listing(names: Iterable[str], shown: int = SHOWN) -> str:
+    """`a, b, c`, or the first `shown` names and how many more."""
+    names = list(names)
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])}, ... ({len(names) - shown} more)"
+
+
+def one_of(names: Iterable[str]) -> str:
+    """The fix for an unknown name: `use one of: ...`, at most `SHOWN` of them."""
+    return f"use one of: {listing(names)}"

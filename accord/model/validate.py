@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from accord.model.checks import extra_problems, root_causes
-from accord.model.problems import Path, Problem, ScenarioError
+from accord.model.problems import Path, Problem, ScenarioError, listing, one_of
 from accord.model.scenario import Constraint, Scenario, option_key, red_line_id
 
 Locate = Callable[[Path], int | None]
@@ -180,12 +180,12 @@ def _semantic(s: Scenario) -> list[Problem]:
         if issue in options and option_key(option) not in options[issue]:
             add(Problem(
                 f"option {option_key(option)!r} is not an option of issue {issue!r}",
-                f"use one of: {', '.join(options[issue])}", path))
+                one_of(options[issue]), path))
 
     def known_issue(issue: str | None, path: Path) -> bool:
         if issue is None or issue in options:
             return True
-        add(Problem(f"unknown issue {issue!r}", f"use one of: {', '.join(options)}", path))
+        add(Problem(f"unknown issue {issue!r}", one_of(options), path))
         return False
 
     for pi, party in enumerate(s.parties):
@@ -206,7 +206,7 @@ def _semantic(s: Scenario) -> list[Problem]:
         base: Path = ("preferences", pid)
         if pid not in parties:
             add(Problem(f"preferences for unknown party {pid!r}",
-                        f"use one of: {', '.join(parties)}", base))
+                        one_of(parties), base))
         for iid, w in pref.weights.items():
             if known_issue(iid, (*base, "weights", iid)) and w < 0:
                 add(Problem(f"weight {w} is negative", "weights are relative saliences >= 0",
@@ -302,7 +302,7 @@ def _semantic(s: Scenario) -> list[Problem]:
         for who in st.by_parties:
             if who not in parties:
                 add(Problem(f"unknown party {who!r}",
-                            f"use one of: {', '.join(parties)} (a list for a joint statement)",
+                            one_of(parties) + " (a list for a joint statement)",
                             ("statements", si, "by")))
         if st.about is not None and st.about not in plans:
             add(Problem(f"unknown plan {st.about!r}", "name a plan id or drop `about`",
@@ -333,7 +333,7 @@ def _linked_constructs(s: Scenario, options: dict[str, list[str]],
         for iid, opts in spec.items():
             if iid not in options:
                 add(Problem(f"unknown issue {iid!r} in `{what}`",
-                            f"use one of: {', '.join(options)}", (*path, iid)))
+                            one_of(options), (*path, iid)))
                 ok = False
                 continue
             if not opts:
@@ -343,7 +343,7 @@ def _linked_constructs(s: Scenario, options: dict[str, list[str]],
             for k, o in enumerate(opts):
                 if option_key(o) not in options[iid]:
                     add(Problem(f"option {option_key(o)!r} is not an option of issue {iid!r}",
-                                f"use one of: {', '.join(options[iid])}", (*path, iid, k)))
+                                one_of(options[iid]), (*path, iid, k)))
                     ok = False
         return ok
 
@@ -387,12 +387,12 @@ def _linked_constructs(s: Scenario, options: dict[str, list[str]],
             for k, iid in enumerate(party.consent):
                 if iid not in options:
                     add(Problem(f"unknown issue {iid!r} in `consent`",
-                                f"use `all`, `none` or issue ids: {', '.join(options)}",
+                                "use `all`, `none` or issue ids: " + listing(options),
                                 ("parties", pi, "consent", k)))
     for pi, plan in enumerate(s.plans):
         for k, iid in enumerate(plan.open):
             if iid not in options:
-                add(Problem(f"unknown issue {iid!r}", f"use one of: {', '.join(options)}",
+                add(Problem(f"unknown issue {iid!r}", one_of(options),
                             ("plans", pi, "open", k)))
             elif iid in plan.choices:
                 add(Problem(f"issue {iid!r} is both open and chosen",
@@ -475,7 +475,7 @@ def _stances(s: Scenario) -> list[Problem]:
                                (*path, "by")))
         for k, iid in enumerate(st.objects_to):
             if iid not in issues:
-                out.append(Problem(f"unknown issue {iid!r}", f"use one of: {', '.join(issues)}",
+                out.append(Problem(f"unknown issue {iid!r}", one_of(issues),
                                    (*path, "objects_to", k)))
         if st.supersedes is None:
             continue

@@ -69,3 +69,23 @@ def test_duplicated_option_is_one_line(small_data: dict[str, Any]) -> None:
     lines = [str(p) for p in exc.value.problems]
     assert sum("'none' is listed 2 times" in s for s in lines) == 1
     assert not any("'none', 'none'" in s for s in lines)
+
+
+def test_an_unknown_option_of_a_huge_issue_gets_a_short_fix() -> None:
+    """An issue with 50,000 options: the fix for an unknown option names a dozen and how many
+    more, so a file of many such mistakes is validated in time linear in its size (it was
+    quadratic: every message listed every option; a fuzzed GeniusWeb domain hit it)."""
+    from accord.model import validate_data
+
+    n = 50_000
+    data = {
+        "scenario": "huge", "title": "huge",
+        "issues": [{"id": "x", "name": "x", "options": list(range(n))}],
+        "parties": [{"id": "a", "name": "a"}, {"id": "b", "name": "b"}],
+        "preferences": {p: {"weights": {"x": 1}, "values": {"x": {str(n + k): 0.5
+                                                                 for k in range(200)}}}
+                        for p in ("a", "b")},
+    }
+    problems = [p for p in validate_data(data) if "is not an option" in p.message]
+    assert len(problems) == 200  # one per unknown option, naming both places
+    assert all(len(str(p)) < 600 and f"({n - 12} more)" in str(p) for p in problems)
