@@ -343,12 +343,15 @@ def _merge(files: list[Path]) -> None:
         by: dict[str, list[float]] = {}
         for r in two:
             by.setdefault(r["domain"], []).append(r["d_set"])
-        worst = sorted(by.items(), key=lambda kv: -np.nanmean(kv[1]))[:8]
+        worst = sorted(((k, v) for k, v in by.items() if np.isfinite(v).any()),
+                       key=lambda kv: -np.nanmean(kv[1]))[:8]
         for name, v in worst:
             print(f"  {name:<34}{np.nanmean(v):.3f}  (max {np.nanmax(v):.3f}, {len(v)} runs)")
 
 
 def _table(title: str, rows: dict[str, list[tuple[float, float, float, bool, int]]]) -> None:
+    """Means over runs; the share within 0.05 of the Nash set counts the runs whose domain has
+    one (anac2012-FiftyFifty has no package that gives both parties a gain)."""
     print(f"\n{title}")
     head = (f"{'mediator':<15}{'runs':>6}{'agree':>7}{'d(Nash set)':>13}{'<=0.05':>8}"
             f"{'d(Nash)':>9}{'d(front)':>10}{'cmp/party':>11}{'max cmp':>9}")
@@ -361,7 +364,7 @@ def _table(title: str, rows: dict[str, list[tuple[float, float, float, bool, int
         ok = np.array([x[3] for x in r])
         c = np.array([x[4] for x in r])
         print(f"{kind:<15}{len(r):>6}{ok.mean():>7.2f}{np.nanmean(a[:, 0]):>13.3f}"
-              f"{(a[:, 0] <= 0.05).mean():>8.2f}{np.nanmean(a[:, 1]):>9.3f}"
+              f"{(a[np.isfinite(a[:, 0]), 0] <= 0.05).mean():>8.2f}{np.nanmean(a[:, 1]):>9.3f}"
               f"{np.nanmean(a[:, 2]) if np.isfinite(a[:, 2]).any() else float('nan'):>10.3f}"
               f"{c.mean():>11.0f}{c.max():>9}")
 
