@@ -333,6 +333,7 @@ def _merge(files: list[Path]) -> None:
                     sub.setdefault(r["mediator"], []).append(
                         (r["d_set"], r["d_nash"], r["d_front"], r["agree"], r["cmp"]))
             _table(f"{title}, {label}", sub)
+    _paired(recs)
     cpu: dict[str, list[float]] = {}
     for r in recs:
         cpu.setdefault(r["mediator"], []).append(r["cpu"])
@@ -347,6 +348,36 @@ def _merge(files: list[Path]) -> None:
                        key=lambda kv: -np.nanmean(kv[1]))[:8]
         for name, v in worst:
             print(f"  {name:<34}{np.nanmean(v):.3f}  (max {np.nanmax(v):.3f}, {len(v)} runs)")
+
+
+def _paired(recs: list[dict[str, Any]], resamples: int = 10_000) -> None:
+    """nash's mean distance to the Nash set, and its share of runs within 0.05 of it, minus
+    every other mediator's, on the same runs (domain and seed), with a 95% interval from a
+    bootstrap over domains (seeds of one domain are not independent)."""
+    rng = np.random.default_rng(0)
+    for group in ("two", "multi"):
+        by: dict[tuple[str, int], dict[str, float]] = {}
+        for r in recs:
+            if r["group"] == group and r["d_set"] == r["d_set"]:
+                by.setdefault((r["domain"], r["seed"]), {})[r["mediator"]] = r["d_set"]
+        others = sorted({m for v in by.values() for m in v} - {"nash"})
+        for other in others:
+            for what, f in (("mean d(Nash set)", lambda a, b: a - b),
+                            ("share within 0.05", lambda a, b: float(a <= 0.05)
+                             - float(b <= 0.05))):
+                pairs = [(k[0], f(v["nash"], v[other])) for k, v in by.items()
+                         if "nash" in v and other in v]
+                if not pairs:
+                    continue
+                doms = sorted({d for d, _ in pairs})
+                per = {d: [x for d2, x in pairs if d2 == d] for d in doms}
+                sums = np.array([sum(per[d]) for d in doms])
+                counts = np.array([len(per[d]) for d in doms])
+                pick = rng.integers(len(doms), size=(resamples, len(doms)))
+                boot = sums[pick].sum(axis=1) / counts[pick].sum(axis=1)
+                lo, hi = np.percentile(boot, [2.5, 97.5])
+                print(f"{group}: {what}, nash - {other}: {sums.sum() / counts.sum():+.3f} "
+                      f"[{lo:+.3f}, {hi:+.3f}] over {counts.sum()} paired runs")
 
 
 def _table(title: str, rows: dict[str, list[tuple[float, float, float, bool, int]]]) -> None:
