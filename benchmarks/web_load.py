@@ -178,13 +178,21 @@ def main() -> None:
         sid = sids[0]
         parties = [p["id"] for p in c.get(f"/api/scenarios/{sid}").json()["scenario"]
                    ["parties"]]
-        for k in range(1, args.clients):  # half delegates (own view), half mediators
-            body = ({"username": f"user{k}", "role": "mediator"} if k % 2 == 0 else
-                    {"username": f"user{k}", "role": "delegate",
-                     "party": parties[k % 2 and (k // 2) % 2]})
+        # Half delegates (own view), half mediators. Members join by invitation in the
+        # workspace; the harness writes the memberships straight into the store it seeded.
+        from accord.store import Store
+
+        store = Store(url)
+        owner = store.user_by_name("user0")
+        assert owner is not None
+        for k in range(1, args.clients):
+            user = store.user_by_name(f"user{k}")
+            assert user is not None
+            role, party = (("mediator", None) if k % 2 == 0 else
+                           ("delegate", parties[k % 2 and (k // 2) % 2]))
             for each in sids:
-                c.post(f"/api/scenarios/{each}/members", json=body,
-                       headers=csrf).raise_for_status()
+                store.set_member(each, user.id, role, party, by=owner.id, username=f"user{k}")
+        store.close()
         c.get(f"/api/scenarios/{sid}/score").raise_for_status()  # warm the parse cache
         params = {"plan": args.plan} if args.plan else {}
         if args.no_improvement:
