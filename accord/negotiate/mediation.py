@@ -894,9 +894,8 @@ class NashMediator:
         place a walk-away, and the Nash package depends on it."""
         n_i = parties.n_issues
         n = 2048
-        pool = (rng.random((n, n_i)) * parties.n_options[None, :]).astype(np.int64)
-        ok = ~red_any[np.arange(n_i)[None, :], pool].any(axis=1) & parties.valid(pool)
-        pool = np.unique(pool[ok], axis=0)
+        pool = _askable((rng.random((n, n_i)) * parties.n_options[None, :]).astype(np.int64),
+                        parties, red_any)
         fresh = np.array([x.tobytes() not in tried for x in pool], dtype=bool)
         pool = pool[fresh] if pool.shape[0] else pool
         if not pool.shape[0]:
@@ -948,9 +947,7 @@ class NashMediator:
         rand = (rng.random((n, n_i)) * parties.n_options[None, :]).astype(np.int64)
         pool = np.where(pick < src.shape[0],
                         src[np.minimum(pick, src.shape[0] - 1), np.arange(n_i)[None, :]], rand)
-        pool = np.concatenate([src[:2], pool])
-        ok = ~red_any[np.arange(n_i)[None, :], pool].any(axis=1) & parties.valid(pool)
-        pool = np.unique(pool[ok], axis=0)
+        pool = _askable(np.concatenate([src[:2], pool]), parties, red_any)
         if pool.shape[0] < 2:
             return []
         ia = rng.integers(pool.shape[0], size=4 * n)
@@ -1146,6 +1143,14 @@ class NashMediator:
         if not res.feasible or res.best is None:
             return None
         return np.asarray(res.best.package, dtype=np.int64)
+
+
+def _askable(texts: IntArray, parties: Delegation, red_any: BoolArray) -> IntArray:
+    """The distinct texts the mediator may put to the parties: none crosses a declared red
+    line or breaks a public constraint."""
+    n_i = texts.shape[1]
+    ok = ~red_any[np.arange(n_i)[None, :], texts].any(axis=1) & parties.valid(texts)
+    return np.asarray(np.unique(texts[ok], axis=0), dtype=np.int64)
 
 
 def _value(x: IntArray, w: FloatArray, offsets: IntArray) -> float:
